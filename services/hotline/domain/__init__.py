@@ -1,0 +1,1 @@
+"""services/hotline/domain."""

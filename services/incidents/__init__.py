@@ -1,0 +1,1 @@
+"""The incidents service: border incidents, handovers, patrols and deadlines (issue 3; not built yet)."""

@@ -1,0 +1,1 @@
+"""Liaison's common package: events, event store, unit registry, settings and logging."""

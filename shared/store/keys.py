@@ -1,0 +1,72 @@
+"""Every Redis key Liaison uses, built in one place.
+
+Keys of one partition share the hash tag ``{pN}`` so a single server-side script
+can touch all of them atomically, on one Redis or on a Redis Cluster (decision 2).
+"""
+
+from __future__ import annotations
+
+import zlib
+
+PREFIX = "liaison"
+
+META = f"{PREFIX}:meta"
+"""Hash: ``partitions`` (N, fixed when the store is created) and ``format``."""
+
+PROJECTIONS_GROUP = "projections"
+"""Consumer group of the projection workers on every partition log."""
+
+
+def partition_of(case_id: str, partitions: int) -> int:
+    """The partition a case lives in: CRC-32 of its UTF-8 id, modulo N (stable across processes)."""
+    return zlib.crc32(case_id.encode("utf-8")) % partitions
+
+
+class PartitionKeys:
+    """The keys of one partition; all carry the same hash tag."""
+
+    __slots__ = ("case_prefix", "cmds", "eids", "heads", "log", "number", "parked", "tag", "updates", "views")
+
+    def __init__(self, partition: int) -> None:
+        self.tag = f"{{p{partition}}}"
+        base = f"{PREFIX}:{self.tag}"
+        self.log = f"{base}:log"
+        """Stream: the partition log, one entry per event (never trimmed)."""
+        self.number = f"{base}:n"
+        """String: how many entries the append script has numbered in this partition."""
+        self.heads = f"{base}:heads"
+        """Hash: case id -> ``<version> <hash>`` of the case's latest event."""
+        self.eids = f"{base}:eids"
+        """Hash: event id -> log entry id (drops a retried append)."""
+        self.cmds = f"{base}:cmds"
+        """Hash: command id -> the log entry ids its events were written at."""
+        self.case_prefix = f"{base}:case:"
+        self.views = f"{base}:views"
+        """Hash: case id -> the case view (JSON), written with the projection's version."""
+        self.updates = f"{base}:updates"
+        """Stream: case updates for dashboards, written with the view."""
+        self.parked = f"{base}:parked"
+        """Hash: log entry id -> why a projection parked that event."""
+
+    def case(self, case_id: str) -> str:
+        """List: the log entry ids of one case's events, in version order."""
+        return f"{self.case_prefix}{case_id}"
+
+
+def intake(service: str) -> str:
+    """Stream: reports sent to one service (``hotline``, ``incidents``)."""
+    return f"{PREFIX}:intake:{service}"
+
+
+def dead_letters(service: str) -> str:
+    """Stream: messages a service could not read, each with the reason."""
+    return f"{PREFIX}:dead:{service}"
+
+
+OUTCOMES = f"{PREFIX}:outcomes"
+"""Stream: one outcome (accepted or rejected) per report, keyed by command id."""
+
+
+def rejection(command_id: str) -> str:
+    """String: the outcome of a rejected command, so a resend gets the same answer."""
+    return f"{PREFIX}:rejected:{command_id}"
