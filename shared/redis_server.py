@@ -75,14 +75,16 @@ class RedisServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 err = self.process.stderr.read().decode() if self.process.stderr else ""
+                self._release()
                 raise RedisServerError(f"redis-server exited with {self.process.returncode}: {err.strip()}")
-            if self._answers():
+            if self.answers():
                 return self
             time.sleep(0.02)
         self.stop()
         raise RedisServerError(f"redis-server did not answer within {timeout} s (log: {self.data_dir / 'redis.log'})")
 
-    def _answers(self) -> bool:
+    def answers(self) -> bool:
+        """True if the server answers PING right now."""
         try:
             if self.unix_socket is not None:
                 with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
@@ -101,16 +103,24 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self._release()
+
+    def _release(self) -> None:
+        """Close our end of the ended process's stderr pipe (an open one leaks a file descriptor)."""
+        if self.process is not None and self.process.poll() is not None and self.process.stderr is not None:
+            self.process.stderr.close()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop cleanly (SIGTERM: Redis flushes the AOF), falling back to kill."""
         if self.process is None or self.process.poll() is not None:
+            self._release()
             return
         self.process.terminate()
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
+        self._release()
 
     def restart(self) -> RedisServer:
         """Start again on the same data directory and address."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from shared.events import AnyEvent, decode_event, encode_event
 from shared.store import keys
@@ -162,7 +163,16 @@ class EventStore:
             digest = link(prev, data)
             args += [event.event_id, prev, digest, data]
             prev = digest
-        reply = await self._append(keys=[k.log, k.number, k.heads, k.eids, k.cmds, k.case(case_id)], args=args)
+        try:
+            reply = await self._append(keys=[k.log, k.number, k.heads, k.eids, k.cmds, k.case(case_id)], args=args)
+        except ResponseError as error:
+            if "LIAISON partial duplicate" not in str(error):
+                raise
+            # A typed refusal, not a raw Redis error: the script wrote nothing.
+            raise InvalidAppend(
+                f"case {case_id}: some but not all event ids of this append are already recorded; "
+                "resend the original append unchanged, or give the new events new ids"
+            ) from error
         status = reply[0].decode()
         if status == "conflict":
             raise ConcurrencyConflict(case_id, expected_version, int(reply[1]))
