@@ -1,1 +1,7 @@
-"""services/hotline/domain."""
+"""The hotline's pure domain: commands (the intake wire format), decide, evolve, reasons."""
+
+from services.hotline.domain.decide import case_id_of, decide
+from services.hotline.domain.rejected import Rejected
+from services.hotline.domain.state import CaseState, Message, evolve, fold
+
+__all__ = ["CaseState", "Message", "Rejected", "case_id_of", "decide", "evolve", "fold"]

@@ -1,0 +1,43 @@
+"""``python -m services.hotline``: run the hotline service in the foreground until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from services.hotline import config as config_module
+from services.hotline.app import create_app
+from shared.logging import configure
+from shared.settings import SettingsError
+
+NO_REDIS = (
+    "hotline: no Redis to connect to. Set LIAISON_REDIS_URL (redis://, rediss:// or unix://), "
+    "or start `liaison up`, which runs an embedded Redis under ./var"
+)
+
+
+def main() -> int:
+    """Run until stopped; exit 2 when settings are unusable or Redis cannot be reached."""
+    configure("hotline")
+    try:
+        config = config_module.from_env()
+    except SettingsError as err:
+        print(f"hotline: {err}", file=sys.stderr)
+        return 2
+    if config is None:
+        print(NO_REDIS, file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(create_app(config).run())
+    except (RedisConnectionError, OSError) as err:
+        print(f"hotline: cannot reach Redis at {config.redis_url}: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Case states for decide: folded from the store, kept in memory, never trusted past the case head."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from services.hotline.domain import CaseState, fold
+from shared.events import AnyEvent, encode_event
+from shared.store import EventStore
+from shared.store.chain import GENESIS, link
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A case state and the hash of its last event (what the next append must link to)."""
+
+    state: CaseState
+    head_hash: str
+
+
+class CaseCache:
+    """An LRU of case states. A cached state is used only when it matches the case head read from Redis."""
+
+    def __init__(self, store: EventStore, max_cases: int) -> None:
+        self.store = store
+        self.max_cases = max_cases
+        self._cases: OrderedDict[str, Loaded] = OrderedDict()
+
+    async def load(self, case_id: str, head: tuple[int, str] | None = None) -> Loaded:
+        """The case as it stands; ``head`` is its (version, hash) if just read, else the store is asked."""
+        cached = self._cases.get(case_id)
+        if head is not None:
+            version, head_hash = head
+            if cached is not None and cached.state.version == version and cached.head_hash == head_hash:
+                self._cases.move_to_end(case_id)
+                return cached
+            if version == 0:
+                return self._keep(Loaded(CaseState(case_id=case_id), GENESIS))
+        # A miss, or the head moved: read the whole case. Cases are short (tens of events),
+        # and a full read cannot be fooled by a store that was emptied and refilled.
+        recorded = await self.store.read_case(case_id)
+        if not recorded:
+            return self._keep(Loaded(CaseState(case_id=case_id), GENESIS))
+        state = fold(case_id, (entry.event() for entry in recorded))
+        return self._keep(Loaded(state, recorded[-1].hash))
+
+    def appended(self, before: Loaded, events: Sequence[AnyEvent]) -> Loaded:
+        """Remember the case after our own append: fold the events and extend the chain as the store did."""
+        head_hash = before.head_hash
+        for event in events:
+            head_hash = link(head_hash, encode_event(event))
+        return self._keep(Loaded(fold(before.state.case_id, events, before.state), head_hash))
+
+    def forget(self, case_id: str) -> None:
+        """Drop a case whose cached state may be stale (a conflict, an append that turned out a duplicate)."""
+        self._cases.pop(case_id, None)
+
+    def _keep(self, loaded: Loaded) -> Loaded:
+        case_id = loaded.state.case_id
+        self._cases[case_id] = loaded
+        self._cases.move_to_end(case_id)
+        while len(self._cases) > self.max_cases:
+            self._cases.popitem(last=False)
+        return loaded

@@ -1,0 +1,47 @@
+"""Why the hotline refuses a report: stable reason codes (tools branch on them) and the exception."""
+
+from __future__ import annotations
+
+UNKNOWN_UNIT = "unknown_unit"
+"""A unit code (``unit``, ``caller_unit``, ``callee_unit``, ``to_unit``, ``from_unit``) is not in the registry."""
+WRONG_OFFSET = "wrong_offset"
+"""A time carries an offset other than the sending unit's (+07:00 Vietnam, +08:00 China)."""
+INVALID_PARTY = "invalid_party"
+"""The units of a call or letter do not make a cross-border exchange the sending unit takes part in."""
+INVALID_TIME = "invalid_time"
+"""Times contradict each other (a call ending before it started)."""
+INVALID_TEXT = "invalid_text"
+"""Free text is missing in its original language, or too long."""
+UNKNOWN_CASE = "unknown_case"
+"""A report that cannot open a case names no case, or a case that does not exist."""
+NOT_PARTY = "not_party"
+"""The sending unit takes no part in the case it reports on."""
+UNKNOWN_MESSAGE = "unknown_message"
+"""The call or letter referred to is not in the case."""
+NOT_RECIPIENT = "not_recipient"
+"""Only the unit a call or letter was addressed to may acknowledge it."""
+ALREADY_ACKNOWLEDGED = "already_acknowledged"
+"""The call or letter was acknowledged before."""
+NOT_URGENT = "not_urgent"
+"""Written confirmation was asked for a call that is not urgent with written confirmation required."""
+ALREADY_CONFIRMED = "already_confirmed"
+"""The call was confirmed in writing before."""
+NOT_CALLER = "not_caller"
+"""Only the calling unit confirms its own call in writing."""
+
+# Codes the service (not decide) gives.
+MALFORMED = "malformed"
+"""The report could not be read (not UTF-8, not JSON, unknown type, missing or mistyped field)."""
+VERSION_CONFLICT = "version_conflict"
+"""The case kept moving under the report: every retry met a newer version."""
+PROCESSING_FAILED = "processing_failed"
+"""The report was delivered many times and never completed; it sits in the dead-letter stream."""
+
+
+class Rejected(Exception):
+    """A report the domain refuses: a stable code and a message naming the field and the problem."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message

@@ -1,0 +1,1 @@
+"""Integration tests of the hotline service against a real redis-server."""

@@ -1,0 +1,85 @@
+"""The processor against real Redis when another writer moves the case between its read and its append."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from redis.asyncio import Redis
+
+from services.hotline.config import HotlineConfig
+from services.hotline.domain import decide, fold
+from services.hotline.processor import Processor
+from shared.events import AnyEvent
+from shared.redis_server import RedisServer
+from shared.store import AppendResult, EventStore
+from tests.conftest import TEST_PARTITIONS
+from tests.integration.hotline.conftest import INTAKE, outcome_of, send
+from tests.unit.hotline.reports import command, log_call, send_letter
+
+CASE = "HL-RACE"
+
+
+class RacingStore(EventStore):
+    """An event store where, before each of our next ``races`` appends, another writer appends a letter first."""
+
+    def __init__(self, redis: Redis, partitions: int, races: int) -> None:
+        super().__init__(redis, partitions)
+        self.races = races
+
+    async def append(self, case_id: str, events: Any, expected_version: int, **kwargs: Any) -> AppendResult:
+        if self.races > 0:
+            self.races -= 1
+            await self._other_writer(case_id)
+        return await super().append(case_id, events, expected_version, **kwargs)
+
+    async def _other_writer(self, case_id: str) -> None:
+        recorded: list[AnyEvent] = [entry.event() for entry in await self.read_case(case_id)]
+        state = fold(case_id, recorded)
+        racer = command(send_letter(f"racer-{self.races}", case_id=case_id, reference=f"RACE-{self.races}"))
+        await super().append(case_id, decide(racer, state, datetime.now(UTC)), state.version,
+                             command_id=racer.command_id)
+
+
+async def _processor(redis: Redis, redis_server: RedisServer, races: int) -> Processor:
+    await EventStore.create(redis, TEST_PARTITIONS)
+    await redis.xgroup_create(INTAKE, "hotline", id="0", mkstream=True)
+    config = HotlineConfig(redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer="t")
+    return Processor(redis, RacingStore(redis, TEST_PARTITIONS, races), config)
+
+
+async def _process(redis: Redis, processor: Processor, report: dict[str, Any]) -> None:
+    entry_id = await send(redis, report)
+    await redis.xreadgroup("hotline", "t", {INTAKE: ">"}, count=10)
+    await processor.process([(entry_id, {b"report": msgspec.json.encode(report)})])
+
+
+async def test_a_conflict_is_re_decided_on_the_new_state(redis: Redis, redis_server: RedisServer) -> None:
+    """Another writer's letter lands first: ours is decided again and recorded after it, at version 3."""
+    processor = await _processor(redis, redis_server, races=0)
+    await _process(redis, processor, log_call("cmd-open", case_id=CASE))
+    assert isinstance(processor.store, RacingStore)
+    processor.store.races = 1
+    await _process(redis, processor, send_letter("cmd-ours", case_id=CASE, reference="OURS"))
+    outcome = await outcome_of(redis, "cmd-ours")
+    assert (outcome.status, outcome.version) == ("accepted", 3)
+    assert processor.conflicts == 1
+    recorded = [entry.event() for entry in await processor.store.read_case(CASE)]
+    assert [e.causation_id for e in recorded] == ["cmd-open", "racer-0", "cmd-ours"]
+
+
+async def test_a_case_that_never_stops_moving_gives_version_conflict(redis: Redis, redis_server: RedisServer) -> None:
+    """After append_tries conflicts in a row the report is rejected with version_conflict, recording nothing."""
+    processor = await _processor(redis, redis_server, races=0)
+    await _process(redis, processor, log_call("cmd-open", case_id=CASE))
+    assert isinstance(processor.store, RacingStore)
+    processor.store.races = processor.config.append_tries
+    await _process(redis, processor, send_letter("cmd-starved", case_id=CASE, reference="STARVED"))
+    outcome = await outcome_of(redis, "cmd-starved")
+    assert outcome.reason is not None
+    assert outcome.reason.code == "version_conflict"
+    assert processor.conflicts == processor.config.append_tries
+    causes = [entry.event().causation_id for entry in await processor.store.read_case(CASE)]
+    assert "cmd-starved" not in causes
+    assert len(causes) == 1 + processor.config.append_tries
