@@ -25,7 +25,9 @@ def partition_of(case_id: str, partitions: int) -> int:
 class PartitionKeys:
     """The keys of one partition; all carry the same hash tag."""
 
-    __slots__ = ("case_prefix", "cmds", "eids", "heads", "log", "number", "parked", "tag", "updates", "views")
+    __slots__ = (
+        "case_prefix", "cmds", "eids", "heads", "log", "number", "parked", "tag", "updates", "view_versions", "views"
+    )
 
     def __init__(self, partition: int) -> None:
         self.tag = f"{{p{partition}}}"
@@ -43,6 +45,8 @@ class PartitionKeys:
         self.case_prefix = f"{base}:case:"
         self.views = f"{base}:views"
         """Hash: case id -> the case view (JSON), written with the projection's version."""
+        self.view_versions = f"{base}:viewv"
+        """Hash: case id -> the case version its view was folded to (compared by the view write script)."""
         self.updates = f"{base}:updates"
         """Stream: case updates for dashboards, written with the view."""
         self.parked = f"{base}:parked"

@@ -1,0 +1,309 @@
+"""Apply one batch of delivered log entries of a partition to the case views (decision 7).
+
+Per batch: read each entry's case and version; load the stored views of those cases in one
+round trip; fold each case's entries in version order — an older one is skipped, a gap is
+filled by reading the case from the store; then write every changed view, its case update
+and the acknowledgement of the entries it covers in one script call. The script refuses a
+view whose stored version moved meanwhile (another worker got there first): that case is
+re-read and folded again. An entry that cannot be applied stays pending (the reclaim loop
+delivers it again); after ``max_deliveries`` it is parked with its reason, its case's view is
+marked stale, and the case goes on past it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from services.projections.decoding import describe, read_event, read_head
+from services.projections.view_store import Stored, ViewStore, Write
+from services.projections.views import Fold
+from shared.store import EventStore, RecordedEvent, keys
+
+MAX_DELIVERIES = 5
+WRITE_ATTEMPTS = 5
+"""Times a case refused by the write script (another worker moved it) is re-read and folded again."""
+
+log = structlog.get_logger("projections")
+
+
+@dataclass(slots=True)
+class Entry:
+    """A delivered log entry: its position, the record, and the case and version it claims."""
+
+    position: str
+    record: RecordedEvent | None
+    case_id: str | None = None
+    version: int = 0
+    problem: str | None = None
+    """Why the entry cannot be attributed to a case of this partition (then it is parked in time)."""
+
+
+@dataclass(slots=True)
+class Stats:
+    """What the batches did so far (for logs and tests)."""
+
+    batches: int = 0
+    events: int = 0
+    written: int = 0
+    acked: int = 0
+    parked: int = 0
+    refused: int = 0
+    left_pending: int = 0
+
+
+_Candidate = tuple[RecordedEvent, int, Entry | None, bool]
+"""An event to fold: its record, its version, its delivered entry if this batch holds it, and
+whether it was delivered so often that workers probably died on it (then it is not tried)."""
+
+
+@dataclass(slots=True)
+class _CaseRun:
+    fold: Fold
+    entries: list[Entry]
+    stored: Stored
+    acks: list[str] = field(default_factory=list)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _position_key(position: str) -> tuple[int, int]:
+    ms, _, seq = position.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def parse_entry(store: EventStore, partition: int, entry_id: bytes | str, fields: dict[bytes, bytes]) -> Entry:
+    """Read the case and version of a delivered entry without decoding the whole event."""
+    position = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    try:
+        record = RecordedEvent.from_entry(partition, entry_id, fields)
+    except (KeyError, ValueError, UnicodeDecodeError) as exc:
+        return Entry(position, None, problem=f"malformed log entry ({describe(exc)})")
+    head = read_head(record.data)
+    if head is None:
+        return Entry(position, record, problem="the event is not JSON with a case_id and a case_version")
+    case_id, version = head
+    home = store.partition_of(case_id)
+    if home != partition:
+        return Entry(position, record, case_id, version, f"case {case_id} lives in partition {home}, not {partition}")
+    return Entry(position, record, case_id, version)
+
+
+class Projector:
+    """Folds delivered entries into the views of one store, as one consumer of the projections group."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        consumer: str,
+        *,
+        group: str = keys.PROJECTIONS_GROUP,
+        max_deliveries: int = MAX_DELIVERIES,
+        give_up_after: int | None = None,
+        views: ViewStore | None = None,
+    ) -> None:
+        self.store = store
+        self.consumer = consumer
+        self.group = group
+        self.max_deliveries = max_deliveries
+        self.give_up_after = 2 * max_deliveries if give_up_after is None else give_up_after
+        """Deliveries after which a pending event is parked without being tried (workers died on it)."""
+        self.views = views or ViewStore(store, group)
+        self.stats = Stats()
+
+    async def handle(self, partition: int, raw: Sequence[tuple[Any, Any]], reclaimed: bool = False) -> None:
+        """Apply one batch (entries as XREADGROUP/XAUTOCLAIM return them) and ack what it covered.
+
+        ``reclaimed``: the entries were taken over from another consumer, so some may have been
+        delivered many times before (new entries are on their first delivery).
+        """
+        entries = [
+            parse_entry(self.store, partition, entry_id, fields) for entry_id, fields in raw if entry_id is not None
+        ]
+        hot = await self._worn_out(partition, [e.position for e in entries]) if reclaimed else set()
+        self.stats.batches += 1
+        by_case: dict[str, list[Entry]] = {}
+        acks_only: list[str] = []
+        for entry in entries:
+            if entry.problem is not None or entry.case_id is None:
+                if await self._unattributable(partition, entry):
+                    acks_only.append(entry.position)
+            else:
+                by_case.setdefault(entry.case_id, []).append(entry)
+        writes = [Write(case_id="", base=0, view=None, acks=acks_only)] if acks_only else []
+        todo = by_case
+        for attempt in range(WRITE_ATTEMPTS):
+            stored = await self.views.stored(partition, list(todo))
+            runs = {case: await self._advance(partition, case, stored[case], todo[case], hot) for case in todo}
+            writes += [
+                Write(case_id, run.stored.version, run.fold.view() if run.fold.changed else None, run.acks)
+                for case_id, run in runs.items()
+                if run.fold.changed or run.acks
+            ]
+            refused = await self.views.write(partition, writes)
+            self._count(writes, refused)
+            if not refused:
+                return
+            log.info("views moved by another worker; folding again", partition=partition, cases=len(refused),
+                     attempt=attempt + 1)
+            todo = {case_id: todo[case_id] for case_id in refused}
+            writes = []
+        self.stats.left_pending += sum(len(v) for v in todo.values())
+
+    def _count(self, writes: Sequence[Write], refused: set[str]) -> None:
+        for w in writes:
+            if w.case_id in refused:
+                self.stats.refused += 1
+                continue
+            self.stats.acked += len(w.acks)
+            if w.view is not None:
+                self.stats.written += 1
+
+    async def _advance(
+        self, partition: int, case_id: str, stored: Stored, entries: list[Entry], hot: Collection[str]
+    ) -> _CaseRun:
+        """Fold a case's delivered entries onto its stored view; fill a gap from the store."""
+        run = _CaseRun(Fold(stored.view, case_id), sorted(entries, key=lambda e: e.version), stored)
+        needed = [e for e in run.entries if e.version > run.fold.version]
+        contiguous = all(e.version == run.fold.version + 1 + i for i, e in enumerate(needed))
+        candidates: list[_Candidate]
+        if contiguous:
+            candidates = [(e.record, e.version, e, e.position in hot) for e in needed if e.record is not None]
+        else:
+            candidates = await self._fill(partition, run, needed)
+        for record, version, delivered, worn_out in candidates:
+            if not await self._fold_one(partition, run.fold, record, version, delivered, worn_out):
+                break
+        self.stats.left_pending += sum(1 for e in needed if e.version > run.fold.version)
+        run.acks = [e.position for e in run.entries if e.version <= run.fold.version]
+        return run
+
+    async def _fill(
+        self, partition: int, run: _CaseRun, needed: list[Entry]
+    ) -> list[_Candidate]:
+        """The case's events from the view's next version on, read from the store (decision 7's gap fill)."""
+        delivered = {e.position: e for e in needed}
+        start = run.fold.version + 1
+        try:
+            records = await self.store.read_case(run.fold.case_id, from_version=start)
+        except Exception as exc:  # Redis went away, or an entry of the case is malformed
+            if needed and await self._deliveries(partition, needed[0].position) >= self.max_deliveries:
+                # Retried enough: go on with what was delivered; the gaps make the view stale.
+                log.error("gap fill failed; folding the delivered events alone", case_id=run.fold.case_id,
+                          partition=partition, error=describe(exc))
+                return [(e.record, e.version, e, False) for e in needed if e.record is not None]
+            log.warning("gap fill failed; will retry", case_id=run.fold.case_id, partition=partition,
+                        error=describe(exc))
+            return []
+        # An event of the gap that workers keep dying on is not tried here either (see _worn_out).
+        hot = await self._worn_out(partition, [r.position for r in records])
+        candidates: list[_Candidate] = [
+            (r, start + i, delivered.get(r.position), r.position in hot) for i, r in enumerate(records)
+        ]
+        # Delivered entries the case index does not list (a log written around the append script)
+        # are still folded, after the indexed ones, so live views and rebuilds agree.
+        listed = {r.position for r in records}
+        candidates += [(e.record, e.version, e, False) for e in needed if e.position not in listed and e.record]
+        return candidates
+
+    async def _fold_one(
+        self, partition: int, fold: Fold, record: RecordedEvent, version: int, delivered: Entry | None, worn_out: bool
+    ) -> bool:
+        """Fold one recorded event (``delivered``: its entry, if this batch holds it); False if the case must wait."""
+        if worn_out and version > fold.version:
+            return await self._failed(
+                partition, fold, record, version, delivered, "delivered again and again without being finished "
+                "(the workers that took it died?)"
+            )
+        try:
+            event = read_event(record.data)
+        except Exception as exc:
+            return await self._failed(partition, fold, record, version, delivered, describe(exc))
+        if event.case_id != fold.case_id:
+            return await self._failed(
+                partition, fold, record, version, delivered, f"the event belongs to case {event.case_id}"
+            )
+        if event.case_version <= fold.version:
+            return True
+        if event.case_version > fold.version + 1:
+            # The log has no readable entry for the versions in between (the store listed none):
+            # the view goes on without them, marked stale, exactly as a rebuild does.
+            fold.skip_to(event.case_version - 1)
+        try:
+            fold.apply(event)
+        except Exception as exc:
+            return await self._failed(partition, fold, record, event.case_version, delivered, describe(exc))
+        self.stats.events += 1
+        return True
+
+    async def _failed(
+        self, partition: int, fold: Fold, record: RecordedEvent, version: int, delivered: Entry | None, reason: str
+    ) -> bool:
+        """An event of the case cannot be applied: skip it if parked, park it if retried enough, else wait."""
+        k = self.store.keys(partition)
+        if await self.store.redis.hexists(k.parked, record.position):
+            fold.skip_to(version)
+            return True
+        if delivered is not None:
+            deliveries = await self._deliveries(partition, record.position)
+            if deliveries >= self.max_deliveries:
+                await self._park(partition, record.position, reason, fold.case_id, version, deliveries)
+                fold.skip_to(version)
+                return True
+            log.warning("event not applied; it will be retried", partition=partition, position=record.position,
+                        case_id=fold.case_id, version=version, deliveries=deliveries, reason=reason)
+        return False
+
+    async def _unattributable(self, partition: int, entry: Entry) -> bool:
+        """An entry with no case of this partition: park it once retried enough; True if it may be acked."""
+        if await self.store.redis.hexists(self.store.keys(partition).parked, entry.position):
+            return True
+        deliveries = await self._deliveries(partition, entry.position)
+        if deliveries < self.max_deliveries:
+            log.warning("unreadable log entry; it will be retried", partition=partition, position=entry.position,
+                        deliveries=deliveries, reason=entry.problem)
+            self.stats.left_pending += 1
+            return False
+        await self._park(partition, entry.position, entry.problem or "unreadable", entry.case_id, entry.version,
+                         deliveries)
+        return True
+
+    async def _worn_out(self, partition: int, positions: Sequence[str]) -> set[str]:
+        """Of these positions, those pending after more than ``give_up_after`` deliveries.
+
+        An event that makes the worker die (rather than raise) never reaches the parking of
+        ``_failed``; its delivery count grows with every takeover instead, and this stops it.
+        """
+        if not positions:
+            return set()
+        ordered = sorted(positions, key=_position_key)
+        pending: Any = await self.store.redis.xpending_range(
+            self.store.keys(partition).log, self.group, min=ordered[0], max=ordered[-1], count=len(ordered) + 1000
+        )
+        wanted = set(positions)
+        return {
+            _text(p["message_id"]) for p in pending
+            if int(p["times_delivered"]) > self.give_up_after and _text(p["message_id"]) in wanted
+        }
+
+    async def _deliveries(self, partition: int, position: str) -> int:
+        """How many times the group delivered this entry (0 if it is no longer pending)."""
+        pending = await self.store.redis.xpending_range(
+            self.store.keys(partition).log, self.group, min=position, max=position, count=1
+        )
+        return int(pending[0]["times_delivered"]) if pending else 0
+
+    async def _park(
+        self, partition: int, position: str, reason: str, case_id: str | None, version: int, deliveries: int
+    ) -> None:
+        record = {"reason": reason, "case_id": case_id, "version": version or None, "deliveries": deliveries,
+                  "consumer": self.consumer}
+        await self.store.redis.hset(self.store.keys(partition).parked, position, json.dumps(record, sort_keys=True))
+        self.stats.parked += 1
+        log.error("log entry parked", partition=partition, position=position, **record)

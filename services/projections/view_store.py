@@ -1,0 +1,88 @@
+"""Where the views live: read a batch's stored views, write views + updates + acks in one script."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+
+import msgspec
+
+from services.projections.views import CaseView, decode_view, encode_view
+from shared.store import EventStore, keys
+
+UPDATES_MAXLEN = 10_000
+"""Approximate length kept of each partition's case-updates stream.
+
+The updates stream is derived, not the log (decision 1 does not apply): a dashboard that
+fell further behind reads the views themselves and follows the stream from there.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A case's view as stored, and the version the write script compares against."""
+
+    version: int
+    view: CaseView | None
+    """None when there is no view yet, or the stored JSON is unreadable (then folded from scratch)."""
+
+
+@dataclass(slots=True)
+class Write:
+    """One record of a batch write: a case's new view (if it changed) and the entries it covers."""
+
+    case_id: str
+    base: int
+    view: CaseView | None
+    acks: list[str] = field(default_factory=list)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class ViewStore:
+    """Reads and writes the views of every partition of one event store."""
+
+    def __init__(self, store: EventStore, group: str = keys.PROJECTIONS_GROUP, maxlen: int = UPDATES_MAXLEN) -> None:
+        self.store = store
+        self.group = group
+        self.maxlen = maxlen
+        script = resources.files("services.projections").joinpath("write_views.lua").read_text(encoding="utf-8")
+        self._write = store.redis.register_script(script)
+
+    async def stored(self, partition: int, case_ids: Sequence[str]) -> dict[str, Stored]:
+        """The stored view and version of each case (one round trip)."""
+        if not case_ids:
+            return {}
+        k = self.store.keys(partition)
+        async with self.store.redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(k.view_versions, list(case_ids))
+            pipe.hmget(k.views, list(case_ids))
+            versions, views = await pipe.execute()
+        result: dict[str, Stored] = {}
+        for case_id, version, raw in zip(case_ids, versions, views, strict=True):
+            view: CaseView | None = None
+            if raw is not None:
+                try:
+                    view = decode_view(raw)
+                except (msgspec.ValidationError, msgspec.DecodeError):
+                    view = None  # folded again from the case's first event; the script still compares versions
+            if view is not None and view.case_id != case_id:
+                view = None
+            result[case_id] = Stored(version=int(version) if version is not None else 0, view=view)
+        return result
+
+    async def write(self, partition: int, writes: Sequence[Write]) -> set[str]:
+        """Write every changed view (with its update) and ack its entries; the case ids refused."""
+        if not writes:
+            return set()
+        k = self.store.keys(partition)
+        args: list[str | bytes] = [self.group, str(self.maxlen)]
+        for w in writes:
+            view = b"" if w.view is None else encode_view(w.view)
+            version = str(w.view.version) if w.view is not None else ""
+            args += [w.case_id, str(w.base), version, view, str(len(w.acks)), *w.acks]
+        refused = await self._write(keys=[k.views, k.view_versions, k.updates, k.log], args=args)
+        return {_text(case_id) for case_id in refused}

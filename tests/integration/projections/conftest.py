@@ -1,0 +1,1 @@
+"""Fixtures of the projections integration tests (shared ones live in tests/conftest.py)."""

@@ -1,0 +1,133 @@
+"""The projections worker against a real Redis: views, idempotence, order tolerance, concurrent workers."""
+
+from __future__ import annotations
+
+import asyncio
+
+from redis.asyncio import Redis
+
+from services.projections.queries import get_view, list_views
+from services.projections.rebuild import diff
+from services.projections.view_store import ViewStore, Write
+from services.projections.views import encode_view
+from shared.store import EventStore, keys
+from tests.integration.projections.helpers import (
+    append_all,
+    caught_up,
+    expected,
+    fast_worker,
+    live,
+    running,
+    views_are,
+)
+from tests.unit.projections.factory import CaseBuilder, busy_case
+
+GROUP = keys.PROJECTIONS_GROUP
+
+
+async def _updates_count(store: EventStore) -> int:
+    return sum([await store.redis.xlen(store.keys(p).updates) for p in range(store.partitions)])
+
+
+async def test_views_appear_with_the_right_counts(store: EventStore) -> None:
+    """Every case appended to the log gets a view equal to the pure fold of its events, in every partition."""
+    cases = [busy_case(f"case-{i}") for i in range(24)]
+    await append_all(store, cases)
+    async with running(fast_worker(store, "w1")):
+        await views_are(store, expected(cases))
+        await caught_up(store)
+    assert {store.partition_of(b.case_id) for b in cases} == set(range(store.partitions))
+    view = await get_view(store, "case-3")
+    assert view is not None
+    assert (view.counts.calls, view.counts.letters_sent, view.counts.letters_received) == (2, 1, 1)
+    assert (view.counts.acknowledgements, view.counts.confirmations, view.version) == (1, 1, 6)
+    assert await diff(store) == []
+    assert await _updates_count(store) >= len(cases)
+
+
+async def test_a_group_is_created_at_zero_so_the_existing_log_is_read(store: EventStore, redis: Redis) -> None:
+    """Events appended before any worker ran are projected: the group starts at the beginning of the log."""
+    case = busy_case("case-before")
+    await append_all(store, [case])
+    worker = fast_worker(store, "w1")
+    await worker.ensure_groups()
+    groups = await redis.xinfo_groups(store.keys(store.partition_of("case-before")).log)
+    assert [(g["name"], g["last-delivered-id"]) for g in groups] == [(GROUP.encode(), b"0-0")]
+    async with running(worker):
+        await views_are(store, expected([case]))
+
+
+async def test_the_same_entries_delivered_twice_change_nothing(store: EventStore, redis: Redis) -> None:
+    """Redelivering the whole log (group moved back to 0) leaves every view byte-identical and writes no update."""
+    cases = [busy_case(f"case-{i}") for i in range(8)]
+    await append_all(store, cases)
+    async with running(fast_worker(store, "w1")):
+        await views_are(store, expected(cases))
+        await caught_up(store)
+        before, updates = await live(store), await _updates_count(store)
+        for p in range(store.partitions):
+            await redis.xgroup_setid(store.keys(p).log, GROUP, "0")
+        await caught_up(store)
+        assert await live(store) == before
+        assert await _updates_count(store) == updates
+
+
+async def test_out_of_order_delivery_fills_the_gap(store: EventStore, redis: Redis) -> None:
+    """A worker handed version 3 before versions 1-2 reads them from the store; the late ones are then skipped."""
+    case = CaseBuilder("case-order")
+    call = case.call(urgent=True, confirm=True)
+    case.letter_sent()
+    case.confirm(call.event_id)
+    await append_all(store, [case], per_append=1)
+    log = store.keys(store.partition_of("case-order")).log
+    worker = fast_worker(store, "w1", reclaim_idle_ms=60_000)
+    await worker.ensure_groups()
+    # A consumer that takes versions 1 and 2 and never finishes them: the worker sees version 3 first.
+    taken = await redis.xreadgroup(GROUP, "ghost", {log: ">"}, count=2)
+    assert len(taken[0][1]) == 2
+    async with running(worker):
+        await views_are(store, expected([case]))
+    view = await get_view(store, "case-order")
+    assert view is not None
+    assert (view.version, view.counts.calls, view.counts.letters_sent, view.counts.confirmations) == (3, 1, 1, 1)
+    assert view.status == "awaiting_acknowledgement"
+    assert await redis.xlen(store.keys(store.partition_of("case-order")).updates) == 1
+    # The ghost's entries, reclaimed later, are older than the view: acked, nothing rewritten.
+    async with running(fast_worker(store, "w2", reclaim_idle_ms=1)):
+        await caught_up(store)
+    assert await redis.xlen(store.keys(store.partition_of("case-order")).updates) == 1
+    assert encode_view(await get_view(store, "case-order")) == encode_view(view)  # type: ignore[arg-type]
+
+
+async def test_two_workers_on_the_same_partitions_produce_correct_views(store: EventStore) -> None:
+    """Two workers sharing the group, with small batches and events still arriving, end with exact views."""
+    cases = [busy_case(f"case-{i}") for i in range(6)]
+    long_case = CaseBuilder("case-long")
+    for i in range(60):
+        long_case.letter_sent(reference=f"L-{i}") if i % 2 else long_case.call()
+    cases.append(long_case)
+    workers = [fast_worker(store, name, count=3, reclaim_idle_ms=20, give_up_after=1000) for name in ("w1", "w2")]
+    async with running(workers[0]), running(workers[1]):
+        await asyncio.gather(*(append_all(store, [b], per_append=1) for b in cases))
+        await views_are(store, expected(cases), within=20)
+        await caught_up(store)
+    assert all(w.projector.stats.batches > 0 for w in workers), "both workers took part"
+    assert await diff(store) == []
+
+
+async def test_the_write_script_refuses_a_view_built_from_an_old_version(store: EventStore) -> None:
+    """A view folded from version 1 is refused once the stored view is at version 2, and nothing is written."""
+    case = busy_case("case-cas")
+    views = ViewStore(store)
+    p = store.partition_of("case-cas")
+    from services.projections.views import fold
+
+    v1, v2 = fold(None, case.events[:1], "case-cas"), fold(None, case.events[:2], "case-cas")
+    assert await views.write(p, [Write("case-cas", 0, v1)]) == set()
+    assert await views.write(p, [Write("case-cas", 1, v2)]) == set()
+    stale_write = fold(v1, case.events[1:3], "case-cas")
+    assert await views.write(p, [Write("case-cas", 1, stale_write)]) == {"case-cas"}
+    stored = (await views.stored(p, ["case-cas"]))["case-cas"]
+    assert stored.version == 2
+    assert stored.view == v2
+    assert [v.version for v in await list_views(store)] == [2]
