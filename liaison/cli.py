@@ -1,0 +1,151 @@
+"""The ``liaison`` command: argument parsing and dispatch; each command lives in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+import msgspec
+
+from liaison import exits
+
+SERVICES = ("hotline", "incidents", "projections", "gateway")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="liaison", description="Liaison: cross-border hotline and liaison log.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("up", help="start Redis (if needed), every service, supervised; Ctrl-C stops all")
+    run = sub.add_parser("run", help="run one service in the foreground")
+    run.add_argument("service", choices=SERVICES)
+
+    example = sub.add_parser("example", help="print a valid sample report of a type, as JSON")
+    example.add_argument("type", nargs="?")
+    example.add_argument("--list", action="store_true", help="list the report types")
+
+    send = sub.add_parser("send", help="send reports (JSON lines) and print one outcome per line")
+    send.add_argument("file", nargs="?", default="-", help="a file of JSON lines, or - for standard input")
+    send.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each outcome (default 30)")
+
+    case = sub.add_parser("case", help="one case's view")
+    case.add_argument("case_id")
+    case.add_argument("--as-of", dest="as_of", help="the case as it stood at this instant (ISO time with offset)")
+    case.add_argument("--json", action="store_true")
+    cases = sub.add_parser("cases", help="every case")
+    cases.add_argument("--json", action="store_true")
+    events = sub.add_parser("events", help="one case's history")
+    events.add_argument("case_id")
+    events.add_argument("--json", action="store_true")
+
+    watch = sub.add_parser("watch", help="follow case updates live")
+    watch.add_argument("--case", dest="case_id")
+    watch.add_argument("--json", action="store_true")
+
+    replay = sub.add_parser("replay", help="the auditor's replay: verify every chain, rebuild and diff the views")
+    replay.add_argument("--verify", action="store_true", help="verify chains and numbering (exit 3 on tampering)")
+    replay.add_argument("--rebuild", action="store_true", help="rebuild views from the log and diff (exit 1)")
+    replay.add_argument("--json", action="store_true")
+
+    simulate = sub.add_parser("simulate", help="realistic liaison traffic between the seed units")
+    simulate.add_argument("--events", type=int, required=True, help="how many reports to send")
+    simulate.add_argument("--rate", type=float, help="reports per second (default: as fast as answered)")
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--json", action="store_true")
+
+    keys = sub.add_parser("keys", help="the Redis key layout in use")
+    keys.add_argument("--json", action="store_true")
+    return parser
+
+
+def _run_service(name: str) -> int:
+    if name in ("incidents", "gateway"):
+        raise exits.CliError(f"the {name} service is not built yet")
+    os.execv(sys.executable, [sys.executable, "-m", f"services.{name}"])
+
+
+def _example(kind: str | None, list_types: bool) -> int:
+    from liaison.examples import EXAMPLES, example
+
+    if list_types or kind is None:
+        for name, build in EXAMPLES.items():
+            print(f"{name:<20} {(build.__doc__ or '').strip()}")
+        return exits.OK
+    if kind not in EXAMPLES:
+        raise exits.CliError(f"unknown report type {kind!r}; known: {', '.join(EXAMPLES)}")
+    sys.stdout.write(msgspec.json.encode(example(kind)).decode() + "\n")
+    return exits.OK
+
+
+async def _partitions() -> int | None:
+    from liaison.connect import open_redis, open_store
+
+    try:
+        client = await open_redis()
+    except exits.CliError:
+        return None
+    try:
+        return (await open_store(client)).partitions
+    except exits.CliError:
+        return None
+    finally:
+        await client.aclose()
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run the parsed command; returns its exit code."""
+    command = args.command
+    if command == "up":
+        from liaison.supervisor import up
+
+        return up()
+    if command == "run":
+        return _run_service(args.service)
+    if command == "example":
+        return _example(args.type, args.list)
+    if command == "send":
+        from liaison.send import run as send
+
+        return send(args.file, args.timeout)
+    if command == "simulate":
+        from liaison.simulate import simulate
+
+        if args.events < 1:
+            raise exits.CliError("--events must be at least 1")
+        return asyncio.run(simulate(args.events, args.rate, args.seed, args.json))
+    if command == "keys":
+        from liaison.keys_layout import show
+
+        return show(asyncio.run(_partitions()), args.json)
+    if command in ("case", "cases", "events"):
+        from liaison import show as views
+
+        return asyncio.run(views.run(command, args))
+    if command == "watch":
+        from liaison.watch import watch
+
+        return asyncio.run(watch(args.case_id, args.json))
+    if command == "replay":
+        from liaison.replay import replay
+
+        verify, rebuild = (True, True) if not (args.verify or args.rebuild) else (args.verify, args.rebuild)
+        return asyncio.run(replay(verify, rebuild, args.json))
+    raise exits.CliError(f"unknown command {command}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``liaison`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        code = dispatch(args)
+    except exits.CliError as err:
+        print(f"liaison: {err}", file=sys.stderr)
+        code = err.code
+    except KeyboardInterrupt:
+        code = exits.OK
+    except BrokenPipeError:
+        code = exits.OK
+    sys.exit(code)

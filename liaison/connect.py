@@ -1,0 +1,50 @@
+"""Find the Redis a command should talk to and open the event store on it."""
+
+from __future__ import annotations
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from liaison.exits import USAGE, CliError
+from shared import settings as settings_module
+from shared.store import EventStore, StoreNotInitialised
+
+
+def redis_url() -> str:
+    """LIAISON_REDIS_URL, or the embedded Redis that ``liaison up`` started under ./var."""
+    try:
+        settings = settings_module.load()
+    except settings_module.SettingsError as err:
+        raise CliError(str(err)) from err
+    url = settings.resolved_redis_url()
+    if url is None:
+        raise CliError(
+            f"no Redis to talk to: start one with `liaison up` (it puts its socket at {settings.embedded_socket}) "
+            "or set LIAISON_REDIS_URL"
+        )
+    return url
+
+
+async def open_redis() -> Redis:
+    """A connected client; a clear error if nothing answers."""
+    url = redis_url()
+    # A blocking pool: many concurrent sends wait for a connection instead of failing
+    # (redis-py's default pool raises once 100 connections are in use).
+    pool = BlockingConnectionPool.from_url(url, max_connections=64, timeout=30, socket_connect_timeout=5)
+    client = Redis(connection_pool=pool)
+    try:
+        await client.ping()
+    except (RedisConnectionError, OSError) as err:
+        await client.aclose()
+        raise CliError(f"cannot reach Redis at {url}: {err}") from err
+    return client
+
+
+async def open_store(client: Redis, *, create: bool = False) -> EventStore:
+    """The event store in this Redis; created with LIAISON_PARTITIONS partitions when ``create``."""
+    if create:
+        return await EventStore.create(client, settings_module.load().partitions)
+    try:
+        return await EventStore.open(client)
+    except StoreNotInitialised as err:
+        raise CliError("this Redis holds no Liaison store yet: start the services (`liaison up`) first", USAGE) from err

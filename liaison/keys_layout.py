@@ -1,0 +1,60 @@
+"""``liaison keys``: the Redis key layout in use, from the one module that builds every key."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import msgspec
+
+from shared.store import keys
+
+
+def layout(partitions: int | None) -> dict[str, Any]:
+    """Every key (pattern) with its Redis type and meaning."""
+    p = keys.PartitionKeys(0)
+    per_partition = {
+        p.log: ("stream", "partition log: one entry per event, fields n, prev, hash, e (never trimmed)"),
+        p.number: ("string", "how many entries the append script has numbered"),
+        p.heads: ("hash", "case id -> '<version> <hash>' of the case's latest event"),
+        p.eids: ("hash", "event id -> log entry id (drops a retried append)"),
+        p.cmds: ("hash", "command id -> log entry ids of its events"),
+        p.case("<case_id>"): ("list", "log entry ids of one case, in version order"),
+        p.views: ("hash", "case id -> case view (JSON), written by the projections"),
+        p.view_versions: ("hash", "case id -> the case version its view was folded to"),
+        p.updates: ("stream", "case updates for dashboards, written with the view (derived; MAXLEN ~)"),
+        p.parked: ("hash", "log entry id -> why the projection parked it"),
+    }
+    return {
+        "partitions": partitions,
+        "hash_tag": "{pN}: every key of partition N shares it, so one script can write them atomically",
+        "global": {
+            keys.META: {"type": "hash", "meaning": "partitions (N, fixed at creation), format"},
+            keys.intake("<service>"): {
+                "type": "stream",
+                "meaning": "reports for a service: one field 'report' (JSON)",
+            },
+            keys.OUTCOMES: {"type": "stream", "meaning": "one outcome per report: fields command_id, outcome (JSON)"},
+            keys.dead_letters("<service>"): {"type": "stream", "meaning": "messages a service could not read, and why"},
+            keys.rejection("<command_id>"): {"type": "string", "meaning": "a rejected report's outcome, for resends"},
+        },
+        "per_partition": {
+            key.replace("{p0}", "{pN}"): {"type": kind, "meaning": meaning}
+            for key, (kind, meaning) in per_partition.items()
+        },
+    }
+
+
+def show(partitions: int | None, as_json: bool) -> int:
+    """Print the layout for people, or as one JSON object."""
+    data = layout(partitions)
+    if as_json:
+        sys.stdout.write(msgspec.json.encode(data).decode() + "\n")
+        return 0
+    print(f"partitions: {partitions if partitions is not None else 'unknown (no store reachable)'}")
+    print(f"hash tag:   {data['hash_tag']}")
+    for title in ("global", "per_partition"):
+        print(f"\n{title.replace('_', ' ')}:")
+        for key, info in data[title].items():
+            print(f"  {key:<36} {info['type']:<7} {info['meaning']}")
+    return 0

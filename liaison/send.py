@@ -1,0 +1,93 @@
+"""``liaison send``: reports as JSON lines in, one JSON outcome per line out, in input order."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import IO, Any
+
+import msgspec
+
+from liaison import exits
+from liaison.connect import open_redis
+from liaison.sender import Sender, route
+
+IN_FLIGHT = 1000
+"""Reports sent ahead of the outcome being waited for; bounds memory on a large input."""
+
+
+def _unanswered(command_id: str, timeout: float) -> dict[str, Any]:
+    return {
+        "command_id": command_id,
+        "status": "unanswered",
+        "reason": {
+            "code": "no_outcome",
+            "message": f"no outcome within {timeout:g} s: is the service running? (`liaison up`); "
+            "sending the same report again is safe",
+        },
+    }
+
+
+async def send_lines(source: IO[bytes], out: IO[str], wait_s: float) -> int:
+    """Send every non-blank line; print outcomes in order; return the exit code."""
+    worst = exits.OK
+    client = await open_redis()
+    pending: asyncio.Queue[tuple[str | None, asyncio.Future[dict[str, Any]] | dict[str, Any]]] = asyncio.Queue(
+        IN_FLIGHT
+    )
+
+    async def printer() -> None:
+        nonlocal worst
+        while True:
+            command_id, waiting = await pending.get()
+            if isinstance(waiting, dict):
+                outcome = waiting
+            else:
+                try:
+                    outcome = await asyncio.wait_for(waiting, wait_s)
+                except TimeoutError:
+                    outcome = _unanswered(command_id or "", wait_s)
+            status = outcome.get("status")
+            if status == "rejected":
+                worst = max(worst, exits.REJECTED)
+            elif status != "accepted":
+                worst = max(worst, exits.USAGE)
+            out.write(msgspec.json.encode(outcome).decode() + "\n")
+            out.flush()
+            pending.task_done()
+
+    try:
+        async with Sender(client) as sender:
+            printing = asyncio.create_task(printer())
+            while True:
+                # Read in a thread: on a terminal, waiting for the next line must not stop
+                # outcomes of the lines already sent from being printed.
+                raw = await asyncio.to_thread(source.readline)
+                if not raw:
+                    break
+                line = raw.strip()
+                if not line:
+                    continue
+                routed = route(line)
+                if isinstance(routed, dict):
+                    await pending.put((None, routed))
+                    continue
+                service, command_id = routed
+                future = await sender.send(service, command_id, line)
+                await pending.put((command_id, future))
+            await pending.join()
+            printing.cancel()
+    finally:
+        await client.aclose()
+    return worst
+
+
+def run(path: str | None, timeout: float) -> int:
+    """Entry point of ``liaison send [FILE|-]``."""
+    if path in (None, "-"):
+        return asyncio.run(send_lines(sys.stdin.buffer, sys.stdout, timeout))
+    try:
+        with open(path, "rb") as handle:
+            return asyncio.run(send_lines(handle, sys.stdout, timeout))
+    except FileNotFoundError as err:
+        raise exits.CliError(f"no such file: {path}") from err

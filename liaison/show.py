@@ -1,0 +1,149 @@
+"""``liaison case``, ``cases`` and ``events``: views and histories, for people or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from liaison import exits
+from liaison.connect import open_redis, open_store
+from services.projections.queries import get_view, list_views
+from services.projections.views import CaseView, Clocks, fold
+from shared.events import AnyEvent, Text
+from shared.store import EventStore
+
+
+def _json(value: Any) -> None:
+    sys.stdout.write(msgspec.json.encode(value).decode() + "\n")
+
+
+def _clocks(c: Clocks | None) -> str:
+    if c is None:
+        return "-"
+    return f"VN {c.vietnam[:16].replace('T', ' ')} / CN {c.china[:16].replace('T', ' ')}"
+
+
+def _as_of(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as err:
+        raise exits.CliError(f"--as-of: not an ISO time: {text!r}") from err
+    if moment.tzinfo is None:
+        raise exits.CliError("--as-of: the time needs its UTC offset, e.g. 2026-11-23T09:00:00+07:00")
+    return moment
+
+
+async def _view_as_of(store: EventStore, case_id: str, moment: datetime) -> CaseView | None:
+    """The case as the log recorded it up to ``moment``: the events, in version order, up to the first
+    one recorded after it (a prefix, so the fold never sees a version gap)."""
+    known: list[AnyEvent] = []
+    for record in await store.read_case(case_id):
+        event = record.event()
+        if event.recorded_at > moment:
+            break
+        known.append(event)
+    return fold(None, known, case_id)
+
+
+def print_case(view: CaseView) -> None:
+    """A case for people: status, parties, counts, obligations, both clocks."""
+    c = view.counts
+    print(f"case {view.case_id}  ({view.kind}, version {view.version}{', STALE' if view.stale else ''})")
+    print(f"  status:      {view.status}")
+    print(f"  parties:     {', '.join(view.parties)}")
+    print(
+        f"  counts:      calls {c.calls}, letters sent {c.letters_sent}, letters received {c.letters_received}, "
+        f"acknowledgements {c.acknowledgements}, written confirmations {c.confirmations}"
+    )
+    print(f"  opened:      {_clocks(view.first_update)}")
+    print(f"  last update: {_clocks(view.last_update)}")
+    print(f"  handling:    {view.handling}{'  (exercise)' if view.exercise else ''}")
+    if view.obligations:
+        print("  open obligations:")
+        for o in view.obligations:
+            print(f"    {o.kind:<22} owed by {o.owed_by:<12} for {o.message_id}  since {_clocks(o.since)}")
+
+
+def print_cases(views: list[CaseView]) -> None:
+    """Every case, one line each."""
+    if not views:
+        print("no cases yet")
+        return
+    header = f"{'CASE':<16} {'STATUS':<25} {'PARTIES':<24} {'CALLS':>5} {'L.OUT':>5} {'L.IN':>5} {'ACKS':>5} "
+    print(header + f"{'CONF':>5} {'OWED':>4} {'V':>4}  LAST UPDATE")
+    for v in views:
+        c = v.counts
+        print(
+            f"{v.case_id:<16} {v.status:<25} {','.join(v.parties):<24} {c.calls:>5} {c.letters_sent:>5} "
+            f"{c.letters_received:>5} {c.acknowledgements:>5} {c.confirmations:>5} {len(v.obligations):>4} "
+            f"{v.version:>4}  {_clocks(v.last_update)}"
+        )
+    print(f"{len(views)} cases")
+
+
+def _text(t: Text | None) -> str:
+    if t is None:
+        return ""
+    first = t.get(t.original) or ""
+    others = [f"[{lang}] {value}" for lang in ("vi", "zh", "en") if lang != t.original and (value := t.get(lang))]
+    return " | ".join([f"[{t.original}] {first}", *others])
+
+
+def print_events(events: list[AnyEvent]) -> None:
+    """A case's history, oldest first."""
+    for e in events:
+        local = e.occurred_at.local()
+        print(f"v{e.case_version:<4} {type(e).__name__:<30} "
+              f"{local.isoformat(timespec='minutes')} ({e.occurred_at.offset})  {e.unit} / {e.officer}")
+        for name in ("summary", "subject", "body"):
+            value = getattr(e, name, None)
+            if isinstance(value, Text):
+                print(f"       {name}: {_text(value)}")
+        for name in ("message_id", "call_id", "reference", "caller_unit", "callee_unit", "to_unit", "from_unit"):
+            value = getattr(e, name, None)
+            if value:
+                print(f"       {name}: {value}")
+
+
+async def run(command: str, args: argparse.Namespace) -> int:
+    """Dispatch ``case``, ``cases`` and ``events``."""
+    client = await open_redis()
+    try:
+        store = await open_store(client)
+        if command == "cases":
+            views = await list_views(store)
+            if args.json:
+                _json([msgspec.to_builtins(v) for v in views])
+            else:
+                print_cases(views)
+            return exits.OK
+        if command == "case":
+            view = (
+                await _view_as_of(store, args.case_id, _as_of(args.as_of))
+                if args.as_of
+                else await get_view(store, args.case_id)
+            )
+            if view is None:
+                when = f" at {args.as_of}" if args.as_of else ""
+                raise exits.CliError(f"no case {args.case_id!r}{when}", exits.REJECTED)
+            if args.json:
+                _json(msgspec.to_builtins(view))
+            else:
+                print_case(view)
+            return exits.OK
+        records = await store.read_case(args.case_id)
+        if not records:
+            raise exits.CliError(f"no case {args.case_id!r}", exits.REJECTED)
+        if args.json:
+            for r in records:
+                _json({"position": r.position, "number": r.number, "prev": r.prev, "hash": r.hash,
+                       "event": msgspec.json.decode(r.data)})
+        else:
+            print_events([r.event() for r in records])
+        return exits.OK
+    finally:
+        await client.aclose()
