@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from shared.events import AnyEvent, HotlineCallLogged, Instant, Text
+from shared.store import EventStore
 
 _NOW = datetime(2026, 11, 23, 2, 15, tzinfo=UTC)
 
@@ -40,3 +42,17 @@ def call(case_id: str, version: int, *, event_id: str | None = None, note: str =
 def calls(case_id: str, first_version: int, count: int) -> list[AnyEvent]:
     """``count`` consecutive events of one case starting at ``first_version``."""
     return [call(case_id, first_version + i) for i in range(count)]
+
+
+async def partition_state(store: EventStore, case_id: str) -> tuple[Any, ...]:
+    """Everything an append writes in the case's partition (to prove a refused append wrote nothing)."""
+    k = store.keys(store.partition_of(case_id))
+    r = store.redis
+    return (
+        await r.xlen(k.log),
+        await r.get(k.number),
+        await r.hgetall(k.heads),
+        await r.lrange(k.case(case_id), 0, -1),
+        await r.hgetall(k.eids),
+        await r.hgetall(k.cmds),
+    )

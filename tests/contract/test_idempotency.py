@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from shared.store import EventStore
 from shared.store.errors import InvalidAppend
-from tests.contract.factory import call, calls
-
-
-async def _state(store: EventStore, case_id: str) -> tuple[Any, ...]:
-    """Everything an append writes in the case's partition."""
-    k = store.keys(store.partition_of(case_id))
-    r = store.redis
-    return (
-        await r.xlen(k.log),
-        await r.get(k.number),
-        await r.hgetall(k.heads),
-        await r.lrange(k.case(case_id), 0, -1),
-        await r.hgetall(k.eids),
-        await r.hgetall(k.cmds),
-    )
+from tests.contract.factory import call, calls, partition_state
 
 
 async def test_retried_append_returns_original_positions(store: EventStore) -> None:
@@ -32,12 +16,12 @@ async def test_retried_append_returns_original_positions(store: EventStore) -> N
     first = await store.append(case_id, events, 0)
     assert not first.duplicate
     await store.append(case_id, [call(case_id, 3)], 2)  # the case moves on before the retry arrives
-    before = await _state(store, case_id)
+    before = await partition_state(store, case_id)
     again = await store.append(case_id, events, 0)
     assert again.duplicate
     assert again.positions == first.positions
     assert again.version == 2
-    assert await _state(store, case_id) == before
+    assert await partition_state(store, case_id) == before
     recorded = await store.read_case(case_id)
     assert [entry.head()[1] for entry in recorded] == [1, 2, 3]
     assert [entry.position for entry in recorded[:2]] == list(first.positions)
@@ -49,22 +33,22 @@ async def test_partial_duplicate_is_refused_without_writing(store: EventStore) -
     case_id = "retry-2"
     recorded = calls(case_id, 1, 2)
     await store.append(case_id, recorded, 0)
-    before = await _state(store, case_id)
+    before = await partition_state(store, case_id)
     mixed = [call(case_id, 3, event_id=recorded[1].event_id), call(case_id, 4)]
     with pytest.raises(InvalidAppend, match="already recorded"):
         await store.append(case_id, mixed, 2)
-    assert await _state(store, case_id) == before
+    assert await partition_state(store, case_id) == before
 
 
 async def test_retried_command_returns_original_positions(store: EventStore) -> None:
     """A command sent again (even re-decided into new event ids) returns its first positions, writing nothing."""
     case_id = "retry-3"
     first = await store.append(case_id, calls(case_id, 1, 3), 0, command_id="cmd-42")
-    before = await _state(store, case_id)
+    before = await partition_state(store, case_id)
     again = await store.append(case_id, calls(case_id, 1, 3), 0, command_id="cmd-42")
     assert again.duplicate
     assert again.positions == first.positions
     assert again.version == 3
     assert await store.command_positions(case_id, "cmd-42") == first.positions
-    assert await _state(store, case_id) == before
+    assert await partition_state(store, case_id) == before
     assert await store.command_positions(case_id, "cmd-unknown") is None
