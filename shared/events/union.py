@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from typing import Union
 
+from shared.events.deadlines import AcceptanceOverdue, AcknowledgementOverdue, ConfirmationOverdue
+from shared.events.handovers import (
+    ConsentRecorded,
+    HandoverAborted,
+    HandoverAccepted,
+    HandoverCompleted,
+    HandoverExecuted,
+    HandoverProposed,
+    HandoverRejected,
+    HandoverScheduled,
+    NationalityVerified,
+    RiskAssessed,
+)
 from shared.events.hotline import (
     HotlineCallLogged,
     LetterReceived,
@@ -11,6 +24,15 @@ from shared.events.hotline import (
     MessageAcknowledged,
     UrgentCallConfirmedInWriting,
 )
+from shared.events.incidents import (
+    CasesLinked,
+    IncidentAcknowledged,
+    IncidentClosed,
+    IncidentRaised,
+    IncidentUpdated,
+    ResponseRecorded,
+)
+from shared.events.patrols import MeetingRecorded, MinutesSigned, PatrolRecorded, PatrolScheduled
 
 AnyEvent = Union[  # noqa: UP007 - msgspec needs a runtime Union object it can introspect
     HotlineCallLogged,
@@ -18,6 +40,29 @@ AnyEvent = Union[  # noqa: UP007 - msgspec needs a runtime Union object it can i
     LetterReceived,
     MessageAcknowledged,
     UrgentCallConfirmedInWriting,
+    IncidentRaised,
+    IncidentAcknowledged,
+    IncidentUpdated,
+    ResponseRecorded,
+    CasesLinked,
+    IncidentClosed,
+    HandoverProposed,
+    NationalityVerified,
+    RiskAssessed,
+    ConsentRecorded,
+    HandoverAccepted,
+    HandoverRejected,
+    HandoverScheduled,
+    HandoverExecuted,
+    HandoverCompleted,
+    HandoverAborted,
+    PatrolScheduled,
+    PatrolRecorded,
+    MeetingRecorded,
+    MinutesSigned,
+    AcknowledgementOverdue,
+    AcceptanceOverdue,
+    ConfirmationOverdue,
 ]
 
 EVENT_TYPES: dict[str, type[AnyEvent]] = {
@@ -26,6 +71,29 @@ EVENT_TYPES: dict[str, type[AnyEvent]] = {
     "LetterReceived": LetterReceived,
     "MessageAcknowledged": MessageAcknowledged,
     "UrgentCallConfirmedInWriting": UrgentCallConfirmedInWriting,
+    "IncidentRaised": IncidentRaised,
+    "IncidentAcknowledged": IncidentAcknowledged,
+    "IncidentUpdated": IncidentUpdated,
+    "ResponseRecorded": ResponseRecorded,
+    "CasesLinked": CasesLinked,
+    "IncidentClosed": IncidentClosed,
+    "HandoverProposed": HandoverProposed,
+    "NationalityVerified": NationalityVerified,
+    "RiskAssessed": RiskAssessed,
+    "ConsentRecorded": ConsentRecorded,
+    "HandoverAccepted": HandoverAccepted,
+    "HandoverRejected": HandoverRejected,
+    "HandoverScheduled": HandoverScheduled,
+    "HandoverExecuted": HandoverExecuted,
+    "HandoverCompleted": HandoverCompleted,
+    "HandoverAborted": HandoverAborted,
+    "PatrolScheduled": PatrolScheduled,
+    "PatrolRecorded": PatrolRecorded,
+    "MeetingRecorded": MeetingRecorded,
+    "MinutesSigned": MinutesSigned,
+    "AcknowledgementOverdue": AcknowledgementOverdue,
+    "AcceptanceOverdue": AcceptanceOverdue,
+    "ConfirmationOverdue": ConfirmationOverdue,
 }
 
 CURRENT_SCHEMA: dict[str, int] = dict.fromkeys(EVENT_TYPES, 1)

@@ -19,7 +19,8 @@ MAX_TEXT = 4000
 LocalTime = Annotated[datetime, msgspec.Meta(tz=True)]
 """A time as the officer typed it, with its UTC offset (``2026-11-23T09:15:00+07:00``)."""
 
-Officer = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Officer = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+"""As long as the event envelope allows (128): a longer name would be accepted but unreadable in the log."""
 Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Channel = Literal["hotline", "letter", "fax", "liaison_officer", "border_meeting"]
 
