@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import msgspec
 
@@ -56,13 +57,29 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=1)
     simulate.add_argument("--json", action="store_true")
 
+    forget = sub.add_parser("forget", help="crypto-shred one person's data in the vault (the log keeps only the id)")
+    forget.add_argument("subject_id", metavar="SUBJECT")
+    forget.add_argument("--json", action="store_true")
+
     keys = sub.add_parser("keys", help="the Redis key layout in use")
     keys.add_argument("--json", action="store_true")
+
+    parked = sub.add_parser("parked", help="log entries the projections parked; re-apply them once fixed")
+    parked.add_argument("--retry", action="append", default=[], metavar="ID", help="re-apply one (repeatable)")
+    parked.add_argument("--retry-all", dest="retry_all", action="store_true", help="re-apply every parked entry")
+    parked.add_argument("--json", action="store_true")
+
+    bench = sub.add_parser("bench", help="measure every path against raw Redis on a private Redis (a few minutes)")
+    bench.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    bench.add_argument("--quick", action="store_true", help="small sizes (seconds); writes no doc unless --doc")
+    bench.add_argument("--doc", type=Path, help="write the results into this markdown file "
+                       "(default: docs/benchmarks.md in full mode)")
+    bench.add_argument("--no-doc", dest="no_doc", action="store_true", help="write no markdown file")
     return parser
 
 
 def _run_service(name: str) -> int:
-    if name in ("incidents", "gateway"):
+    if name == "incidents":
         raise exits.CliError(f"the {name} service is not built yet")
     os.execv(sys.executable, [sys.executable, "-m", f"services.{name}"])
 
@@ -116,6 +133,19 @@ def dispatch(args: argparse.Namespace) -> int:
         if args.events < 1:
             raise exits.CliError("--events must be at least 1")
         return asyncio.run(simulate(args.events, args.rate, args.seed, args.json))
+    if command == "forget":
+        from liaison.forget import forget as forget_subject
+
+        return asyncio.run(forget_subject(args.subject_id, args.json))
+    if command == "bench":
+        from liaison.bench import DOC, run
+
+        doc = None if args.no_doc else (args.doc or (None if args.quick else DOC))
+        return run(quick=args.quick, as_json=args.json, doc=doc)
+    if command == "parked":
+        from liaison.parked import run as parked
+
+        return asyncio.run(parked(args.retry, args.retry_all, args.json))
     if command == "keys":
         from liaison.keys_layout import show
 

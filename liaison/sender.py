@@ -8,49 +8,23 @@ from typing import Any
 import msgspec
 from redis.asyncio import Redis
 
-from services.hotline.domain.commands import COMMAND_TYPES as HOTLINE_TYPES
+from shared import reports
 from shared.store import keys
-
-MAX_REPORT_BYTES = 64 * 1024
-"""A report larger than this is refused before it reaches a service."""
 
 READ_BLOCK_MS = 200
 """How long one read of the outcomes stream blocks; also how soon the reader notices it should stop."""
 
-SERVICE_OF: dict[str, str] = dict.fromkeys(HOTLINE_TYPES, "hotline")
-"""Which service's intake each report type goes to."""
-
-
-def local_rejection(command_id: Any, code: str, message: str) -> dict[str, Any]:
-    """An outcome the CLI gives itself when a line cannot even be routed to a service."""
-    return {
-        "command_id": command_id if isinstance(command_id, str) else None,
-        "status": "rejected",
-        "reason": {"code": code, "message": message},
-    }
-
 
 def route(line: bytes) -> tuple[str, str] | dict[str, Any]:
     """(service, command_id) for a routable report, else a local rejection saying what is wrong."""
-    if len(line) > MAX_REPORT_BYTES:
-        return local_rejection(None, "too_large", f"report is {len(line)} bytes; the limit is {MAX_REPORT_BYTES}")
-    try:
-        report = msgspec.json.decode(line)
-    except msgspec.DecodeError as err:
-        return local_rejection(None, "invalid_json", f"not a JSON object: {err}")
-    if not isinstance(report, dict):
-        return local_rejection(None, "invalid_json", "a report must be a JSON object")
-    command_id = report.get("command_id")
-    if not isinstance(command_id, str) or not command_id:
-        return local_rejection(None, "invalid", "command_id: required, a non-empty string")
-    kind = report.get("type")
-    if not isinstance(kind, str):
-        return local_rejection(command_id, "invalid", "type: required, a string naming the report type")
-    service = SERVICE_OF.get(kind)
-    if service is None:
-        known = ", ".join(sorted(SERVICE_OF))
-        return local_rejection(command_id, "unknown_type", f"type: unknown report type {kind!r}; known: {known}")
-    return service, command_id
+    routed = reports.route(line)
+    if isinstance(routed, reports.Unroutable):
+        return {
+            "command_id": routed.command_id,
+            "status": "rejected",
+            "reason": {"code": routed.reason.code, "message": routed.reason.message},
+        }
+    return routed.service, routed.command_id
 
 
 class Sender:

@@ -18,7 +18,7 @@ from shared import settings as settings_module
 from shared.redis_server import RedisServer, RedisServerError
 from shared.store import EventStore
 
-SERVICES = ("hotline", "projections")
+SERVICES = ("hotline", "projections", "gateway")
 """The services `liaison up` runs; each is `python -m services.<name>`."""
 
 STOP_GRACE_S = 10.0
@@ -140,6 +140,7 @@ def up() -> int:
         print("Liaison is up.", flush=True)
         print(f"  {where}", flush=True)
         print(f"  event store: {partitions} partitions", flush=True)
+        print(f"  HTTP API: http://{settings.http}/ (OpenAPI: /openapi.json; live updates: /v1/updates)", flush=True)
         print("  `liaison send`, `liaison cases`, `liaison watch` in other shells find this Redis", flush=True)
         print("services:", flush=True)
         asyncio.run(Supervisor(url).run())

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from redis import Redis
 
+from shared.redis_server import free_port
 from tests.e2e.conftest import ROOT, Deployment, wait_until
 
 COUNT_OF = {
@@ -163,7 +164,7 @@ def test_every_opening_example_is_accepted_as_it_is(deployment: Deployment, kind
 def test_liaison_up_runs_everything_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     """`liaison up` with no LIAISON_REDIS_URL starts Redis under ./var and the services; Ctrl-C stops them all."""
     env = {k: v for k, v in os.environ.items() if k != "LIAISON_REDIS_URL"}
-    env |= {"PYTHONPATH": str(ROOT), "LIAISON_PARTITIONS": "4"}
+    env |= {"PYTHONPATH": str(ROOT), "LIAISON_PARTITIONS": "4", "LIAISON_HTTP": f"127.0.0.1:{free_port()}"}
     up = subprocess.Popen(
         [sys.executable, "-m", "liaison", "up"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -192,8 +193,13 @@ def test_liaison_up_runs_everything_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert (tmp_path / "var" / "redis" / "appendonlydir").is_dir()
     finally:
         if up.poll() is None:
-            up.kill()
-            up.wait()
+            # Ctrl-C first: its children and Redis run in their own sessions, so a bare kill orphans them.
+            up.send_signal(signal.SIGINT)
+            try:
+                up.wait(30)
+            except subprocess.TimeoutExpired:
+                up.kill()
+                up.wait()
         if up.stdout is not None:
             up.stdout.close()
 

@@ -1,0 +1,85 @@
+"""``GET /v1/cases``, ``GET /v1/cases/{id}``, ``GET /v1/cases/{id}/events``: views and histories as stored.
+
+Views are the JSON the projections wrote, served byte for byte; events are the canonical JSON
+of the log (what an auditor reads with redis-cli), wrapped with their position and chain link.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from services.gateway.filters import CaseFilter, FilterError
+from services.gateway.replies import gateway, json_body, reason
+
+MAX_CASE_ID = 128
+"""Case ids are identifiers of at most 128 characters (shared.events.envelope.Identifier)."""
+
+UNKNOWN_CASE = "unknown_case"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _case_id(request: web.Request) -> str | web.Response:
+    case_id = request.match_info["case_id"]
+    if not 0 < len(case_id) <= MAX_CASE_ID:
+        return reason(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_case_id", f"case id: 1 to {MAX_CASE_ID} characters")
+    return case_id
+
+
+async def list_cases(request: web.Request) -> web.Response:
+    """Every case view that passes the filters (unit, kind, status, overdue), sorted by case id."""
+    try:
+        case_filter = CaseFilter.from_query(request.query)
+    except FilterError as err:
+        return reason(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_filter", str(err))
+    gw = gateway(request)
+    store = await gw.store()
+    found: list[tuple[str, bytes]] = []
+    for p in range(store.partitions):
+        # HSCAN, not HGETALL: a large hash is read in slices and never blocks Redis for long.
+        async for case_id, raw in gw.redis.hscan_iter(store.keys(p).views, count=1000):
+            if case_filter.matches(raw):
+                found.append((_text(case_id), raw))
+    found.sort(key=lambda item: item[0])
+    return json_body(b"[" + b",".join(raw for _, raw in found) + b"]")
+
+
+async def get_case(request: web.Request) -> web.Response:
+    """One case's view, or 404 naming the case."""
+    case_id = _case_id(request)
+    if isinstance(case_id, web.Response):
+        return case_id
+    gw = gateway(request)
+    store = await gw.store()
+    raw = await gw.redis.hget(store.keys(store.partition_of(case_id)).views, case_id)
+    if raw is None:
+        message = f"no case {case_id!r} (or the projections have not seen it yet)"
+        return reason(HTTPStatus.NOT_FOUND, UNKNOWN_CASE, message)
+    return json_body(raw.encode() if isinstance(raw, str) else raw)
+
+
+_encode = msgspec.json.encode
+
+
+async def case_events(request: web.Request) -> web.Response:
+    """A case's events in version order: position, number, prev, hash and the event as logged."""
+    case_id = _case_id(request)
+    if isinstance(case_id, web.Response):
+        return case_id
+    store = await gateway(request).store()
+    recorded = await store.read_case(case_id)
+    if not recorded:
+        return reason(HTTPStatus.NOT_FOUND, UNKNOWN_CASE, f"no case {case_id!r}: the log holds no event of it")
+    items = []
+    for entry in recorded:
+        head: dict[str, Any] = {"position": entry.position, "number": entry.number, "prev": entry.prev,
+                                "hash": entry.hash}
+        # The event is spliced in as the log holds it: its canonical bytes are what its hash covers.
+        items.append(_encode(head)[:-1] + b',"event":' + entry.data + b"}")
+    return json_body(b"[" + b",".join(items) + b"]")

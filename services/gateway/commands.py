@@ -1,0 +1,107 @@
+"""``POST /v1/commands``: one report in, its outcome out, with the contract's status codes.
+
+The report is routed by its ``type`` to its service's intake stream (``shared.reports``), in the
+documented entry format (``XADD liaison:intake:<service> * report <JSON>``), exactly as the CLI
+sends it; the answer is the first outcome written for its command id. Sending a report again is
+safe: the service records it once and answers with the same outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from http import HTTPStatus
+
+import msgspec
+import structlog
+from aiohttp import web
+
+from services.gateway.replies import gateway, json_body, reason
+from services.gateway.statuses import status_of
+from shared import reports
+from shared.outcomes import outcome_decoder
+from shared.store import keys
+
+log = structlog.get_logger("gateway")
+
+NO_OUTCOME = "no_outcome"
+READY_WAIT_S = 2.0
+"""How long a report waits for the outcome reader to take its starting position (just after start-up)."""
+
+
+class _TooLarge(Exception):
+    """The body is over the report size limit."""
+
+
+async def _bounded_body(request: web.Request) -> bytes:
+    """The request body, read no further than one byte past the limit."""
+    declared = request.content_length
+    if declared is not None and declared > reports.MAX_REPORT_BYTES:
+        raise _TooLarge(f"report is {declared} bytes; the limit is {reports.MAX_REPORT_BYTES}")
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(16 * 1024):
+        body += chunk
+        if len(body) > reports.MAX_REPORT_BYTES:
+            raise _TooLarge(f"report is over {reports.MAX_REPORT_BYTES} bytes, the limit")
+    return bytes(body)
+
+
+async def post_command(request: web.Request) -> web.Response:
+    """Send one report to its service and answer with its outcome (200/422/409/403, 504 if none comes)."""
+    gw = gateway(request)
+    started = time.monotonic()
+    try:
+        body = await _bounded_body(request)
+    except _TooLarge as err:
+        gw.metrics.reports.labels(type="unroutable").inc()
+        gw.metrics.outcomes.labels(status="rejected", code=reports.TOO_LARGE).inc()
+        return reason(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, reports.TOO_LARGE, str(err))
+    routed = reports.route(body)
+    if isinstance(routed, reports.Unroutable):
+        gw.metrics.reports.labels(type="unroutable").inc()
+        gw.metrics.outcomes.labels(status="rejected", code=routed.reason.code).inc()
+        extra = {} if routed.command_id is None else {"command_id": routed.command_id, "status": "rejected"}
+        return reason(status_of("rejected", routed.reason.code), routed.reason.code, routed.reason.message, **extra)
+    gw.metrics.reports.labels(type=routed.type).inc()
+    with structlog.contextvars.bound_contextvars(command_id=routed.command_id):
+        return await _send(request, routed, body, started)
+
+
+async def _send(request: web.Request, routed: reports.Routed, body: bytes, started: float) -> web.Response:
+    gw = gateway(request)
+    try:
+        await asyncio.wait_for(gw.waiter.ready.wait(), READY_WAIT_S)
+    except TimeoutError:
+        return reason(
+            HTTPStatus.SERVICE_UNAVAILABLE, "redis_unavailable", "Redis has not answered yet; try again shortly",
+            command_id=routed.command_id,
+        )
+    future = gw.waiter.expect(routed.command_id)
+    try:
+        await gw.redis.xadd(keys.intake(routed.service), {"report": body})
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(future), gw.config.outcome_timeout_s)
+        except TimeoutError:
+            gw.metrics.outcomes.labels(status="unanswered", code=NO_OUTCOME).inc()
+            log.warning("no_outcome", service=routed.service, waited_s=gw.config.outcome_timeout_s)
+            return reason(
+                HTTPStatus.GATEWAY_TIMEOUT,
+                NO_OUTCOME,
+                f"no outcome from the {routed.service} service within {gw.config.outcome_timeout_s:g} s: "
+                "is it running? Sending the same report again is safe (it is recorded once)",
+                command_id=routed.command_id,
+                status="unanswered",
+            )
+    finally:
+        gw.waiter.forget(routed.command_id, future)
+    try:
+        decoded = outcome_decoder.decode(outcome)
+    except msgspec.DecodeError as err:
+        # Something other than a service wrote this outcome entry: say so instead of guessing.
+        log.error("unreadable_outcome", error=str(err))
+        message = f"the outcome written for this report cannot be read: {err}"
+        return reason(HTTPStatus.BAD_GATEWAY, "unreadable_outcome", message, command_id=routed.command_id)
+    code = decoded.reason.code if decoded.reason is not None else None
+    gw.metrics.outcomes.labels(status=decoded.status, code=code or "").inc()
+    gw.metrics.report_seconds.observe(time.monotonic() - started)
+    return json_body(outcome, status_of(decoded.status, code))

@@ -1,0 +1,64 @@
+"""How one gateway process runs: where Redis is, where it listens, and its time limits."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from shared.settings import SettingsError, load
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    """Settings of one gateway process (``from_env`` reads them from LIAISON_* variables)."""
+
+    redis_url: str
+    host: str = "127.0.0.1"
+    port: int = 8080
+    outcome_timeout_s: float = 10.0
+    """How long ``POST /v1/commands`` waits for the report's outcome before answering 504."""
+    keepalive_s: float = 15.0
+    """Longest silence on a case-updates stream before a keep-alive comment (proxies drop idle ones)."""
+    read_block_ms: int = 1000
+    """Longest blocking read: also how soon a stream notices a gone client or a shutdown."""
+    max_subscribers: int = 200
+    """Case-updates streams open at once (each holds one Redis connection); more are answered 503."""
+
+    @property
+    def address(self) -> str:
+        """``host:port`` as given in LIAISON_HTTP."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise SettingsError(f"{name} must be a number of seconds above 0 and at most 3600, got {raw!r}")
+    return value
+
+
+def from_env(environ: dict[str, str] | None = None) -> GatewayConfig | None:
+    """The config from the environment; None when no Redis can be found (LIAISON_REDIS_URL unset, none embedded).
+
+    Raises SettingsError naming the variable when a value cannot be used.
+    """
+    env = dict(os.environ if environ is None else environ)
+    settings = load(env)
+    url = settings.resolved_redis_url()
+    if url is None:
+        return None
+    host, _, port = settings.http.rpartition(":")
+    return GatewayConfig(
+        redis_url=url,
+        host=host.strip("[]"),
+        port=int(port),
+        outcome_timeout_s=_seconds(env, "LIAISON_HTTP_OUTCOME_TIMEOUT_S", 10.0),
+        keepalive_s=_seconds(env, "LIAISON_HTTP_KEEPALIVE_S", 15.0),
+    )

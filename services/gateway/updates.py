@@ -1,0 +1,212 @@
+"""``GET /v1/updates``: case updates as server-sent events, live, for every case or one (``?case=ID``).
+
+Each update event carries an ``id:`` that is the subscriber's position in *every* partition's
+updates stream (see positions.py). A client that reconnects with that id as ``Last-Event-ID``
+(``EventSource`` does so by itself) gets exactly the updates written after it: none missed,
+none repeated. On connecting, an ``event: ready`` carries the starting position, so even a
+client that drops before its first update resumes without a gap. When updates a client had not
+read were trimmed from a stream (the projections cap each at about 10 000 entries), an
+``event: resync`` says so: reload the views, then keep following.
+
+Frames: ``id: <position>`` + ``data: {"case_id", "version", "partition", "position", "view"}``
+(the default event type, ``message``); ``: keep-alive`` comments after ``keepalive_s`` of silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+import structlog
+from aiohttp import web
+from redis.exceptions import RedisError, ResponseError
+
+from services.gateway import positions as pos
+from services.gateway.replies import gateway, reason
+from services.gateway.resources import Gateway
+from shared.store import EventStore
+
+log = structlog.get_logger("gateway")
+
+PARAMETERS = ("case", "last_event_id")
+RETRY_MS = 1000
+"""How soon a client's EventSource reconnects after the connection drops (the SSE ``retry:`` field)."""
+READ_COUNT = 200
+"""Updates read per partition per round trip."""
+
+_encode = msgspec.json.encode
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def frame(data: bytes, *, event_id: str | None = None, event: str | None = None) -> bytes:
+    """One server-sent event; a line break in the data becomes another ``data:`` line, as SSE requires."""
+    out = b""
+    if event_id is not None:
+        out += b"id: " + event_id.encode() + b"\n"
+    if event is not None:
+        out += b"event: " + event.encode() + b"\n"
+    for line in data.splitlines() or [b""]:
+        out += b"data: " + line + b"\n"
+    return out + b"\n"
+
+
+def update_data(partition: int, position: str, fields: dict[bytes, bytes]) -> bytes:
+    """The data of one update event: the stream entry's case id and version, and its view as stored."""
+    version: Any = _text(fields.get(b"version", b""))
+    head = {
+        "case_id": _text(fields.get(b"case_id", b"")),
+        "version": int(version) if version.isdigit() else version,
+        "partition": partition,
+        "position": position,
+    }
+    return _encode(head)[:-1] + b',"view":' + fields.get(b"view", b"null") + b"}"
+
+
+async def newest_positions(gw: Gateway, store: EventStore) -> list[str]:
+    """Each partition's newest update entry id ("0-0" for an empty stream): following from here sees only new ones."""
+    async with gw.redis.pipeline(transaction=False) as pipe:
+        for p in range(store.partitions):
+            pipe.xrevrange(store.keys(p).updates, "+", "-", count=1)
+        replies = await pipe.execute()
+    return [_text(reply[0][0]) if reply else pos.START for reply in replies]
+
+
+def position_problem(at: str, info: dict[str, Any]) -> dict[str, Any] | None:
+    """What cannot be followed exactly from ``at`` in a stream described by XINFO STREAM, or None.
+
+    Entries are removed by the projections' MAXLEN trim (oldest first) or by XDEL. After ``at``,
+    something is gone when a deleted id is past it, or when entries were removed and ``at`` is
+    older than the oldest entry kept (``at`` itself was trimmed; this also flags the harmless
+    case where it was the very last entry trimmed: a needless reload, never a silent gap).
+    """
+    last = _text(info["last-generated-id"])
+    if pos.entry_key(at) > pos.entry_key(last):
+        return {"problem": "ahead", "position": at, "newest": last}
+    deleted = _text(info.get("max-deleted-entry-id") or pos.START)
+    removed = int(info.get("entries-added") or info["length"]) - int(info["length"])
+    oldest = _text(info["recorded-first-entry-id"]) if int(info["length"]) else None
+    # With every entry removed, the newest one stands in for the oldest kept.
+    boundary = oldest if oldest is not None else last
+    trimmed = removed > 0 and pos.entry_key(at) < pos.entry_key(boundary)
+    if trimmed or pos.entry_key(deleted) > pos.entry_key(at):
+        return {"problem": "trimmed", "position": at, "oldest_kept": oldest}
+    return None
+
+
+async def lost_updates(gw: Gateway, store: EventStore, at: list[str], read: list[int]) -> list[dict[str, Any]]:
+    """Partitions where a resumed position cannot be followed exactly; a position ahead is moved back to go on."""
+    async with gw.redis.pipeline(transaction=False) as pipe:
+        for p in read:
+            pipe.xinfo_stream(store.keys(p).updates)
+        replies = await pipe.execute(raise_on_error=False)
+    problems = []
+    for p, info in zip(read, replies, strict=True):
+        if isinstance(info, ResponseError):
+            # No stream yet: nothing was ever written or removed; a position past nothing is ahead.
+            info = {"last-generated-id": pos.START, "length": 0, "entries-added": 0}
+        elif isinstance(info, Exception):
+            raise info
+        problem = position_problem(at[p], info)
+        if problem is None:
+            continue
+        problems.append({"partition": p, **problem})
+        if problem["problem"] == "ahead":
+            at[p] = problem["newest"]
+    return problems
+
+
+def _gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+async def subscribe(request: web.Request) -> web.StreamResponse:
+    """Follow case updates as server-sent events until the client goes or the server stops."""
+    unknown = sorted(set(request.query) - set(PARAMETERS))
+    if unknown:
+        return reason(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_parameter",
+                      f"unknown parameter {unknown[0]!r}; the parameters are: {', '.join(PARAMETERS)}")
+    case_id = request.query.get("case")
+    if case_id is not None and not 0 < len(case_id) <= 128:
+        return reason(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_parameter", "case: 1 to 128 characters")
+    gw = gateway(request)
+    store = await gw.store()
+    resume = request.headers.get("Last-Event-ID") or request.query.get("last_event_id")
+    if resume:
+        try:
+            at = pos.decode(resume, store.partitions)
+        except pos.BadPosition as err:
+            return reason(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_last_event_id", str(err))
+    else:
+        at = await newest_positions(gw, store)
+    read = [store.partition_of(case_id)] if case_id is not None else list(range(store.partitions))
+    problems = await lost_updates(gw, store, at, read) if resume else []
+    # Checked and counted with no await in between, so concurrent requests cannot overshoot the cap.
+    if gw.subscribers >= gw.config.max_subscribers:
+        return reason(HTTPStatus.SERVICE_UNAVAILABLE, "too_many_subscribers",
+                      f"{gw.config.max_subscribers} update streams are open; try again later")
+    gw.subscribers += 1
+    gw.metrics.subscribers.inc()
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
+    log.info("subscribed", case_id=case_id, resumed=bool(resume), lost=len(problems))
+    try:
+        await response.prepare(request)
+        await response.write(f"retry: {RETRY_MS}\n\n".encode())
+        await response.write(frame(_encode({"positions": at}), event_id=pos.encode(at), event="ready"))
+        if problems:
+            message = "updates after this client's position were removed; reload the case views, then keep following"
+            data = _encode({"reason": {"code": "updates_lost", "message": message}, "partitions": problems})
+            await response.write(frame(data, event_id=pos.encode(at), event="resync"))
+        await _follow(request, response, gw, store, at, read, case_id)
+    except ConnectionResetError:
+        pass  # the client went away: nothing to tell it
+    finally:
+        gw.subscribers -= 1
+        gw.metrics.subscribers.dec()
+    return response
+
+
+async def _follow(
+    request: web.Request,
+    response: web.StreamResponse,
+    gw: Gateway,
+    store: EventStore,
+    at: list[str],
+    read: list[int],
+    case_id: str | None,
+) -> None:
+    partition_of_stream = {store.keys(p).updates: p for p in read}
+    wanted = None if case_id is None else case_id.encode()
+    keepalive_s = gw.config.keepalive_s
+    last_write = time.monotonic()
+    while not gw.stopping.is_set() and not _gone(request):
+        quiet_ms = int((keepalive_s - (time.monotonic() - last_write)) * 1000)
+        block_ms = max(1, min(gw.config.read_block_ms, quiet_ms))
+        streams: dict[Any, Any] = {store.keys(p).updates: at[p] for p in read}
+        try:
+            reply: Any = await gw.stream_redis.xread(streams, count=READ_COUNT, block=block_ms)
+        except (RedisError, OSError) as err:
+            log.warning("updates_read_failed", error=str(err))
+            reply = None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(gw.stopping.wait(), gw.config.read_block_ms / 1000)
+        for stream, entries in reply or []:
+            p = partition_of_stream[_text(stream)]
+            for entry_id, fields in entries:
+                at[p] = _text(entry_id)
+                if wanted is not None and fields.get(b"case_id") != wanted:
+                    continue
+                await response.write(frame(update_data(p, at[p], fields), event_id=pos.encode(at)))
+                last_write = time.monotonic()
+        if time.monotonic() - last_write >= keepalive_s:
+            await response.write(b": keep-alive\n\n")
+            last_write = time.monotonic()

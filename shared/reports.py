@@ -1,0 +1,101 @@
+"""Routing a report to the service that handles it, and the checks made before it is sent there.
+
+Tools (the CLI, the HTTP gateway) put a report on the intake stream of the service that handles
+its ``type``. The table lives here, not in a service, because no service may import another and
+the gateway must not import the hotline to know where a ``LogCall`` goes; a unit test checks it
+against each service's own command types, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from shared.outcomes import Reason
+
+MAX_REPORT_BYTES = 64 * 1024
+"""A report larger than this is refused before it reaches a service."""
+
+MAX_COMMAND_ID = 128
+"""The longest command id a service reads back from a report it cannot decode (intake.py)."""
+
+HOTLINE_TYPES = ("LogCall", "SendLetter", "ReceiveLetter", "AcknowledgeMessage", "ConfirmInWriting")
+"""Report types the hotline service handles (``services/hotline/domain/commands.py``)."""
+
+INCIDENTS_TYPES = (
+    "RaiseIncident",
+    "AcknowledgeIncident",
+    "UpdateIncident",
+    "RecordResponse",
+    "LinkCases",
+    "CloseIncident",
+    "ProposeHandover",
+    "RecordNationalityVerification",
+    "RecordRiskAssessment",
+    "RecordConsent",
+    "AcceptHandover",
+    "RejectHandover",
+    "ScheduleHandover",
+    "ExecuteHandover",
+    "CompleteHandover",
+    "AbortHandover",
+    "SchedulePatrol",
+    "RecordPatrol",
+    "RecordMeeting",
+    "SignMinutes",
+)
+"""Report types the incidents service handles (``services/incidents/domain/commands.py``)."""
+
+SERVICE_OF: dict[str, str] = dict.fromkeys(HOTLINE_TYPES, "hotline") | dict.fromkeys(INCIDENTS_TYPES, "incidents")
+"""Which service's intake each report type goes to."""
+
+TOO_LARGE = "too_large"
+"""The report is over ``MAX_REPORT_BYTES``."""
+INVALID_JSON = "invalid_json"
+"""The report is not a JSON object."""
+INVALID = "invalid"
+"""``command_id`` or ``type`` is missing or not a string."""
+UNKNOWN_TYPE = "unknown_type"
+"""No service handles this report type."""
+
+LOCAL_CODES = (TOO_LARGE, INVALID_JSON, INVALID, UNKNOWN_TYPE)
+"""Reason codes a tool gives itself, before any service has seen the report."""
+
+
+class Routed(msgspec.Struct, frozen=True):
+    """A report that can be sent: the service whose intake takes it, and its command id and type."""
+
+    service: str
+    command_id: str
+    type: str
+
+
+class Unroutable(msgspec.Struct, frozen=True):
+    """A report refused before sending: why, and its command id when one could be read."""
+
+    reason: Reason
+    command_id: str | None = None
+
+
+def route(raw: bytes) -> Routed | Unroutable:
+    """Where a report goes, or why it cannot be sent; never raises on bad input."""
+    if len(raw) > MAX_REPORT_BYTES:
+        return Unroutable(Reason(TOO_LARGE, f"report is {len(raw)} bytes; the limit is {MAX_REPORT_BYTES}"))
+    try:
+        report: Any = msgspec.json.decode(raw)
+    except msgspec.DecodeError as err:
+        return Unroutable(Reason(INVALID_JSON, f"not a JSON object: {err}"))
+    if not isinstance(report, dict):
+        return Unroutable(Reason(INVALID_JSON, "a report must be a JSON object"))
+    command_id = report.get("command_id")
+    if not isinstance(command_id, str) or not 0 < len(command_id) <= MAX_COMMAND_ID:
+        return Unroutable(Reason(INVALID, f"command_id: required, a string of 1 to {MAX_COMMAND_ID} characters"))
+    kind = report.get("type")
+    if not isinstance(kind, str):
+        return Unroutable(Reason(INVALID, "type: required, a string naming the report type"), command_id)
+    service = SERVICE_OF.get(kind)
+    if service is None:
+        known = ", ".join(sorted(SERVICE_OF))
+        return Unroutable(Reason(UNKNOWN_TYPE, f"type: unknown report type {kind!r}; known: {known}"), command_id)
+    return Routed(service, command_id, kind)
