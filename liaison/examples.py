@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from liaison.incident_examples import INCIDENT_EXAMPLES
 from shared.units import get
 
 Report = dict[str, Any]
@@ -113,7 +114,9 @@ EXAMPLES: dict[str, Callable[[datetime], Report]] = {
     "ReceiveLetter": receive_letter,
     "AcknowledgeMessage": acknowledge_message,
     "ConfirmInWriting": confirm_in_writing,
+    **INCIDENT_EXAMPLES,
 }
+"""Every report type of every service (incidents: ``liaison.incident_examples``)."""
 
 
 def example(kind: str, now: datetime | None = None) -> Report:

@@ -1,4 +1,10 @@
-"""``liaison simulate``: drive realistic hotline traffic through the services and say what it recorded."""
+"""``liaison simulate``: drive realistic liaison traffic through the services and say what it recorded.
+
+Hotline calls and letters (``traffic``), and incidents, handovers, patrols and talks
+(``incident_traffic``), each report sent to the intake of the service that handles its type
+(``shared.reports.SERVICE_OF``); a kind of case whose report types no service handles yet is
+skipped, with a message, rather than failing.
+"""
 
 from __future__ import annotations
 
@@ -12,53 +18,119 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from liaison import exits
 from liaison.connect import open_redis, open_store
+from liaison.incident_traffic import Flow, IncidentTraffic
 from liaison.sender import Sender
 from liaison.traffic import Message, SimCase, Traffic
+from shared.reports import SERVICE_OF
+from shared.store import keys
 from shared.units import Unit
+from shared.vault import Vault
 
 IN_FLIGHT = 200
 OUTCOME_TIMEOUT_S = 60.0
+
+NEW_CASE_WEIGHTS = {"hotline": 60, "incident": 18, "handover": 10, "patrol": 6, "meeting": 6}
+"""How often a new case is of each kind."""
+
+REPORT_TYPES = {
+    "hotline": ("LogCall", "SendLetter", "ReceiveLetter", "AcknowledgeMessage", "ConfirmInWriting"),
+    "incident": ("RaiseIncident", "AcknowledgeIncident", "UpdateIncident", "RecordResponse", "CloseIncident"),
+    "handover": ("ProposeHandover", "RecordNationalityVerification", "RecordRiskAssessment", "RecordConsent",
+                 "AcceptHandover", "RejectHandover", "ScheduleHandover", "ExecuteHandover", "CompleteHandover",
+                 "AbortHandover"),
+    "patrol": ("SchedulePatrol", "RecordPatrol"),
+    "meeting": ("RecordMeeting", "SignMinutes"),
+}
+"""The report types each kind of simulated case sends."""
+
+Target = tuple[SimCase | None, tuple[Unit, Unit] | None] | Flow
+"""What a report is about: a hotline case (or the units of a new one), or a scripted incidents-service case."""
+
+
+def routable_kinds(service_of: dict[str, str]) -> tuple[list[str], dict[str, list[str]]]:
+    """Kinds of case whose every report type some service handles, and the types missing for the others."""
+    missing = {kind: [t for t in types if t not in service_of] for kind, types in REPORT_TYPES.items()}
+    return [kind for kind in REPORT_TYPES if not missing[kind]], {k: v for k, v in missing.items() if v}
 
 
 class Simulation:
     """Sends reports, learns case ids and event ids from their outcomes, and counts what was recorded."""
 
-    def __init__(self, sender: Sender, seed: int) -> None:
+    def __init__(self, sender: Sender, seed: int, service_of: dict[str, str] | None = None) -> None:
         self.sender = sender
         self.rng = random.Random(seed)
         self.traffic = Traffic(self.rng, uuid.uuid4().hex[:12])
+        self.incidents = IncidentTraffic(self.rng, self.traffic.base)
+        self.vault = Vault(sender.redis)
+        self.service_of = SERVICE_OF if service_of is None else service_of
+        self.kinds, self.skipped = routable_kinds(self.service_of)
         self.cases: dict[str, SimCase] = {}
         self.ready: list[str] = []
+        self.flows: dict[str, Flow] = {}
+        self.ready_flows: list[str] = []
         self.recorded: dict[str, Counter[str]] = {}
         self.rejected: Counter[str] = Counter()
         self.accepted = 0
         self.unanswered = 0
         self.slots = asyncio.Semaphore(IN_FLIGHT)
 
-    def next_report(self) -> tuple[dict[str, Any], SimCase | None, tuple[Unit, Unit] | None]:
+    def next_report(self) -> tuple[dict[str, Any], Target]:
         """A follow-up on a ready case (most of the time), else a report opening a new case."""
         now = datetime.now(UTC)
-        if self.ready and self.rng.random() < 0.7:
+        while self.ready_flows and self.rng.random() < 0.4:
+            flow = self.flows[self.ready_flows.pop(self.rng.randrange(len(self.ready_flows)))]
+            report = self.incidents.next(flow, now)
+            if report is not None:
+                flow.busy = True
+                return report, flow
+        if self.ready and self.rng.random() < 0.7 and "hotline" in self.kinds:
             case = self.cases[self.ready.pop(self.rng.randrange(len(self.ready)))]
             case.busy = True
-            return self.traffic.follow_up(case, now), case, None
-        report, vn, cn = self.traffic.open_case(now)
-        return report, None, (vn, cn)
+            return self.traffic.follow_up(case, now), (case, None)
+        kinds = self.kinds or ["hotline"]
+        kind = self.rng.choices(kinds, weights=[NEW_CASE_WEIGHTS[k] for k in kinds])[0]
+        if kind == "hotline":
+            report, vn, cn = self.traffic.open_case(now)
+            return report, (None, (vn, cn))
+        return self.incidents.open(kind, now)
 
-    async def send_one(self, report: dict[str, Any], case: SimCase | None, pair: tuple[Unit, Unit] | None) -> None:
+    async def send_one(self, report: dict[str, Any], target: Target) -> None:
         line = msgspec.json.encode(report)
         try:
-            future = await self.sender.send("hotline", report["command_id"], line)
+            if isinstance(target, Flow) and target.case_id is None:
+                for subject_id, personal in target.personal.items():  # the vault first: reports carry only the id
+                    await self.vault.put(subject_id, personal)
+            future = await self.sender.send(self.service_of[report["type"]], report["command_id"], line)
             outcome = await asyncio.wait_for(future, OUTCOME_TIMEOUT_S)
         except TimeoutError:
             self.unanswered += 1
             return
         finally:
             self.slots.release()
-        self.learn(report, outcome, case, pair)
+        if isinstance(target, Flow):
+            self.learn_flow(target, outcome)
+        else:
+            self.learn(report, outcome, *target)
+
+    def learn_flow(self, flow: Flow, outcome: dict[str, Any]) -> None:
+        """Learn a scripted case's id from its outcome and make it ready for its next step."""
+        flow.busy = False
+        if outcome.get("status") != "accepted":
+            self.rejected[outcome.get("reason", {}).get("code", "unknown")] += 1
+            return  # a script cannot go on past a refused step
+        self.accepted += 1
+        flow.case_id = outcome["case_id"]
+        counts = self.recorded.setdefault(flow.case_id, Counter())
+        for event in outcome.get("events", []):
+            counts[event["type"]] += 1
+        self.flows[flow.case_id] = flow
+        if flow.steps:
+            self.ready_flows.append(flow.case_id)
 
     def learn(
         self, report: dict[str, Any], outcome: dict[str, Any], case: SimCase | None, pair: tuple[Unit, Unit] | None
@@ -116,8 +188,8 @@ class Simulation:
                 if delay > 0:
                     await asyncio.sleep(delay)
             await self.slots.acquire()
-            report, case, pair = self.next_report()
-            task = asyncio.create_task(self.send_one(report, case, pair))
+            report, target = self.next_report()
+            task = asyncio.create_task(self.send_one(report, target))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         if tasks:
@@ -131,10 +203,27 @@ class Simulation:
             "accepted": self.accepted,
             "rejected": dict(self.rejected),
             "unanswered": self.unanswered,
+            # kinds of case not simulated, with the report types no running service handles
+            "skipped": dict(sorted(self.skipped.items())),
             "cases": {case_id: dict(counts) for case_id, counts in sorted(self.recorded.items())},
             "events": sum(sum(c.values()) for c in self.recorded.values()),
             "elapsed_s": round(elapsed, 3),
         }
+
+
+async def _reading(client: Redis, service: str) -> bool:
+    """True if some process of the service created its consumer group on its intake (it is there to answer)."""
+    try:
+        groups: Any = await client.xinfo_groups(keys.intake(service))
+    except ResponseError:
+        return False  # no intake stream yet: the service never started
+    return bool(groups)
+
+
+async def served(client: Redis) -> dict[str, str]:
+    """The routing table, without the report types of services not running (the hotline's are always kept)."""
+    services = {s for s in set(SERVICE_OF.values()) if s == "hotline" or await _reading(client, s)}
+    return {kind: service for kind, service in SERVICE_OF.items() if service in services}
 
 
 async def simulate(reports: int, rate: float | None, seed: int, as_json: bool) -> int:
@@ -142,8 +231,12 @@ async def simulate(reports: int, rate: float | None, seed: int, as_json: bool) -
     client = await open_redis()
     try:
         await open_store(client)
+        service_of = await served(client)
         async with Sender(client) as sender:
-            sim = Simulation(sender, seed)
+            sim = Simulation(sender, seed, service_of)
+            for kind, types in sorted(sim.skipped.items()):
+                print(f"liaison: skipping {kind} cases: no running service handles {', '.join(types)}",
+                      file=sys.stderr)
             elapsed = await sim.run(reports, rate)
     finally:
         await client.aclose()

@@ -94,7 +94,7 @@ class Traffic:
         n, m = self.rng.randint(2, 12), self.rng.randint(85, 172)
         return {"original": original, "vi": topic["vi"].format(n=n, m=m), "zh": topic["zh"].format(n=n, m=m)}
 
-    def _base(self, kind: str, unit: Unit, now: datetime, case_id: str | None) -> dict[str, Any]:
+    def base(self, kind: str, unit: Unit, now: datetime, case_id: str | None) -> dict[str, Any]:
         self.serial += 1
         report: dict[str, Any] = {
             "type": kind,
@@ -123,7 +123,7 @@ class Traffic:
         started = now - timedelta(minutes=self.rng.randint(3, 40))
         urgent = self.rng.random() < 0.25
         language = "vi" if sender.country == "VN" else "zh"
-        return self._base("LogCall", sender, now, case_id) | {
+        return self.base("LogCall", sender, now, case_id) | {
             "direction": "outgoing",
             "caller_unit": sender.code,
             "callee_unit": other.code,
@@ -139,7 +139,7 @@ class Traffic:
     def letter(self, sender: Unit, other: Unit, now: datetime, case_id: str | None) -> dict[str, Any]:
         """A letter the sender sent, often by liaison officer."""
         language = "vi" if sender.country == "VN" else "zh"
-        return self._base("SendLetter", sender, now, case_id) | {
+        return self.base("SendLetter", sender, now, case_id) | {
             "reference": f"{sender.code}/{now:%Y}/{self.serial}",
             "to_unit": other.code,
             "channel": self.rng.choice(["letter", "liaison_officer", "fax"]),
@@ -150,7 +150,7 @@ class Traffic:
     def received(self, receiver: Unit, other: Unit, now: datetime, case_id: str | None) -> dict[str, Any]:
         """A letter the receiver records as received from across the border."""
         language = "vi" if other.country == "VN" else "zh"
-        return self._base("ReceiveLetter", receiver, now, case_id) | {
+        return self.base("ReceiveLetter", receiver, now, case_id) | {
             "reference": f"{other.code}/{now:%Y}/{self.serial}",
             "from_unit": other.code,
             "channel": "letter",
@@ -167,7 +167,7 @@ class Traffic:
             message = self.rng.choice(unconfirmed)
             sender = self.units[message.sender]
             language = "vi" if sender.country == "VN" else "zh"
-            return self._base("ConfirmInWriting", sender, now, case.case_id) | {
+            return self.base("ConfirmInWriting", sender, now, case.case_id) | {
                 "call_id": message.event_id,
                 "reference": f"{sender.code}/{now:%Y}/c{self.serial}",
                 "subject": {"original": language} | SUBJECTS[2],
@@ -176,7 +176,7 @@ class Traffic:
         if unacknowledged and roll < 0.8:
             message = self.rng.choice(unacknowledged)
             recipient = self.units[message.recipient]
-            return self._base("AcknowledgeMessage", recipient, now, case.case_id) | {"message_id": message.event_id}
+            return self.base("AcknowledgeMessage", recipient, now, case.case_id) | {"message_id": message.event_id}
         sender, other = (case.vn, case.cn) if self.rng.random() < 0.5 else (case.cn, case.vn)
         if self.rng.random() < 0.6:
             return self.call(sender, other, now, case.case_id)

@@ -16,8 +16,13 @@ Rules of the hotline view:
 - ``first_update`` / ``last_update``: when the case's first and latest events happened
   (``occurred_at``), in UTC and on the Vietnamese (+07:00) and Chinese (+08:00) clocks.
 
-New event types (incidents) plug in with ``@handles(EventType, kind=...)``; an event type
-with no handler still advances the version and is counted under ``counts.other``.
+New event types plug in with ``@handles(EventType, kind=...)``; an event type with no
+handler still advances the version and is counted under ``counts.other``. The rules of
+incident, handover, patrol and meeting cases live in ``incident_rules`` (imported at the end
+of this module, so they are registered whenever views are used), their facts in ``case_facts``.
+Obligations of those cases carry their deadline (``due``), and ``overdue`` once an overdue
+event recorded that it passed; a case that ended (incident closed, handover completed,
+aborted or rejected) has status ``closed``.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from typing import Any, Literal, NamedTuple, TypeVar
 
 import msgspec
 
+from services.projections.case_facts import Clocks as Clocks  # re-exported: part of the views API
+from services.projections.case_facts import HandoverFacts, IncidentFacts, MeetingFacts, PatrolFacts
 from shared.events import (
     AnyEvent,
     HotlineCallLogged,
@@ -38,19 +45,17 @@ from shared.events import (
 )
 from shared.events.envelope import Handling, Instant
 
+Facts = IncidentFacts | HandoverFacts | PatrolFacts | MeetingFacts | None
+"""The kind-specific part of a view being built."""
+
 VIETNAM = timezone(timedelta(hours=7))
 CHINA = timezone(timedelta(hours=8))
 
-Status = Literal["open", "awaiting_confirmation", "awaiting_acknowledgement"]
-ObligationKind = Literal["written_confirmation", "acknowledgement"]
+Status = Literal["open", "awaiting_confirmation", "awaiting_acknowledgement", "awaiting_acceptance", "closed"]
+ObligationKind = Literal["written_confirmation", "acknowledgement", "incident_acknowledgement", "handover_acceptance"]
 
-
-class Clocks(msgspec.Struct, frozen=True, kw_only=True):
-    """One instant on both sides' wall clocks (decision 8), ISO 8601."""
-
-    utc: str
-    vietnam: str
-    china: str
+_PER_UNIT: frozenset[str] = frozenset({"incident_acknowledgement"})
+"""Obligation kinds owed by each of several units at once (any one of them settles it)."""
 
 
 _triple_encoder = msgspec.json.Encoder()
@@ -75,6 +80,17 @@ class Counts(msgspec.Struct, frozen=True, kw_only=True):
     letters_received: int = 0
     acknowledgements: int = 0
     confirmations: int = 0
+    updates: int = 0
+    responses: int = 0
+    links: int = 0
+    verifications: int = 0
+    risk_assessments: int = 0
+    consents: int = 0
+    schedules: int = 0
+    findings: int = 0
+    minutes: int = 0
+    overdue: int = 0
+    """Overdue events: deadlines that passed with their obligation unmet."""
     other: int = 0
     """Events of types this view has no rule for (counted, never fatal)."""
 
@@ -88,6 +104,10 @@ class Obligation(msgspec.Struct, frozen=True, kw_only=True):
     owed_by: str
     """The unit that must act."""
     since: Clocks
+    due: Clocks | None = None
+    """The deadline, where the log records one (incident acknowledgement, handover acceptance)."""
+    overdue: bool = False
+    """An overdue event recorded that the deadline passed."""
 
 
 class CaseView(msgspec.Struct, frozen=True, kw_only=True):
@@ -114,6 +134,12 @@ class CaseView(msgspec.Struct, frozen=True, kw_only=True):
     """The strictest handling code among the case's events."""
     exercise: bool = False
     """True if any event of the case belongs to an exercise."""
+    linked_cases: tuple[str, ...] = ()
+    """Cases linked to this one (the patrol that found an incident, the call that reported it), in order."""
+    incident: IncidentFacts | None = None
+    handover: HandoverFacts | None = None
+    patrol: PatrolFacts | None = None
+    meeting: MeetingFacts | None = None
 
 
 class CaseUpdate(msgspec.Struct, frozen=True, kw_only=True):
@@ -160,6 +186,12 @@ class _Owed(NamedTuple):
     message_id: str
     owed_by: str
     since: datetime
+    due: datetime | None = None
+    overdue: bool = False
+
+
+def _key(kind: str, message_id: str, owed_by: str) -> tuple[str, ...]:
+    return (kind, message_id, owed_by) if kind in _PER_UNIT else (kind, message_id)
 
 
 def _check_year(moment: datetime, what: str) -> None:
@@ -174,7 +206,9 @@ class _Draft:
     __slots__ = (
         "case_id",
         "counts",
+        "ended",
         "exercise",
+        "facts",
         "first",
         "first_moment",
         "handling",
@@ -182,6 +216,7 @@ class _Draft:
         "last",
         "last_event_id",
         "last_moment",
+        "linked",
         "obligations",
         "parties",
         "stale",
@@ -196,7 +231,7 @@ class _Draft:
             self.kind = "unknown"
             self.parties: set[str] = set()
             self.counts: dict[str, int] = dict(_NO_COUNTS)
-            self.obligations: dict[tuple[str, str], Obligation | _Owed] = {}
+            self.obligations: dict[tuple[str, ...], Obligation | _Owed] = {}
             self.first: Clocks | None = None
             self.last: Clocks | None = None
             self.version = 0
@@ -204,11 +239,14 @@ class _Draft:
             self.stale = False
             self.handling: Handling = "H0"
             self.exercise = False
+            self.linked: dict[str, None] = {}
+            self.facts: Facts = None
+            self.ended = False
             return
         self.kind = view.kind
         self.parties = set(view.parties)
         self.counts = msgspec.structs.asdict(view.counts)
-        self.obligations = {(o.kind, o.message_id): o for o in view.obligations}
+        self.obligations = {_key(o.kind, o.message_id, o.owed_by): o for o in view.obligations}
         self.first = view.first_update
         self.last = view.last_update
         self.version = view.version
@@ -216,15 +254,36 @@ class _Draft:
         self.stale = view.stale
         self.handling = view.handling
         self.exercise = view.exercise
+        self.linked = dict.fromkeys(view.linked_cases)
+        self.facts = view.incident or view.handover or view.patrol or view.meeting
+        self.ended = view.status == "closed"
 
-    def owe(self, kind: ObligationKind, message_id: str, owed_by: str, since: datetime) -> None:
-        """Open an obligation (a second one for the same message and kind is ignored)."""
+    def owe(
+        self, kind: ObligationKind, message_id: str, owed_by: str, since: datetime, due: datetime | None = None
+    ) -> None:
+        """Open an obligation (a second one for the same message, kind and, where per unit, unit is ignored)."""
         _check_year(since, "an obligation's start")
-        self.obligations.setdefault((kind, message_id), _Owed(kind, message_id, owed_by, since))
+        if due is not None:
+            _check_year(due, "a deadline")
+        self.obligations.setdefault(_key(kind, message_id, owed_by), _Owed(kind, message_id, owed_by, since, due))
 
     def settle(self, kind: ObligationKind, message_id: str) -> None:
         """Close an obligation, if it is open."""
         self.obligations.pop((kind, message_id), None)
+
+    def settle_all(self, kind: ObligationKind) -> None:
+        """Close every open obligation of a kind (a case has at most one thing of that kind owed)."""
+        for key in [k for k, o in self.obligations.items() if o.kind == kind]:
+            del self.obligations[key]
+
+    def mark_overdue(self, kind: ObligationKind, message_id: str | None = None) -> None:
+        """Mark the open obligations of a kind (of one message, if given) as overdue."""
+        for key, owed in self.obligations.items():
+            if owed.kind == kind and (message_id is None or owed.message_id == message_id):
+                if isinstance(owed, _Owed):
+                    self.obligations[key] = owed._replace(overdue=True)
+                else:
+                    self.obligations[key] = msgspec.structs.replace(owed, overdue=True)
 
     def freeze(self) -> CaseView:
         """The immutable view; the draft stays usable."""
@@ -236,13 +295,19 @@ class _Draft:
         for key, owed in self.obligations.items():
             if isinstance(owed, _Owed):  # formatted only now: most obligations are settled before a freeze
                 self.obligations[key] = Obligation(
-                    kind=owed.kind, message_id=owed.message_id, owed_by=owed.owed_by, since=clocks(owed.since)
+                    kind=owed.kind,
+                    message_id=owed.message_id,
+                    owed_by=owed.owed_by,
+                    since=clocks(owed.since),
+                    due=None if owed.due is None else clocks(owed.due),
+                    overdue=owed.overdue,
                 )
         obligations = tuple(o for o in self.obligations.values() if isinstance(o, Obligation))
+        facts = self.facts
         return CaseView(
             case_id=self.case_id,
             kind=self.kind,
-            status=_status(obligations),
+            status="closed" if self.ended else _status(obligations),
             parties=tuple(sorted(self.parties)),
             counts=Counts(**self.counts),
             obligations=obligations,
@@ -253,6 +318,11 @@ class _Draft:
             stale=self.stale,
             handling=self.handling,
             exercise=self.exercise,
+            linked_cases=tuple(self.linked),
+            incident=facts if isinstance(facts, IncidentFacts) else None,
+            handover=facts if isinstance(facts, HandoverFacts) else None,
+            patrol=facts if isinstance(facts, PatrolFacts) else None,
+            meeting=facts if isinstance(facts, MeetingFacts) else None,
         )
 
 
@@ -260,8 +330,10 @@ def _status(obligations: Iterable[Obligation]) -> Status:
     kinds = {o.kind for o in obligations}
     if "written_confirmation" in kinds:
         return "awaiting_confirmation"
-    if "acknowledgement" in kinds:
+    if "acknowledgement" in kinds or "incident_acknowledgement" in kinds:
         return "awaiting_acknowledgement"
+    if "handover_acceptance" in kinds:
+        return "awaiting_acceptance"
     return "open"
 
 
@@ -439,3 +511,8 @@ def encode_view(view: CaseView) -> bytes:
 def decode_view(data: bytes | str) -> CaseView:
     """A view from its stored JSON."""
     return _view_decoder.decode(data)
+
+
+# The rules of incident, handover, patrol and meeting cases register themselves with ``handles``;
+# imported last because they use this module's draft and decorator.
+from services.projections import incident_rules  # noqa: E402, F401

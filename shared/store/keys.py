@@ -74,3 +74,32 @@ OUTCOMES = f"{PREFIX}:outcomes"
 def rejection(command_id: str) -> str:
     """String: the outcome of a rejected command, so a resend gets the same answer."""
     return f"{PREFIX}:rejected:{command_id}"
+
+
+VAULT_PREFIX = f"{PREFIX}:vault"
+"""Keys of the personal-data vault (decision 10). Not partitioned: the log never refers to them."""
+
+
+def vault_key(subject_id: str) -> str:
+    """String: one person's own 256-bit AES-GCM key; deleting it alone shreds their data."""
+    return f"{VAULT_PREFIX}:key:{subject_id}"
+
+
+def vault_data(subject_id: str) -> str:
+    """String: one person's personal data, encrypted under their key (nonce + ciphertext)."""
+    return f"{VAULT_PREFIX}:data:{subject_id}"
+
+
+VAULT_NAMES = f"{VAULT_PREFIX}:names"
+"""Sorted set (scores 0, read by lex range): ``<keyed hash of a name>|<subject id>``, to find names in free text."""
+
+VAULT_INDEX_KEY = f"{VAULT_PREFIX}:index-key"
+"""String: the vault-wide key of the names' keyed hashes (a name cannot be read back from its hash)."""
+
+VAULT_FORGOTTEN = f"{VAULT_PREFIX}:forgotten"
+"""Set: subject ids whose key was deleted; their ids are never reused."""
+
+
+def deadlines(partition: int) -> str:
+    """Sorted set: the incidents service's pending deadlines in one partition (member -> deadline, Unix ms)."""
+    return f"{PREFIX}:{{p{partition}}}:deadlines"
