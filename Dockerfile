@@ -7,4 +7,5 @@ COPY services ./services
 COPY liaison ./liaison
 RUN pip install --no-cache-dir .
 USER nobody
+EXPOSE 8080
 ENTRYPOINT ["liaison"]

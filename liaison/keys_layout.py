@@ -24,6 +24,7 @@ def layout(partitions: int | None) -> dict[str, Any]:
         p.view_versions: ("hash", "case id -> the case version its view was folded to"),
         p.updates: ("stream", "case updates for dashboards, written with the view (derived; MAXLEN ~)"),
         p.parked: ("hash", "log entry id -> why the projection parked it"),
+        keys.deadlines(0): ("zset", "incidents service's pending deadlines (member -> Unix ms)"),
     }
     return {
         "partitions": partitions,
@@ -37,6 +38,11 @@ def layout(partitions: int | None) -> dict[str, Any]:
             keys.OUTCOMES: {"type": "stream", "meaning": "one outcome per report: fields command_id, outcome (JSON)"},
             keys.dead_letters("<service>"): {"type": "stream", "meaning": "messages a service could not read, and why"},
             keys.rejection("<command_id>"): {"type": "string", "meaning": "a rejected report's outcome, for resends"},
+            keys.vault_key("<subject>"): {"type": "string", "meaning": "one person's AES-GCM key (delete = shred)"},
+            keys.vault_data("<subject>"): {"type": "string", "meaning": "one person's data, sealed under their key"},
+            keys.VAULT_NAMES: {"type": "zset", "meaning": "keyed hashes of names, to refuse them in free text"},
+            keys.VAULT_INDEX_KEY: {"type": "string", "meaning": "the key of those name hashes"},
+            keys.VAULT_FORGOTTEN: {"type": "set", "meaning": "subject ids forgotten, never reused"},
         },
         "per_partition": {
             key.replace("{p0}", "{pN}"): {"type": kind, "meaning": meaning}
