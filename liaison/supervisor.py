@@ -18,7 +18,7 @@ from shared import settings as settings_module
 from shared.redis_server import RedisServer, RedisServerError
 from shared.store import EventStore
 
-SERVICES = ("hotline", "projections", "gateway")
+SERVICES = ("hotline", "incidents", "projections", "gateway")
 """The services `liaison up` runs; each is `python -m services.<name>`."""
 
 STOP_GRACE_S = 10.0

@@ -12,6 +12,7 @@ from services.incidents.domain.state_base import NewCase, Opened, opening
 from shared.events import (
     AcknowledgementOverdue,
     CasesLinked,
+    ConfirmationOverdue,
     IncidentAcknowledged,
     IncidentClosed,
     IncidentRaised,
@@ -62,6 +63,13 @@ def _overdue(state: IncidentState, event: AcknowledgementOverdue) -> IncidentSta
     return msgspec.structs.replace(state, version=event.case_version, overdue=state.overdue | {event.obligation})
 
 
+def _call_overdue(state: IncidentState, event: ConfirmationOverdue) -> IncidentState:
+    # Recorded by the incidents service on the incident an urgent call opened (docs/decisions/0005).
+    return msgspec.structs.replace(
+        state, version=event.case_version, overdue=state.overdue | {f"{event.obligation}:{event.call_id}"}
+    )
+
+
 INCIDENT_EVOLVERS: dict[type[Any], Callable[[Any, Any], Any]] = {
     IncidentRaised: _raised,
     IncidentAcknowledged: _acknowledged,
@@ -70,4 +78,5 @@ INCIDENT_EVOLVERS: dict[type[Any], Callable[[Any, Any], Any]] = {
     CasesLinked: _linked,
     IncidentClosed: _closed,
     AcknowledgementOverdue: _overdue,
+    ConfirmationOverdue: _call_overdue,
 }

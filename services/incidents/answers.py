@@ -1,0 +1,41 @@
+"""Outcomes of incidents reports, built alike whether the events were just written or read back.
+
+Copied from services/hotline/answers.py (no service imports another).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shared.events import AnyEvent
+from shared.outcomes import Outcome, RecordedRef, rejected
+from shared.store import EventStore
+
+
+def accepted(command_id: str, case_id: str, refs: Sequence[RecordedRef]) -> Outcome:
+    """Accepted, with the events recorded and the case version after the last of them."""
+    return Outcome(command_id=command_id, status="accepted", case_id=case_id, version=refs[-1].case_version,
+                   events=tuple(refs))
+
+
+def from_append(command_id: str, case_id: str, events: Sequence[AnyEvent], positions: Sequence[str]) -> Outcome:
+    """The outcome of an append that just wrote ``events`` at ``positions``."""
+    refs = [
+        RecordedRef(event.event_id, type(event).__name__, event.case_version, position)
+        for event, position in zip(events, positions, strict=True)
+    ]
+    return accepted(command_id, case_id, refs)
+
+
+async def from_log(store: EventStore, command_id: str, case_id: str, positions: Sequence[str]) -> Outcome:
+    """The outcome of a command recorded earlier, rebuilt from its events' log positions."""
+    recorded = await store.read_positions(store.partition_of(case_id), positions)
+    refs = []
+    for entry in recorded:
+        _, version, event_id, kind = entry.head()
+        refs.append(RecordedRef(event_id, kind, version, entry.position))
+    if len(refs) != len(positions):
+        # The store's command index points at entries the log no longer holds: tampering or
+        # damage. Say so instead of inventing an answer; `liaison replay --verify` finds where.
+        return rejected(command_id, "log_damaged", f"case {case_id}: events of this report are missing from the log")
+    return accepted(command_id, case_id, refs)

@@ -1,0 +1,213 @@
+"""One batch of intake entries: decode, answer resends, decide and append, then outcomes and acks.
+
+The hotline's processor (committed version), adapted: ``decide`` takes the policy; before an
+append the deadline schedule learns any deadline the case will owe; after it, follow-up reports
+are submitted. Order of effects for every entry: schedule entry -> append -> follow-ups ->
+rejection remembered -> outcome (and dead letter) -> ack. A Redis failure anywhere leaves the
+entry pending; the reclaim loop processes it again, and the resend checks make that harmless
+(a resend whose events were recorded submits its follow-ups again; their ids collapse).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from services.incidents import answers, batch_io
+from services.incidents.batch_io import Finished, Known
+from services.incidents.cases import Loaded, advance, load
+from services.incidents.config import IncidentsConfig
+from services.incidents.domain import NewCase, Rejected, UnexpectedEvent, decide
+from services.incidents.domain import rejected as reasons
+from services.incidents.intake import Malformed, Report, dead_letter_fields, read_entry
+from services.incidents.schedule import Schedule, case_member, next_deadline
+from services.incidents.submit import submit_follow_ups
+from shared.outcomes import Outcome, rejected
+from shared.store import ConcurrencyConflict, EventStore, keys
+
+REDIS_FAILURES = (RedisError, OSError)
+"""Failures that say nothing about the report: leave it pending and try again later."""
+
+Entry = tuple[bytes, dict[bytes, bytes]]
+log = structlog.get_logger("incidents")
+
+
+class Processor:
+    """Turns intake entries into appended events and outcomes; shared by the subscriber and the reclaim loop."""
+
+    def __init__(self, redis: Redis, store: EventStore, config: IncidentsConfig) -> None:
+        self.redis = redis
+        self.store = store
+        self.config = config
+        self.policy = config.policy
+        self.schedule = Schedule(redis, store)
+        self.intake = keys.intake("incidents")
+        self.dead_letters = keys.dead_letters("incidents")
+        self._limit = asyncio.Semaphore(config.concurrency)
+        self.completed = 0
+        """Entries acknowledged by this process (answered, or dead-lettered)."""
+        self.conflicts = 0
+        """Appends refused because another writer moved the case first (each was re-decided)."""
+
+    async def process(self, entries: Sequence[Entry], give_up: frozenset[bytes] = frozenset()) -> None:
+        """Process and acknowledge a batch; entries in ``give_up`` failed too often (answered or dead-lettered).
+
+        Raises the Redis error that stopped part of the batch, after acknowledging what was completed.
+        """
+        finished: list[Finished] = []
+        reports: list[Report] = []
+        for entry_id, fields in entries:
+            item = read_entry(entry_id, fields)
+            if isinstance(item, Malformed):
+                finished.append(self._malformed(item))
+            else:
+                reports.append(item)
+        error: BaseException | None = None
+        if reports:
+            try:
+                known = await batch_io.lookup(self.redis, self.store, reports)
+            except REDIS_FAILURES as err:
+                error = err
+            else:
+                done, error = await self._decide_all(reports, known, give_up)
+                finished += done
+        if finished:
+            await batch_io.publish(self.redis, finished, self.dead_letters, self.config.rejection_ttl_s)
+            self.completed += len(finished)
+        if error is not None:
+            raise error
+
+    def _malformed(self, item: Malformed) -> Finished:
+        log.warning("dead_letter", entry_id=item.entry_id.decode(), command_id=item.command_id, reason=item.reason)
+        outcome = None if item.command_id is None else rejected(item.command_id, reasons.MALFORMED, item.reason)
+        # Not remembered: no decision about the command; the sender may fix it and resend under the same id.
+        return Finished(item.entry_id, outcome, dead_letter_fields(self.intake, item, item.reason))
+
+    async def _decide_all(
+        self, reports: Sequence[Report], known: Sequence[Known], give_up: frozenset[bytes]
+    ) -> tuple[list[Finished], BaseException | None]:
+        # Reports of one case go in order (each decides on the state the previous one left);
+        # different cases go concurrently.
+        by_case: dict[str, list[tuple[Report, Known]]] = {}
+        for i, (report, k) in enumerate(zip(reports, known, strict=True)):
+            by_case.setdefault(report.case_id or f"\0{i}", []).append((report, k))
+        seen: dict[str, Outcome] = {}
+        results = await asyncio.gather(*(self._run_case(group, seen, give_up) for group in by_case.values()))
+        finished = [f for done, _ in results for f in done]
+        errors = [err for _, err in results if err is not None]
+        return finished, (errors[0] if errors else None)
+
+    async def _run_case(
+        self, group: Sequence[tuple[Report, Known]], seen: dict[str, Outcome], give_up: frozenset[bytes]
+    ) -> tuple[list[Finished], BaseException | None]:
+        done: list[Finished] = []
+        current: Loaded | None = None
+        async with self._limit:
+            for report, k in group:
+                try:
+                    finished, current = await self._answer(report, k, seen, give_up, current)
+                except REDIS_FAILURES as err:
+                    log.error("redis_failed", command_id=report.command_id, case_id=report.case_id, error=str(err))
+                    return done, err
+                except Exception as err:  # a bug must not stop the service: dead-letter this report, go on
+                    log.exception("internal_error", command_id=report.command_id, case_id=report.case_id)
+                    finished, current = self._failed(report, f"internal error: {type(err).__name__}: {err}"), None
+                done.append(finished)
+        return done, None
+
+    async def _answer(
+        self,
+        report: Report,
+        k: Known,
+        seen: dict[str, Outcome],
+        give_up: frozenset[bytes],
+        current: Loaded | None,
+    ) -> tuple[Finished, Loaded | None]:
+        command_id, case_id = report.command_id, report.case_id
+        remember = False
+        if command_id in seen:
+            outcome = seen[command_id]
+        elif k.positions is not None and case_id is not None:
+            outcome = await self._recorded(command_id, case_id, k.positions)
+        elif k.rejection is not None:
+            outcome = k.rejection
+        elif report.entry_id in give_up:
+            return self._failed(report, f"not completed after {self.config.max_deliveries} deliveries"), current
+        else:
+            outcome, remember, current = await self._decide(report, current)
+        seen[command_id] = outcome
+        if outcome.status == "accepted":
+            log.debug("accepted", command_id=command_id, case_id=outcome.case_id, version=outcome.version)
+        else:
+            assert outcome.reason is not None
+            log.info("rejected", command_id=command_id, case_id=case_id, code=outcome.reason.code)
+        return Finished(report.entry_id, outcome, remember_rejection=remember), current
+
+    async def _recorded(self, command_id: str, case_id: str, positions: Sequence[str]) -> Outcome:
+        """A command recorded before: its outcome from the log, and its follow-ups submitted again.
+
+        Submitting again is what makes follow-ups survive a crash between the append and the
+        submission; their derived command ids make the repeat harmless.
+        """
+        recorded = await self.store.read_positions(self.store.partition_of(case_id), positions)
+        await submit_follow_ups(self.redis, [entry.event() for entry in recorded])
+        return await answers.from_log(self.store, command_id, case_id, positions)
+
+    async def _decide(self, report: Report, current: Loaded | None) -> tuple[Outcome, bool, Loaded | None]:
+        """Decide and append, re-reading the case after a conflict; (outcome, remember it, case after)."""
+        command, case_id = report.command, report.case_id
+        for _ in range(self.config.append_tries):
+            if case_id is None:
+                loaded = Loaded(NewCase(case_id=""), "")  # decide rejects it: the report names no case
+            elif current is None:
+                try:
+                    loaded = await load(self.store, case_id)
+                except UnexpectedEvent:
+                    message = f"case_id: {case_id} is not a case of the incidents service (incident, handover, " \
+                              "patrol or meeting)"
+                    return rejected(command.command_id, reasons.WRONG_CASE_KIND, message, case_id), True, None
+            else:
+                loaded = current
+            try:
+                events = decide(command, loaded.state, datetime.now(UTC), self.policy)
+            except Rejected as no:
+                if case_id is not None and loaded.state.version > 0:
+                    # Another instance may have recorded this very command after the batch looked it up
+                    # (the case it opened now exists): its answer, not a rejection, is the right one.
+                    positions = await self.store.command_positions(case_id, command.command_id)
+                    if positions is not None:
+                        return await self._recorded(command.command_id, case_id, positions), False, None
+                return rejected(command.command_id, no.code, no.message, command.case_id), True, loaded
+            assert case_id is not None
+            after = advance(loaded, events)
+            deadline = next_deadline(after.state, self.policy)
+            if deadline is not None:  # before the append: a crash right after it must not lose the deadline
+                await self.schedule.expect(case_id, case_member(case_id), deadline)
+            try:
+                result = await self.store.append(
+                    case_id, events, loaded.state.version, command_id=command.command_id, head_hash=loaded.head_hash
+                )
+            except ConcurrencyConflict:
+                self.conflicts += 1
+                current = None
+                continue
+            if result.duplicate:  # another process recorded this command meanwhile: give its answer
+                return await self._recorded(command.command_id, case_id, result.positions), False, None
+            if deadline is None:  # only once recorded: a refused append leaves the obligation as it was
+                await self.schedule.settle(case_id, case_member(case_id))
+            await submit_follow_ups(self.redis, events)
+            return answers.from_append(command.command_id, case_id, events, result.positions), False, after
+        # Not remembered: nothing was wrong with the report, so a resend is decided afresh.
+        message = f"case {case_id} moved {self.config.append_tries} times while this report was decided; send it again"
+        return rejected(command.command_id, reasons.VERSION_CONFLICT, message, command.case_id), False, None
+
+    def _failed(self, report: Report, why: str) -> Finished:
+        log.error("dead_letter", entry_id=report.entry_id.decode(), command_id=report.command_id, reason=why)
+        message = f"the incidents service could not process this report ({why}); it is kept in the dead-letter stream"
+        outcome = rejected(report.command_id, reasons.PROCESSING_FAILED, message, report.command.case_id)
+        return Finished(report.entry_id, outcome, dead_letter_fields(self.intake, report, why))

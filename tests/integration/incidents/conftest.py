@@ -1,0 +1,93 @@
+"""Running incidents apps in-process against the session's redis-server, and reading what they answer."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import msgspec
+import pytest
+from redis.asyncio import Redis
+
+from services.incidents.app import IncidentsService, build
+from services.incidents.config import IncidentsConfig
+from shared.events import AnyEvent
+from shared.outcomes import Outcome, outcome_decoder
+from shared.redis_server import RedisServer
+from shared.store import EventStore, keys
+from tests.conftest import TEST_PARTITIONS
+
+INTAKE = keys.intake("incidents")
+DEAD = keys.dead_letters("incidents")
+
+RunIncidents = Callable[..., AbstractAsyncContextManager[IncidentsService]]
+
+
+@pytest.fixture
+def run_incidents(redis: Redis, redis_server: RedisServer) -> RunIncidents:
+    """Start an incidents app in this event loop (the ``redis`` fixture emptied Redis); stopped on exit.
+
+    The deadline watch scans every 50 ms and the log reader blocks 100 ms, so tests are quick.
+    """
+
+    @asynccontextmanager
+    async def run(consumer: str = "test-1", **overrides: Any) -> AsyncIterator[IncidentsService]:
+        settings: dict[str, Any] = {"scan_every_s": 0.05, "log_block_ms": 100} | overrides
+        config = IncidentsConfig(redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer=consumer, **settings)
+        app, service = build(config)
+        await app.start()
+        try:
+            yield service
+        finally:
+            await app.stop()
+
+    return run
+
+
+async def send(redis: Redis, report: dict[str, Any] | bytes) -> bytes:
+    """Put one report on the incidents intake in the documented format; returns its entry id."""
+    raw = report if isinstance(report, bytes) else msgspec.json.encode(report)
+    entry_id: bytes = await redis.xadd(INTAKE, {"report": raw})
+    return entry_id
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], within: float = 10.0, what: str = "condition") -> Any:
+    """Poll ``check`` until it returns something truthy, or fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not met after {within} s")
+        await asyncio.sleep(0.02)
+
+
+async def outcome_of(redis: Redis, command_id: str, within: float = 10.0) -> Outcome:
+    """Wait for the first outcome of one command."""
+
+    async def find() -> Outcome | None:
+        for _, fields in await redis.xrange(keys.OUTCOMES):
+            if fields[b"command_id"].decode() == command_id:
+                return outcome_decoder.decode(fields[b"outcome"])
+        return None
+
+    found: Outcome = await eventually(find, within, f"an outcome for {command_id}")
+    return found
+
+
+async def outcomes_of(redis: Redis, command_id: str) -> list[Outcome]:
+    """Every outcome written so far for one command."""
+    return [
+        outcome_decoder.decode(fields[b"outcome"])
+        for _, fields in await redis.xrange(keys.OUTCOMES)
+        if fields[b"command_id"].decode() == command_id
+    ]
+
+
+async def events_of(store: EventStore, case_id: str) -> list[AnyEvent]:
+    """Every event of a case, in order."""
+    return [entry.event() for entry in await store.read_case(case_id)]
