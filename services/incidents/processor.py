@@ -29,6 +29,7 @@ from services.incidents.schedule import Schedule, case_member, next_deadline
 from services.incidents.submit import submit_follow_ups
 from shared.outcomes import Outcome, rejected
 from shared.store import ConcurrencyConflict, EventStore, keys
+from shared.vault import mentioned_subjects
 
 REDIS_FAILURES = (RedisError, OSError)
 """Failures that say nothing about the report: leave it pending and try again later."""
@@ -161,6 +162,14 @@ class Processor:
     async def _decide(self, report: Report, current: Loaded | None) -> tuple[Outcome, bool, Loaded | None]:
         """Decide and append, re-reading the case after a conflict; (outcome, remember it, case after)."""
         command, case_id = report.command, report.case_id
+        named = await mentioned_subjects(self.redis, command)
+        if named:
+            # Checked before decide: a name in free text would enter the log in clear, for ever.
+            message = (
+                "free text names a person whose data is held in the vault; refer to them only by "
+                f"subject id ({', '.join(named)}) and send the report again"
+            )
+            return rejected(command.command_id, reasons.NAMES_VAULT_SUBJECT, message, command.case_id), True, current
         for _ in range(self.config.append_tries):
             if case_id is None:
                 loaded = Loaded(NewCase(case_id=""), "")  # decide rejects it: the report names no case

@@ -25,6 +25,8 @@ WRONG_CASE_KIND = "wrong_case_kind"
 """The report belongs to another kind of case (a handover report sent to an incident case)."""
 NOT_PARTY = "not_party"
 """The sending unit (or a unit it names) takes no part in the case."""
+NAMES_VAULT_SUBJECT = "names_vault_subject"
+"""Free text names a person whose data is held in the vault: refer to them by subject id only (decision 10)."""
 CASE_CLOSED = "case_closed"
 """The case was closed, completed, rejected or aborted: nothing more is written to it."""
 

@@ -9,6 +9,7 @@ from services.incidents.domain import rejected as reasons
 from shared.events import IncidentAcknowledged, IncidentRaised
 from shared.outcomes import Outcome
 from shared.store import EventStore
+from shared.vault import Vault, new_subject_id
 from tests.integration.incidents.conftest import (
     DEAD,
     RunIncidents,
@@ -20,7 +21,7 @@ from tests.integration.incidents.conftest import (
 )
 from tests.unit.incidents import handover_reports as ho
 from tests.unit.incidents import incident_reports as inc
-from tests.unit.incidents.reports import MINOR, VICTIM
+from tests.unit.incidents.reports import MINOR, VICTIM, text
 
 
 async def test_a_raised_incident_is_accepted_and_recorded(
@@ -128,3 +129,26 @@ async def test_a_report_sent_twice_records_one_set_of_events(
 async def _two_outcomes(redis: Redis, command_id: str) -> list[Outcome] | None:
     found = await outcomes_of(redis, command_id)
     return found if len(found) >= 2 else None
+
+
+async def test_a_summary_naming_a_vault_subject_is_refused_and_nothing_recorded(
+    redis: Redis, store: EventStore, run_incidents: RunIncidents
+) -> None:
+    """Free text naming a person held in the vault is rejected before decide, so the name never enters the log."""
+    subject = new_subject_id()
+    await Vault(redis).put(subject, {"name": "Vàng Thị Mỷ", "born": "2009"})
+    named = inc.raise_incident(command_id="raise-named", summary=text("Vàng Thị Mỷ được tìm thấy gần mốc 104(2)"))
+    async with run_incidents():
+        await send(redis, named)
+        await send(redis, inc.raise_incident(command_id="raise-clean"))
+        refused = await outcome_of(redis, "raise-named")
+        accepted = await outcome_of(redis, "raise-clean")
+    assert refused.status == "rejected"
+    assert refused.reason is not None
+    assert refused.reason.code == reasons.NAMES_VAULT_SUBJECT
+    assert subject in refused.reason.message
+    assert "Mỷ" not in refused.reason.message
+    assert accepted.status == "accepted"
+    for p in range(store.partitions):
+        for entry in await store.read_partition(p):
+            assert "Mỷ".encode() not in entry.data
