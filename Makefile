@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test setup redis lint typecheck imports unit integration e2e bench clean
+.PHONY: run test setup redis chromium lint typecheck imports unit integration e2e bench clean
 
 run: setup
 	$(BIN)/liaison up
@@ -12,7 +12,7 @@ run: setup
 test: setup lint typecheck imports
 	$(BIN)/pytest
 
-setup: $(STAMP) redis
+setup: $(STAMP) redis chromium
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Liaison needs Python 3.11 or newer")'
@@ -24,6 +24,10 @@ $(STAMP): pyproject.toml
 
 redis:
 	@sh scripts/ensure-redis.sh
+
+# The board's browser test drives Debian's chromium through Playwright's pip wheel (no browser download).
+chromium:
+	@sh scripts/ensure-chromium.sh
 
 lint:
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from services.gateway.board import index, static_file
 from services.gateway.cases import case_events, get_case, list_cases
 from services.gateway.commands import post_command
 from services.gateway.config import GatewayConfig
@@ -24,6 +25,8 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/health", health),
     ("GET", "/metrics", metrics),
     ("GET", "/openapi.json", openapi),
+    ("GET", "/", index),
+    ("GET", "/static/{name}", static_file),
 )
 
 

@@ -188,6 +188,19 @@ def document() -> dict[str, Any]:
             "/openapi.json": {
                 "get": {"summary": "This document", "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")}}
             },
+            "/": {
+                "get": {
+                    "summary": "The web case board (HTML): live cases, timelines, both clocks, three languages",
+                    "responses": {"200": {"description": "the page", "content": {"text/html": {}}}},
+                }
+            },
+            "/static/{name}": {
+                "get": {
+                    "summary": "The board's script and style sheet",
+                    "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "the file"}, "404": _error("no such file")},
+                }
+            },
         },
         "components": {"schemas": _schemas()},
     }

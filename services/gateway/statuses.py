@@ -43,6 +43,7 @@ STATUS_OF_CODE: dict[str, HTTPStatus] = {
     "case_exists": INVALID,
     "wrong_case_kind": INVALID,
     "case_closed": INVALID,
+    "names_vault_subject": INVALID,
     "location_missing": INVALID,
     "same_side": INVALID,
     "invalid_link": INVALID,

@@ -1,0 +1,261 @@
+"""The web case board in real headless Chromium (Debian's, driven by Playwright) against real processes.
+
+redis-server, `python -m services.hotline`, `python -m services.projections` and
+`python -m services.gateway` run as in production; the browser loads the board from the gateway
+and the test talks to the system only as a user and a tool would: HTTP and the intake stream.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis import Redis
+
+from liaison.examples import example
+from shared.redis_server import RedisServer, free_port
+from shared.store import keys
+from tests.e2e.conftest import ROOT, Deployment, wait_until
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+"""Debian's browser (the package installs /usr/bin/chromium)."""
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        "Debian's chromium is not installed (no `chromium` on PATH): the board's browser test cannot run. "
+        "`make setup` installs it when run as root (scripts/ensure-chromium.sh); else `sudo apt-get install chromium`",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="the playwright package is missing: install the dev dependencies (make setup)"
+)
+expect = sync_api.expect
+
+
+@dataclass
+class Board:
+    """The deployment with its gateway, whose process the test may stop and start again."""
+
+    deployment: Deployment
+    address: str
+    gateway: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}"
+
+    def start_gateway(self) -> None:
+        """Start `python -m services.gateway` and wait until it serves the board."""
+        env = self.deployment.env | {"LIAISON_HTTP": self.address}
+        with open(self.deployment.workdir / "gateway.log", "ab") as log:
+            self.gateway = subprocess.Popen(
+                [sys.executable, "-m", "services.gateway"], env=env, cwd=ROOT, stdout=log, stderr=log
+            )
+        wait_until(self._serving, 20, "the gateway to serve the board")
+
+    def _serving(self) -> bool:
+        assert self.gateway is not None
+        assert self.gateway.poll() is None, self._log()
+        try:
+            with urllib.request.urlopen(f"{self.url}/", timeout=2) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, ConnectionError):
+            return False
+
+    def stop_gateway(self) -> None:
+        """Stop the gateway as an operator would (SIGTERM): open update streams are cut."""
+        assert self.gateway is not None
+        self.gateway.terminate()
+        assert self.gateway.wait(15) == 0, self._log()
+        self.gateway = None
+
+    def _log(self) -> str:
+        return (self.deployment.workdir / "gateway.log").read_text(errors="replace")
+
+    def post(self, report: dict[str, Any]) -> dict[str, Any]:
+        """POST one report to /v1/commands; its outcome (accepted, or the test fails)."""
+        request = urllib.request.Request(
+            f"{self.url}/v1/commands", data=json.dumps(report).encode(), method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=15) as response:
+            outcome: dict[str, Any] = json.loads(response.read())
+        assert outcome["status"] == "accepted", outcome
+        return outcome
+
+    def get(self, path: str) -> Any:
+        with urllib.request.urlopen(f"{self.url}{path}", timeout=5) as response:
+            return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Board]:
+    """The services and the gateway running against a private Redis, shared by this module's tests
+    (each looks only at the cases it made), as `tests/e2e/conftest.py`'s deployment runs them."""
+    workdir = tmp_path_factory.mktemp("board")
+    server = RedisServer(workdir / "redis").start()
+    env = {
+        **os.environ,
+        "LIAISON_REDIS_URL": server.url,
+        "LIAISON_PARTITIONS": "4",
+        "LIAISON_VAR": str(workdir / "var"),
+        "PYTHONPATH": str(ROOT),
+    }
+    deployment = Deployment(server, workdir, env)
+    running = Board(deployment, f"127.0.0.1:{free_port()}")
+    try:
+        deployment.start("hotline")
+        deployment.start("projections")
+        running.start_gateway()
+        yield running
+    finally:
+        if running.gateway is not None:
+            running.gateway.terminate()
+            running.gateway.wait(15)
+        deployment.stop_all()
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, driven by Playwright's own driver (no browser is downloaded)."""
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A page in a fresh browser context (empty storage); fails the test if the board's script throws."""
+    errors: list[str] = []
+    context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 900})
+    opened = context.new_page()
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.set_default_timeout(10_000)
+    try:
+        yield opened
+    finally:
+        context.close()
+    assert errors == [], f"the board's script failed: {errors}"
+
+
+def _open_live(page: Any, board: Board) -> None:
+    """Load the board and wait until it has its cases and its update stream is live."""
+    page.goto(f"{board.url}/")
+    page.wait_for_selector("body[data-loaded='true']")
+    page.wait_for_selector("#connection[data-state='live']")
+
+
+def _row(case_id: str) -> str:
+    return f"#case-rows tr[data-case='{case_id}']"
+
+
+def test_a_report_shows_live_and_the_page_catches_up_after_its_connection_drops(page: Any, board: Board) -> None:
+    """A report POSTed shows on the open board within a second; one sent while the gateway is down shows
+    once the page has reconnected to the restarted gateway."""
+    before = {view["case_id"] for view in board.get("/v1/cases")}
+    _open_live(page, board)
+    rows = page.locator("#case-rows tr.case")
+    expect(rows).to_have_count(len(before))
+
+    sent = time.monotonic()
+    first = board.post(example("LogCall"))
+    page.wait_for_selector(_row(first["case_id"]), timeout=5000)
+    shown_after = time.monotonic() - sent
+    assert shown_after < 1.0, f"the case showed {shown_after:.2f} s after it was sent"
+
+    board.stop_gateway()
+    page.wait_for_selector("#connection[data-state='reconnecting']")
+    # The gateway is down: a tool puts the report on the intake stream itself (the documented format).
+    letter = example("SendLetter")
+    client = Redis.from_url(board.deployment.redis.url)
+    try:
+        client.xadd(keys.intake("hotline"), {"report": json.dumps(letter)})
+    finally:
+        client.close()
+    assert rows.count() == len(before) + 1, "nothing new can show while the page is cut off"
+
+    board.start_gateway()
+    page.wait_for_selector("#connection[data-state='live']", timeout=10_000)
+    expect(rows).to_have_count(len(before) + 2, timeout=10_000)
+    shown = set(rows.evaluate_all("rows => rows.map(r => r.dataset.case)"))
+    served = {view["case_id"] for view in board.get("/v1/cases")}
+    assert shown == served
+    assert len(served - before - {first["case_id"]}) == 1, "the letter sent while the gateway was down shows"
+
+
+def test_the_board_switches_language_shows_both_clocks_and_a_timeline_with_the_original_marked(
+    page: Any, board: Board, tmp_path: Path
+) -> None:
+    """Labels follow the chosen language (remembered across a reload), times show on both clocks, filters
+    hide and show the case, and its timeline gives each event's type, clocks, unit and text with the original marked."""
+    report = example("LogCall")
+    case_id = board.post(report)["case_id"]
+    wait_until(lambda: case_id in {v["case_id"] for v in board.get("/v1/cases")}, 10, "the case's view")
+    view = board.get(f"/v1/cases/{case_id}")
+    _open_live(page, board)
+    row = page.locator(_row(case_id))
+
+    assert page.inner_text("#cases-heading") == "Cases"
+    page.click("button[data-lang='zh']")
+    assert page.inner_text("#cases-heading") == "案件"
+    assert page.get_attribute("html", "lang") == "zh-Hans"
+    expect(row.locator("td").nth(0)).to_have_text("热线")
+    page.click("button[data-lang='vi']")
+    assert page.inner_text("#cases-heading") == "Vụ việc"
+    page.reload()
+    page.wait_for_selector("body[data-loaded='true']")
+    assert page.inner_text("#cases-heading") == "Vụ việc", "the chosen language is remembered"
+    assert page.get_attribute("button[data-lang='vi']", "aria-pressed") == "true"
+
+    # Both clocks: the view's Vietnam (+07:00) and China (+08:00) times, to the minute.
+    last = row.locator("td").nth(3)
+    vietnam, china = view["last_update"]["vietnam"], view["last_update"]["china"]
+    assert vietnam[11:16] != china[11:16]
+    assert last.locator("time.clock.vn").inner_text().endswith(f"{vietnam[:10]} {vietnam[11:16]}")
+    assert last.locator("time.clock.cn").inner_text().endswith(china[11:16])
+    assert last.locator("time.clock.vn").get_attribute("datetime") == vietnam[:16] + "+07:00"
+    assert last.locator("time.clock.cn").get_attribute("datetime") == china[:16] + "+08:00"
+    assert page.locator("#now-clocks time.clock").count() == 2
+
+    page.select_option("#filter-kind", "incident")
+    expect(row).to_have_count(0)
+    page.select_option("#filter-kind", "")
+    page.select_option("#filter-unit", "CN-HK-IBCS")
+    expect(row).to_have_count(1)
+    page.select_option("#filter-status", "closed")
+    expect(row).to_have_count(0)
+    page.select_option("#filter-status", "open")
+    expect(row).to_have_count(1)
+
+    page.click("button[data-lang='zh']")
+    page.click(f"{_row(case_id)} .case-link")
+    event = page.locator("#events li.event")
+    expect(event).to_have_count(view["version"])
+    expect(event.first.locator(".event-type")).to_have_text("热线通话记录")
+    assert event.first.locator("time.clock").count() == 2
+    assert "VN-LC-IBGS" in event.first.locator(".event-who").inner_text()
+    translated = event.first.locator("p.text[lang='zh-Hans']")
+    assert report["summary"]["zh"] in translated.inner_text()
+    original = event.first.locator("p.text.is-original[lang='vi']")
+    assert report["summary"]["vi"] in original.inner_text()
+    assert "原文" in original.locator(".original-tag").inner_text()
+    page.screenshot(path=str(tmp_path / "board.png"), full_page=True)
