@@ -31,7 +31,7 @@ async def open_redis() -> Redis:
     # A blocking pool: many concurrent sends wait for a connection instead of failing
     # (redis-py's default pool raises once 100 connections are in use).
     pool = BlockingConnectionPool.from_url(url, max_connections=64, timeout=30, socket_connect_timeout=5)
-    client = Redis(connection_pool=pool)
+    client = Redis.from_pool(pool)  # the client owns the pool: aclose() closes it too
     try:
         await client.ping()
     except (RedisConnectionError, OSError) as err:

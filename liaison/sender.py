@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from shared import reports
 from shared.store import keys
@@ -68,7 +69,12 @@ class Sender:
 
     async def _read_outcomes(self) -> None:
         while not self._closing:
-            replies: Any = await self.redis.xread({keys.OUTCOMES: self._last_id}, count=500, block=READ_BLOCK_MS)
+            try:
+                replies: Any = await self.redis.xread({keys.OUTCOMES: self._last_id}, count=500, block=READ_BLOCK_MS)
+            except (RedisError, OSError):
+                # Redis restarting: keep the position and read again; outcomes wait in the stream.
+                await asyncio.sleep(READ_BLOCK_MS / 1000)
+                continue
             for _stream, entries in replies or []:
                 for entry_id, fields in entries:
                     self._last_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id

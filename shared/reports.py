@@ -86,6 +86,8 @@ def route(raw: bytes) -> Routed | Unroutable:
         report: Any = msgspec.json.decode(raw)
     except msgspec.DecodeError as err:
         return Unroutable(Reason(INVALID_JSON, f"not a JSON object: {err}"))
+    except UnicodeDecodeError as err:  # msgspec raises this for invalid UTF-8 inside a JSON string
+        return Unroutable(Reason(INVALID_JSON, f"not valid UTF-8 at byte {err.start}: a report is UTF-8 JSON"))
     if not isinstance(report, dict):
         return Unroutable(Reason(INVALID_JSON, "a report must be a JSON object"))
     command_id = report.get("command_id")

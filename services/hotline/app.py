@@ -25,7 +25,7 @@ from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from services.hotline.config import GROUP, HotlineConfig
+from services.hotline.config import GROUP, RETRYABLE, HotlineConfig, connect
 from services.hotline.processor import REDIS_FAILURES, Processor
 from services.hotline.reclaim import Reclaimer
 from shared.store import EventStore, keys
@@ -45,11 +45,13 @@ class HotlineService:
         self.config = config
         self.redis: Redis | None = None
         self.processor: Processor | None = None
+        self.subscriber: Any = None
+        """FastStream's subscriber on the intake (set by ``build``); it stops by itself if its group vanishes."""
         self._reclaim: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Connect, create or open the store, create the consumer group at 0 (FastStream would use $)."""
-        self.redis = Redis.from_url(self.config.redis_url)
+        self.redis = connect(self.config.redis_url)
         store = await EventStore.create(self.redis, self.config.partitions)
         intake = keys.intake("hotline")
         try:
@@ -81,6 +83,11 @@ class HotlineService:
             await self.redis.aclose()
             self.redis = None
 
+    @property
+    def reading(self) -> bool:
+        """True while the intake subscriber runs (False before start, after stop, or once it gave up)."""
+        return bool(self.subscriber is not None and self.subscriber.running)
+
     async def handle(self, message: BatchMessage) -> None:
         """Process one batch read by the subscriber."""
         assert self.processor is not None
@@ -97,7 +104,9 @@ def build(config: HotlineConfig) -> tuple[FastStream, HotlineService]:
     """The hotline app for one process (a batch subscriber on the intake stream plus the reclaim loop),
     and its service object, which tests and metrics read."""
     # FastStream logs every batch received/processed: debug level keeps that out of the service log.
-    broker = RedisBroker(config.redis_url, log_level=logging.DEBUG)
+    # retry_on_error: a read on a connection Redis dropped (it restarted) is sent again once on a
+    # fresh one, instead of failing and making FastStream wait 5 s before it reads again.
+    broker = RedisBroker(config.redis_url, log_level=logging.DEBUG, retry_on_error=list(RETRYABLE))
     service = HotlineService(config)
     stream = StreamSub(
         keys.intake("hotline"),
@@ -108,10 +117,13 @@ def build(config: HotlineConfig) -> tuple[FastStream, HotlineService]:
     )
 
     # MANUAL: the processor acknowledges each entry itself, after its outcome is written.
-    @broker.subscriber(stream=stream, parser=raw_entries, ack_policy=AckPolicy.MANUAL)
+    subscriber = broker.subscriber(stream=stream, parser=raw_entries, ack_policy=AckPolicy.MANUAL)
+
+    @subscriber
     async def on_reports(message: RedisBatchStreamMessage) -> None:
         await service.handle(message)
 
+    service.subscriber = subscriber
     app = FastStream(
         broker,
         on_startup=[service.start],
@@ -125,3 +137,90 @@ def build(config: HotlineConfig) -> tuple[FastStream, HotlineService]:
 def create_app(config: HotlineConfig) -> FastStream:
     """The hotline app for one process."""
     return build(config)[0]
+
+
+class IntakeUnusable(Exception):
+    """The intake key exists but is not a stream: nothing this process can repair by itself."""
+
+
+WATCH_EVERY_S = 0.5
+"""How often ``serve`` checks that the subscriber still reads and the intake key is still a stream."""
+
+RESTART_WITHIN_S = 60.0
+"""How long ``serve`` keeps trying to start the app again after the intake vanished, before giving up."""
+
+
+async def _intake_type(service: HotlineService) -> str:
+    assert service.redis is not None
+    kind: bytes | str = await service.redis.type(keys.intake("hotline"))
+    return kind.decode() if isinstance(kind, bytes) else kind
+
+
+async def _watch(service: HotlineService, stop: asyncio.Event) -> None:
+    """Return when asked to stop, or when the subscriber has stopped by itself (its group or stream vanished).
+
+    FastStream 0.7 stops a stream subscriber for good on NOGROUP (the intake stream was deleted or its
+    group destroyed) and asks the app to exit; without this watch the process would either exit 0 as
+    if asked to, or, under ``app.start()``, sit there reading nothing. Raises IntakeUnusable when the
+    intake key was replaced by another type (every read fails with WRONGTYPE and FastStream retries
+    them in a loop, so the subscriber never stops by itself).
+    """
+    while not stop.is_set():
+        if not service.reading:
+            return
+        try:
+            kind = await _intake_type(service)
+        except REDIS_FAILURES:
+            kind = "stream"  # Redis is away: FastStream and the reclaim loop retry, and say so in the log
+        if kind not in ("stream", "none"):
+            raise IntakeUnusable(
+                f"{keys.intake('hotline')} is a {kind}, not a stream: delete it (the hotline then creates "
+                "the stream and its group again) or point LIAISON_REDIS_URL at the right Redis"
+            )
+        await _pause(stop, WATCH_EVERY_S)
+
+
+async def serve(config: HotlineConfig, stop: asyncio.Event) -> None:
+    """Run the hotline until ``stop`` is set; recreate the intake stream and group if they vanish.
+
+    The first start raises what it meets (the caller turns it into exit 2). After that, when the
+    intake stream is deleted or its group destroyed, the app is stopped and started again, which
+    creates both at 0 again: reports written since are all read (and any read twice are answered
+    from what the store recorded, as resends are). Starting again is retried while Redis cannot be
+    reached, for RESTART_WITHIN_S; then the error is raised.
+    """
+    give_up_at: float | None = None
+    delay = 0.1
+    while not stop.is_set():
+        app, service = build(config)
+        try:
+            await app.start()
+        except REDIS_FAILURES as err:
+            with contextlib.suppress(*REDIS_FAILURES):
+                await app.stop()
+            if give_up_at is None or asyncio.get_running_loop().time() > give_up_at:
+                raise
+            log.warning("restart_failed", error=str(err), retry_in_s=delay)
+            await _pause(stop, delay)
+            delay = min(delay * 2, 2.0)
+            continue
+        delay = 0.1
+        try:
+            await _watch(service, stop)
+        finally:
+            await app.stop()
+        if not stop.is_set():
+            give_up_at = asyncio.get_running_loop().time() + RESTART_WITHIN_S
+            log.error(
+                "intake_lost",
+                intake=keys.intake("hotline"),
+                group=GROUP,
+                action="the stream or its consumer group vanished; creating them again at 0 and reading on",
+            )
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep, but wake at once when asked to stop."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await stop.wait()

@@ -19,8 +19,13 @@ from services.hotline.domain import case_id_of
 from services.hotline.domain.commands import AnyCommand
 
 REPORT_FIELD = b"report"
-MAX_REPORT_BYTES = 256 * 1024
-"""Larger entries are refused unread (the CLI already refuses reports over 64 KiB)."""
+MAX_REPORT_BYTES = 64 * 1024
+"""Larger reports are refused (dead-lettered, and answered when their command id can be read); the
+same limit as ``liaison send``'s, so a tool writing to the intake directly meets the same bound."""
+
+MAX_SCANNED_BYTES = 1024 * 1024
+"""Up to this size, a refused report is still scanned for its command id, so its sender gets an answer;
+beyond it the entry is only dead-lettered (scanning megabytes to answer garbage is not worth it)."""
 
 _command_decoder = msgspec.json.Decoder(AnyCommand)
 
@@ -58,7 +63,13 @@ class Malformed:
 
 
 def _readable_command_id(raw: bytes) -> str | None:
-    """The command_id of a report that failed to decode, when its JSON still yields one."""
+    """The command_id of a report that failed to decode, when its JSON still yields one.
+
+    msgspec skips the fields it is not asked for without checking their UTF-8, so the id of a
+    report with an invalid byte elsewhere is still found.
+    """
+    if len(raw) > MAX_SCANNED_BYTES:
+        return None
     try:
         found = _id_decoder.decode(raw).command_id
     except (msgspec.DecodeError, UnicodeDecodeError):
@@ -69,7 +80,7 @@ def _readable_command_id(raw: bytes) -> str | None:
 def _problem(raw: bytes) -> str | None:
     """Why these bytes are not a report, or None if they may be one."""
     if len(raw) > MAX_REPORT_BYTES:
-        return f"report is {len(raw)} bytes; the limit is {MAX_REPORT_BYTES}"
+        return f"report is {len(raw)} bytes; the limit is {MAX_REPORT_BYTES} (64 KiB)"
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -86,7 +97,7 @@ def read_entry(entry_id: bytes, fields: dict[bytes, bytes]) -> Report | Malforme
         return Malformed(entry_id, reason, None, fields)
     problem = _problem(raw)
     if problem is not None:
-        return Malformed(entry_id, problem, None, fields)
+        return Malformed(entry_id, problem, _readable_command_id(raw), fields)
     try:
         command = _command_decoder.decode(raw)
     except msgspec.ValidationError as err:

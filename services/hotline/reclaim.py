@@ -3,6 +3,11 @@
 FastStream 0.7 never redelivers on Redis (nack/reject do nothing), and its own
 ``min_idle_time`` subscriber only claims, one entry at a time, with no delivery limit; so
 this loop runs XAUTOCLAIM itself and dead-letters an entry that keeps failing.
+
+Two sweeps: entries of any consumer idle for ``reclaim_idle_ms`` (a dead process's), and this
+process's own entries idle for OWN_PENDING_IDLE_MS. The second matters after Redis went away:
+a read whose reply was lost, or a batch that failed, leaves entries pending for this live
+consumer, and with the default idle time of 30 s they would otherwise wait that long.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import Any
 import structlog
 from redis.asyncio import Redis
 
-from services.hotline.config import GROUP, HotlineConfig
+from services.hotline.config import GROUP, OWN_PENDING_IDLE_MS, HotlineConfig
 from services.hotline.processor import REDIS_FAILURES, Entry, Processor
 
 log = structlog.get_logger("hotline")
@@ -40,6 +45,41 @@ class Reclaimer:
 
     async def sweep(self) -> int:
         """One pass over the group's pending entries; returns how many were claimed."""
+        claimed = await self._sweep_abandoned()
+        if self.config.reclaim_idle_ms > OWN_PENDING_IDLE_MS:  # else the first sweep already took them
+            claimed += await self.sweep_own()
+        return claimed
+
+    async def sweep_own(self) -> int:
+        """Process again this consumer's own entries unfinished for OWN_PENDING_IDLE_MS; returns how many."""
+        pending: list[Any] = await self.redis.xpending_range(
+            self.processor.intake,
+            GROUP,
+            min="-",
+            max="+",
+            count=self.config.batch_size,
+            consumername=self.config.consumer,
+            idle=OWN_PENDING_IDLE_MS,
+        )
+        if not pending:
+            return 0
+        ids = [p["message_id"] for p in pending]
+        # XCLAIM to ourselves: counts the delivery (for _exhausted) and resets the idle time, so the
+        # next sweep does not take them again while they are processed.
+        claimed: list[Any] = await self.redis.xclaim(
+            self.processor.intake, GROUP, self.config.consumer, OWN_PENDING_IDLE_MS, ids
+        )
+        # Entries deleted from the stream meanwhile are not returned (Redis 7 drops them from the
+        # pending list itself); ones another consumer touched since XPENDING are not idle enough.
+        entries: list[Entry] = [(entry_id, fields) for entry_id, fields in claimed if fields]
+        if entries:
+            give_up = await self._exhausted(entries)
+            log.info("resumed_own", entries=len(entries), giving_up=len(give_up))
+            await self.processor.process(entries, give_up)
+        return len(entries)
+
+    async def _sweep_abandoned(self) -> int:
+        """Claim and process entries of any consumer idle for ``reclaim_idle_ms``."""
         start: bytes | str = "0-0"
         claimed_total = 0
         while True:

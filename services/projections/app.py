@@ -9,7 +9,11 @@ import sys
 
 import structlog
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from services.projections.worker import RECLAIM_IDLE_MS, Worker
 from shared import logging as liaison_logging
@@ -32,9 +36,20 @@ def reclaim_idle_ms(environ: dict[str, str] | os._Environ[str] = os.environ) -> 
     return int(raw)
 
 
+def connect(url: str) -> Redis:
+    """A client that reconnects and retries a command when its connection fails.
+
+    ``Redis.from_url`` alone gives a pool with no retry (redis-py 8.1): after Redis restarts, the
+    first command on every pooled connection fails. Retrying is safe for the worker: the view
+    script refuses a write whose base version moved, and acks repeat harmlessly.
+    """
+    retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=8)
+    return Redis.from_url(url, retry=retry, retry_on_error=[RedisConnectionError, RedisTimeoutError])
+
+
 async def serve(redis_url: str, partitions: int, idle_ms: int) -> int:
     """Open (or create) the store and run the worker until SIGTERM or SIGINT."""
-    redis = Redis.from_url(redis_url)
+    redis = connect(redis_url)
     try:
         try:
             store = await EventStore.create(redis, partitions)

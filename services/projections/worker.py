@@ -137,11 +137,20 @@ class Worker:
         return {"events": s.events, "written": s.written, "acked": s.acked, "parked": s.parked}
 
     async def _consume(self, partition: int) -> None:
-        """Read new entries of one partition log and apply them, batch after batch."""
+        """Read new entries of one partition log and apply them, batch after batch.
+
+        After a failure, this consumer's own pending entries are read again first (id 0): a read
+        whose reply was lost, or a batch cut short when Redis went away, leaves entries pending for
+        this live consumer, which the reclaim loop would only take after ``reclaim_idle_ms``.
+        """
         stream = self.store.keys(partition).log
         failures = 0
+        own = False
         while not self._stopping.is_set():
             try:
+                if own:
+                    await self._resume_own(partition)
+                    own = False
                 reply: Any = await self.store.redis.xreadgroup(
                     self.group, self.consumer, {stream: ">"}, count=self.count, block=self.block_ms
                 )
@@ -153,7 +162,25 @@ class Worker:
                 raise
             except Exception as exc:  # never die: a lost group is recreated, anything else retried
                 failures += 1
+                own = True
                 await self._recover(partition, exc, failures)
+
+    async def _resume_own(self, partition: int) -> None:
+        """Apply this consumer's own pending entries, one pass over its pending list (page by page)."""
+        stream = self.store.keys(partition).log
+        after: Any = "0"
+        while True:
+            reply: Any = await self.store.redis.xreadgroup(
+                self.group, self.consumer, {stream: after}, count=self.count
+            )
+            page = [(entry_id, fields) for _, batch in reply or [] for entry_id, fields in batch]
+            entries = [(entry_id, fields) for entry_id, fields in page if fields]
+            if entries:
+                log.info("resuming own pending entries", partition=partition, entries=len(entries))
+                await self.projector.handle(partition, entries, reclaimed=True)
+            if len(page) < self.count:
+                return
+            after = page[-1][0]
 
     async def _reclaim(self, partition: int) -> None:
         """Claim and apply entries another consumer left pending longer than the minimum idle time."""
