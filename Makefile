@@ -6,13 +6,13 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .PHONY: run test setup redis chromium lint typecheck imports unit integration e2e bench clean
 
-run: setup
+run: $(STAMP) redis
 	$(BIN)/liaison up
 
-test: setup lint typecheck imports
+test: setup chromium lint typecheck imports
 	$(BIN)/pytest
 
-setup: $(STAMP) redis chromium
+setup: $(STAMP) redis
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Liaison needs Python 3.11 or newer")'
@@ -44,7 +44,7 @@ unit: setup
 integration: setup
 	$(BIN)/pytest tests/integration tests/contract
 
-e2e: setup
+e2e: setup chromium
 	$(BIN)/pytest tests/e2e
 
 bench: setup
