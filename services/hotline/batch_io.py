@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from services.hotline.config import GROUP
 from services.hotline.intake import Report
 from shared.outcomes import Outcome, outcome_decoder, outcome_encoder
-from shared.store import EventStore, keys
+from shared.store import EventStore, keys, pipelined
 from shared.store.chain import GENESIS
 
 
@@ -39,14 +39,14 @@ def _outcome(raw: bytes | None) -> Outcome | None:
 
 async def lookup(redis: Redis, store: EventStore, reports: Sequence[Report]) -> list[Known]:
     """One round trip for the whole batch: each report's recorded events, remembered rejection, case head."""
-    async with redis.pipeline(transaction=False) as pipe:
-        for report in reports:
-            pipe.get(keys.rejection(report.command_id))
-            if report.case_id is not None:
-                k = store.keys(store.partition_of(report.case_id))
-                pipe.hget(k.cmds, report.command_id)
-                pipe.hget(k.heads, report.case_id)
-        replies = iter(await pipe.execute())
+    commands: list[pipelined.Command] = []
+    for report in reports:
+        commands.append(("GET", keys.rejection(report.command_id)))
+        if report.case_id is not None:
+            k = store.keys(store.partition_of(report.case_id))
+            commands.append(("HGET", k.cmds, report.command_id))
+            commands.append(("HGET", k.heads, report.case_id))
+    replies = iter(await pipelined.checked(redis, commands))
     known = []
     for report in reports:
         rejection = _outcome(next(replies))
@@ -76,15 +76,15 @@ async def publish(redis: Redis, finished: Sequence[Finished], dead_letters: str,
     the order inside one pipeline already puts every ack after the outcome it follows.
     """
     await _remember_rejections(redis, finished, rejection_ttl_s)
-    async with redis.pipeline(transaction=False) as pipe:
-        for item in finished:
-            if item.dead is not None:
-                pipe.xadd(dead_letters, item.dead)  # type: ignore[arg-type]  # redis-py types the field dict invariantly
-            if item.outcome is not None:
-                outcome = outcome_encoder.encode(item.outcome)
-                pipe.xadd(keys.OUTCOMES, {"command_id": item.outcome.command_id, "outcome": outcome})
-        pipe.xack(keys.intake("hotline"), GROUP, *(item.entry_id for item in finished))
-        await pipe.execute()
+    commands: list[pipelined.Command] = []
+    for item in finished:
+        if item.dead is not None:
+            commands.append(("XADD", dead_letters, "*", *(part for pair in item.dead.items() for part in pair)))
+        if item.outcome is not None:
+            outcome = outcome_encoder.encode(item.outcome)
+            commands.append(("XADD", keys.OUTCOMES, "*", "command_id", item.outcome.command_id, "outcome", outcome))
+    commands.append(("XACK", keys.intake("hotline"), GROUP, *(item.entry_id for item in finished)))
+    await pipelined.checked(redis, commands)
 
 
 async def _remember_rejections(redis: Redis, finished: Sequence[Finished], ttl_s: int) -> None:
@@ -97,12 +97,12 @@ async def _remember_rejections(redis: Redis, finished: Sequence[Finished], ttl_s
     to_keep = [item for item in finished if item.remember_rejection and item.outcome is not None]
     if not to_keep:
         return
-    async with redis.pipeline(transaction=False) as pipe:
-        for item in to_keep:
-            assert item.outcome is not None
-            value = outcome_encoder.encode(item.outcome)
-            pipe.set(keys.rejection(item.outcome.command_id), value, ex=ttl_s, nx=True, get=True)
-        earlier = await pipe.execute()
+    commands: list[pipelined.Command] = []
+    for item in to_keep:
+        assert item.outcome is not None
+        value = outcome_encoder.encode(item.outcome)
+        commands.append(("SET", keys.rejection(item.outcome.command_id), value, "EX", ttl_s, "NX", "GET"))
+    earlier = await pipelined.checked(redis, commands)
     for item, previous in zip(to_keep, earlier, strict=True):
         if previous is not None:
             item.outcome = outcome_decoder.decode(previous)

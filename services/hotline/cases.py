@@ -20,6 +20,16 @@ class Loaded:
     head_hash: str
 
 
+def advance(before: Loaded, events: Sequence[AnyEvent], head_hash: str | None = None) -> Loaded:
+    """The case after ``events`` are appended: folded, and the chain extended as the store will
+    (``head_hash``: the hash the store reported for the last of them, which saves hashing again)."""
+    if head_hash is None:
+        head_hash = before.head_hash
+        for event in events:
+            head_hash = link(head_hash, encode_event(event))
+    return Loaded(fold(before.state.case_id, events, before.state), head_hash)
+
+
 class CaseCache:
     """An LRU of case states. A cached state is used only when it matches the case head read from Redis."""
 
@@ -30,28 +40,45 @@ class CaseCache:
 
     async def load(self, case_id: str, head: tuple[int, str] | None = None) -> Loaded:
         """The case as it stands; ``head`` is its (version, hash) if just read, else the store is asked."""
-        cached = self._cases.get(case_id)
-        if head is not None:
-            version, head_hash = head
-            if cached is not None and cached.state.version == version and cached.head_hash == head_hash:
-                self._cases.move_to_end(case_id)
-                return cached
-            if version == 0:
-                return self._keep(Loaded(CaseState(case_id=case_id), GENESIS))
+        return (await self.load_many({case_id: head}))[case_id]
+
+    async def load_many(self, wanted: dict[str, tuple[int, str] | None]) -> dict[str, Loaded]:
+        """Several cases at once; those not served from memory are read in one round trip.
+
+        A cached state is used only when it matches the head just read (``wanted[case]``);
+        without a head the case is read from the store.
+        """
+        loaded: dict[str, Loaded] = {}
+        misses: list[str] = []
+        for case_id, head in wanted.items():
+            cached = self._cases.get(case_id)
+            if head is not None:
+                version, head_hash = head
+                if cached is not None and cached.state.version == version and cached.head_hash == head_hash:
+                    self._cases.move_to_end(case_id)
+                    loaded[case_id] = cached
+                    continue
+                if version == 0:
+                    loaded[case_id] = self._keep(Loaded(CaseState(case_id=case_id), GENESIS))
+                    continue
+            misses.append(case_id)
         # A miss, or the head moved: read the whole case. Cases are short (tens of events),
         # and a full read cannot be fooled by a store that was emptied and refilled.
-        recorded = await self.store.read_case(case_id)
-        if not recorded:
-            return self._keep(Loaded(CaseState(case_id=case_id), GENESIS))
-        state = fold(case_id, (entry.event() for entry in recorded))
-        return self._keep(Loaded(state, recorded[-1].hash))
+        for case_id, recorded in zip(misses, await self.store.read_cases(misses), strict=True):
+            if not recorded:
+                loaded[case_id] = self._keep(Loaded(CaseState(case_id=case_id), GENESIS))
+                continue
+            state = fold(case_id, (entry.event() for entry in recorded))
+            loaded[case_id] = self._keep(Loaded(state, recorded[-1].hash))
+        return loaded
 
     def appended(self, before: Loaded, events: Sequence[AnyEvent]) -> Loaded:
         """Remember the case after our own append: fold the events and extend the chain as the store did."""
-        head_hash = before.head_hash
-        for event in events:
-            head_hash = link(head_hash, encode_event(event))
-        return self._keep(Loaded(fold(before.state.case_id, events, before.state), head_hash))
+        return self._keep(advance(before, events))
+
+    def keep(self, loaded: Loaded) -> Loaded:
+        """Remember a case state (one whose append was just recorded)."""
+        return self._keep(loaded)
 
     def forget(self, case_id: str) -> None:
         """Drop a case whose cached state may be stale (a conflict, an append that turned out a duplicate)."""

@@ -21,10 +21,12 @@ import structlog
 
 from services.projections.decoding import describe, read_event, read_head
 from services.projections.view_store import Stored, ViewStore, Write
-from services.projections.views import Fold
+from services.projections.views import Fold, ViewEvent
 from shared.store import EventStore, RecordedEvent, keys
 
 MAX_DELIVERIES = 5
+KNOWN_VIEWS = 10_000
+"""Views kept in memory after writing them, so the next batch of the case need not read them back."""
 WRITE_ATTEMPTS = 5
 """Times a case refused by the write script (another worker moved it) is re-read and folded again."""
 
@@ -41,6 +43,8 @@ class Entry:
     version: int = 0
     problem: str | None = None
     """Why the entry cannot be attributed to a case of this partition (then it is parked in time)."""
+    event: ViewEvent | None = None
+    """The decoded event, when it decodes (decoded once, on delivery)."""
 
 
 @dataclass(slots=True)
@@ -85,14 +89,21 @@ def parse_entry(store: EventStore, partition: int, entry_id: bytes | str, fields
         record = RecordedEvent.from_entry(partition, entry_id, fields)
     except (KeyError, ValueError, UnicodeDecodeError) as exc:
         return Entry(position, None, problem=f"malformed log entry ({describe(exc)})")
-    head = read_head(record.data)
+    event: ViewEvent | None
+    try:
+        event = read_event(record.data)
+    except Exception:  # the fold tries again and parks it with the reason; here only its case matters
+        event = None
+        head = read_head(record.data)
+    else:
+        head = event.case_id, event.case_version
     if head is None:
         return Entry(position, record, problem="the event is not JSON with a case_id and a case_version")
     case_id, version = head
     home = store.partition_of(case_id)
     if home != partition:
         return Entry(position, record, case_id, version, f"case {case_id} lives in partition {home}, not {partition}")
-    return Entry(position, record, case_id, version)
+    return Entry(position, record, case_id, version, event=event)
 
 
 class Projector:
@@ -116,6 +127,8 @@ class Projector:
         """Deliveries after which a pending event is parked without being tried (workers died on it)."""
         self.views = views or ViewStore(store, group)
         self.stats = Stats()
+        self._known: dict[str, Stored] = {}
+        """Views this projector wrote last, by case (insertion order is recency: the oldest go first)."""
 
     async def handle(self, partition: int, raw: Sequence[tuple[Any, Any]], reclaimed: bool = False) -> None:
         """Apply one batch (entries as XREADGROUP/XAUTOCLAIM return them) and ack what it covered.
@@ -139,7 +152,7 @@ class Projector:
         writes = [Write(case_id="", base=0, view=None, acks=acks_only)] if acks_only else []
         todo = by_case
         for attempt in range(WRITE_ATTEMPTS):
-            stored = await self.views.stored(partition, list(todo))
+            stored = await self._stored(partition, list(todo), fresh=attempt > 0)
             runs = {case: await self._advance(partition, case, stored[case], todo[case], hot) for case in todo}
             writes += [
                 Write(case_id, run.stored.version, run.fold.view() if run.fold.changed else None, run.acks)
@@ -148,6 +161,7 @@ class Projector:
             ]
             refused = await self.views.write(partition, writes)
             self._count(writes, refused)
+            self._remember(writes, refused)
             if not refused:
                 return
             log.info("views moved by another worker; folding again", partition=partition, cases=len(refused),
@@ -155,6 +169,32 @@ class Projector:
             todo = {case_id: todo[case_id] for case_id in refused}
             writes = []
         self.stats.left_pending += sum(len(v) for v in todo.values())
+
+    async def _stored(self, partition: int, case_ids: list[str], *, fresh: bool) -> dict[str, Stored]:
+        """The cases' stored views: from this projector's memory when it wrote them last, else read.
+
+        A remembered view may be stale (another worker moved the case since): the write script
+        then refuses the write, and the case is folded again on the view read ``fresh`` from Redis.
+        """
+        if fresh:
+            for case_id in case_ids:
+                self._known.pop(case_id, None)
+        found = {case_id: self._known[case_id] for case_id in case_ids if case_id in self._known}
+        missing = [case_id for case_id in case_ids if case_id not in found]
+        if missing:
+            found.update(await self.views.stored(partition, missing))
+        return found
+
+    def _remember(self, writes: Sequence[Write], refused: set[str]) -> None:
+        """Keep the views just written (most recent last); forget those another worker moved."""
+        for w in writes:
+            if w.case_id in refused:
+                self._known.pop(w.case_id, None)
+            elif w.view is not None:
+                self._known.pop(w.case_id, None)
+                self._known[w.case_id] = Stored(version=w.view.version, view=w.view)
+        while len(self._known) > KNOWN_VIEWS:
+            del self._known[next(iter(self._known))]
 
     def _count(self, writes: Sequence[Write], refused: set[str]) -> None:
         for w in writes:
@@ -222,7 +262,8 @@ class Projector:
                 "(the workers that took it died?)"
             )
         try:
-            event = read_event(record.data)
+            decoded = delivered.event if delivered is not None else None
+            event = decoded if decoded is not None else read_event(record.data)
         except Exception as exc:
             return await self._failed(partition, fold, record, version, delivered, describe(exc))
         if event.case_id != fold.case_id:

@@ -13,14 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import msgspec
+from redis.asyncio import Redis
 
 from services.projections.decoding import read_event, read_head
 from services.projections.queries import raw_views
 from services.projections.views import CaseView, Fold, decode_view
 from shared.store import EventStore
+from shared.store.audit import AuditReport, combine, verify
 
 CHUNK = 5000
 """Entries per XRANGE: large enough to amortise round trips, small enough to overlap reads and folds."""
@@ -57,7 +63,7 @@ async def _rebuild_partition(store: EventStore, partition: int, chunk: int) -> d
             # Ask for the next chunk before folding this one, so Redis works while Python folds.
             reading = asyncio.create_task(_xrange(store, log, f"({last.decode()}", chunk))
             for _, fields in entries:
-                _fold_entry(store, partition, folds, _fields(fields))
+                _fold_raw(store, partition, folds, fields)
     finally:
         reading.cancel()
     result: dict[str, CaseView] = {}
@@ -86,11 +92,101 @@ async def _xrange(store: EventStore, log: str, start: str, count: int) -> Any:
         await pool.release(connection)
 
 
+@dataclass
+class Replay:
+    """The auditor's replay: the verification of every chain and numbering, and every view rebuilt."""
+
+    audit: AuditReport
+    views: dict[str, CaseView]
+    elapsed: float
+
+    @property
+    def rate(self) -> float:
+        """Events verified and folded per second."""
+        return self.audit.events / self.elapsed if self.elapsed > 0 else 0.0
+
+
+async def replay(store: EventStore, partitions: Sequence[int] | None = None) -> Replay:
+    """Verify and rebuild in one read of the log: each chunk is checked (as ``verify``), then folded."""
+    started = time.perf_counter()
+    folds: dict[int, dict[str, Fold | None]] = {}
+
+    def fold_chunk(partition: int, entries: list[Any]) -> None:
+        part = folds.setdefault(partition, {})
+        for _, fields in entries:
+            _fold_raw(store, partition, part, fields)
+
+    collecting = gc.isenabled()
+    gc.disable()  # see rebuild()
+    try:
+        audit = await verify(store, partitions=partitions, also=fold_chunk)
+        views = {
+            case_id: view
+            for part in folds.values()
+            for case_id, fold in part.items()
+            if fold is not None and (view := fold.view()) is not None
+        }
+    finally:
+        if collecting:
+            gc.enable()
+    return Replay(audit, views, time.perf_counter() - started)
+
+
+_share_encoder = msgspec.msgpack.Encoder()
+_share_decoder = msgspec.msgpack.Decoder(tuple[AuditReport, dict[str, CaseView]])
+
+
+async def replay_in_processes(url: str, partitions: int, processes: int) -> Replay:
+    """``replay`` with the partitions dealt over several processes (a Python process uses one core).
+
+    Each process (``python -m services.projections.rebuild URL P,P,...``) replays its
+    partitions and sends back its audit and views as msgpack on its standard output.
+    """
+    started = time.perf_counter()
+    shares = [list(range(i, partitions, processes)) for i in range(processes) if i < partitions]
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "services.projections.rebuild", url, ",".join(map(str, share)),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        for share in shares
+    ]
+    outputs = await asyncio.gather(*(child.communicate() for child in children))
+    audits: list[AuditReport] = []
+    views: dict[str, CaseView] = {}
+    for child, (out, err) in zip(children, outputs, strict=True):
+        if child.returncode != 0:
+            raise RuntimeError(f"a replay process exited with {child.returncode}: {err.decode(errors='replace')}")
+        audit, part = _share_decoder.decode(out)
+        audits.append(audit)
+        views.update(part)
+    elapsed = time.perf_counter() - started
+    return Replay(combine(audits, partitions, elapsed), views, elapsed)
+
+
+async def _share(url: str, partitions: list[int]) -> bytes:
+    redis = Redis.from_url(url)
+    try:
+        done = await replay(await EventStore.open(redis), partitions)
+    finally:
+        await redis.aclose()
+    return _share_encoder.encode((done.audit, done.views))
+
+
 def _fields(raw: list[bytes]) -> dict[bytes, bytes]:
     # The append script writes n, prev, hash, e in this order; anything else is read generally.
     if len(raw) == 8 and raw[0] == b"n" and raw[6] == b"e":
         return {b"n": raw[1], b"prev": raw[3], b"hash": raw[5], b"e": raw[7]}
     return dict(zip(raw[::2], raw[1::2], strict=False))
+
+
+def _fold_raw(store: EventStore, partition: int, folds: dict[str, Fold | None], fields: list[bytes]) -> None:
+    """Fold one entry as read raw ([field, value, ...]); the append script's layout skips building a dict."""
+    if len(fields) == 8 and fields[0] == b"n" and fields[2] == b"prev" and fields[4] == b"hash" \
+            and fields[6] == b"e" and fields[1].isdigit():
+        _fold_data(store, partition, folds, fields[7])
+    else:
+        _fold_entry(store, partition, folds, _fields(fields))
 
 
 def _fold_entry(
@@ -99,6 +195,11 @@ def _fold_entry(
     data = fields.get(b"e")
     if data is None or not fields.get(b"n", b"").isdigit() or b"prev" not in fields or b"hash" not in fields:
         return  # the worker cannot read such an entry either: it parks it and changes no view
+    _fold_data(store, partition, folds, data)
+
+
+def _fold_data(store: EventStore, partition: int, folds: dict[str, Fold | None], data: bytes) -> None:
+    """Fold one readable entry's event bytes into its case (as the worker would)."""
     try:
         event = read_event(data)
     except Exception:
@@ -198,3 +299,7 @@ def _compare(live: Any, rebuilt: Any, path: str) -> list[FieldDifference]:
     if live != rebuilt:
         return [FieldDifference(field=path, live=live, rebuilt=rebuilt)]
     return []
+
+
+if __name__ == "__main__":  # one share of replay_in_processes: python -m services.projections.rebuild URL P,P,...
+    sys.stdout.buffer.write(asyncio.run(_share(sys.argv[1], [int(p) for p in sys.argv[2].split(",")])))

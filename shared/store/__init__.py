@@ -1,12 +1,15 @@
 """The event store: one partitioned, hash-chained log on Redis Streams, used by every service."""
 
-from shared.store.errors import ConcurrencyConflict, StoreNotInitialised
-from shared.store.event_store import AppendResult, EventStore, RecordedEvent
+from shared.store.errors import ConcurrencyConflict, InvalidAppend, StoreNotInitialised
+from shared.store.event_store import AppendOutcome, AppendRequest, AppendResult, EventStore, RecordedEvent
 
 __all__ = [
+    "AppendOutcome",
+    "AppendRequest",
     "AppendResult",
     "ConcurrencyConflict",
     "EventStore",
+    "InvalidAppend",
     "RecordedEvent",
     "StoreNotInitialised",
 ]

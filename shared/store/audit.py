@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import msgspec
@@ -62,7 +62,10 @@ return odd
 Progress = Callable[[int], None]
 """Called with the number of events verified so far, after each chunk."""
 
-__all__ = ["AuditReport", "Breach", "PartitionCount", "Progress", "verify"]
+ChunkHook = Callable[[int, list[Entry]], None]
+"""Called with a partition and each chunk of its log entries, after the chunk is checked."""
+
+__all__ = ["AuditReport", "Breach", "ChunkHook", "PartitionCount", "Progress", "combine", "report", "verify"]
 
 
 class PartitionCount(msgspec.Struct, frozen=True, kw_only=True):
@@ -173,7 +176,7 @@ class _Reader:
 
 
 async def _verify_partition(
-    reader: _Reader, partition: int, check_index: bool, progress: Progress
+    reader: _Reader, partition: int, check_index: bool, progress: Progress, also: ChunkHook | None
 ) -> PartitionCheck:
     store = reader.store
     audit = PartitionCheck(partition, store.partitions)
@@ -186,17 +189,27 @@ async def _verify_partition(
         return audit
     log = store.keys(partition).log
     start = "-"
-    while end:
-        try:
-            entries = await reader.entries(log, start, end)
-        except ResponseError as error:
-            audit.breach("unreadable", f"cannot read the log after {start}: {error}", None, None, None)
-            return audit
-        audit.feed(entries)
-        progress(len(entries))
-        if len(entries) < CHUNK or audit.last_position == end:
-            break
-        start = f"({audit.last_position}"
+    # The next chunk is asked for before this one is checked, so Redis reads while Python hashes.
+    reading: asyncio.Task[list[Entry]] | None = asyncio.create_task(reader.entries(log, start, end)) if end else None
+    try:
+        while reading is not None:
+            try:
+                entries = await reading
+            except ResponseError as error:
+                audit.breach("unreadable", f"cannot read the log after {start}: {error}", None, None, None)
+                return audit
+            reading = None
+            last = text(entries[-1][0]) if entries else end
+            if len(entries) == CHUNK and last != end:
+                start = f"({last}"
+                reading = asyncio.create_task(reader.entries(log, start, end))
+            audit.feed(entries)
+            if also is not None:
+                also(partition, entries)
+            progress(len(entries))
+    finally:
+        if reading is not None:
+            reading.cancel()
     audit.finish(numbered, heads)
     if check_index:
         try:
@@ -230,14 +243,57 @@ def _merge(passes: Iterable[PartitionCheck]) -> tuple[dict[str, tuple[int, str]]
     return heads, breaches, counts
 
 
+def report(passes: Sequence[PartitionCheck], partitions: int, elapsed: float) -> AuditReport:
+    """The audit report of finished partition checks (``verify``'s, or a replay's that also folded views)."""
+    heads, breaches, counts = _merge(passes)
+    return AuditReport(
+        events=sum(c.entries for c in counts),
+        cases=len(heads),
+        partitions=partitions,
+        counts=counts,
+        heads=heads,
+        digest=_digest(heads),
+        elapsed=elapsed,
+        breaches=breaches,
+    )
+
+
+def combine(reports: Sequence[AuditReport], partitions: int, elapsed: float) -> AuditReport:
+    """One report from the reports of disjoint sets of partitions (a parallel audit's shares)."""
+    heads: dict[str, tuple[int, str]] = {}
+    for part in reports:
+        covered = {c.partition for c in part.counts}
+        for case_id, head in part.heads.items():
+            # As in _merge: a case also found in a foreign partition keeps its home chain's head.
+            if case_id not in heads or keys.partition_of(case_id, partitions) in covered:
+                heads[case_id] = head
+    counts = sorted((c for part in reports for c in part.counts), key=lambda c: c.partition)
+    return AuditReport(
+        events=sum(c.entries for c in counts),
+        cases=len(heads),
+        partitions=partitions,
+        counts=counts,
+        heads=heads,
+        digest=_digest(heads),
+        elapsed=elapsed,
+        breaches=[b for part in reports for b in part.breaches],
+    )
+
+
 async def verify(
     store: EventStore,
     progress: Progress | None = None,
     *,
     check_index: bool = True,
     concurrency: int = CONCURRENCY,
+    partitions: Sequence[int] | None = None,
+    also: ChunkHook | None = None,
 ) -> AuditReport:
-    """Verify every partition's numbering and every case's chain from the log alone."""
+    """Verify every partition's numbering and every case's chain from the log alone.
+
+    ``partitions``: only these (a process's share of a parallel audit); ``also``: called with
+    every chunk of entries after it is checked, so a rebuild can fold the same read.
+    """
     started = time.perf_counter()
     seen = 0
 
@@ -252,20 +308,11 @@ async def verify(
 
     async def one(partition: int) -> PartitionCheck:
         async with gate:
-            return await _verify_partition(reader, partition, check_index, advanced)
+            return await _verify_partition(reader, partition, check_index, advanced, also)
 
+    wanted = range(store.partitions) if partitions is None else partitions
     try:
-        passes = await asyncio.gather(*(one(p) for p in range(store.partitions)))
+        passes = await asyncio.gather(*(one(p) for p in wanted))
     finally:
         await reader.aclose()
-    heads, breaches, counts = _merge(passes)
-    return AuditReport(
-        events=sum(c.entries for c in counts),
-        cases=len(heads),
-        partitions=store.partitions,
-        counts=counts,
-        heads=heads,
-        digest=_digest(heads),
-        elapsed=time.perf_counter() - started,
-        breaches=breaches,
-    )
+    return report(passes, store.partitions, time.perf_counter() - started)

@@ -9,10 +9,10 @@ from typing import Any
 
 import msgspec
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
+from redis.exceptions import NoScriptError, ResponseError
 
 from shared.events import AnyEvent, decode_event, encode_event
-from shared.store import keys
+from shared.store import keys, pipelined
 from shared.store.chain import GENESIS, link
 from shared.store.errors import ConcurrencyConflict, InvalidAppend, StoreNotInitialised
 
@@ -77,6 +77,27 @@ class AppendResult:
     positions: tuple[str, ...]
     duplicate: bool = False
     """True when this append (or its command) had already been recorded: nothing new was written."""
+    head_hash: str | None = None
+    """The chain hash of the last event written (set by ``append_many`` for a new append)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppendRequest:
+    """One append of a batch for ``EventStore.append_many``: the same arguments as ``append``."""
+
+    case_id: str
+    events: Sequence[AnyEvent]
+    expected_version: int
+    command_id: str | None = None
+    head_hash: str | None = None
+    """The case's head hash if the caller knows it (else it is read, for the whole batch in one round trip)."""
+
+
+_Call = tuple[list[str], list[str | bytes]]
+"""A script call: its keys and its arguments."""
+
+AppendOutcome = AppendResult | ConcurrencyConflict | InvalidAppend
+"""What one append of a batch came to: recorded (or found recorded), refused on version, or invalid."""
 
 
 def _text(value: bytes | str) -> str:
@@ -184,6 +205,147 @@ class EventStore:
         version = recorded[-1].head()[1] if recorded else expected_version
         return AppendResult(case_id, partition, version, positions, duplicate=True)
 
+    async def append_many(self, requests: Sequence[AppendRequest]) -> list[AppendOutcome]:
+        """Many appends sent in one pipelined round trip; each is checked and applied on its own.
+
+        Every append is the same script call as ``append`` (atomic, idempotent by event and
+        command id, refused unless the case is at its expected version and the chain links), so
+        each is whole or absent; the batch as a whole is not a transaction. They run in the
+        order given: a later append of the same case must expect the version the earlier one
+        leaves (a refused earlier append makes it a conflict too); without a ``head_hash`` it
+        links to the earlier one's last event. The result at index i is
+        request i's: an ``AppendResult`` (``duplicate`` if it was recorded before), a
+        ``ConcurrencyConflict`` or an ``InvalidAppend`` -- returned, not raised, so one refused
+        append does not hide the others' outcomes. Redis failures (connection lost) are raised;
+        a resend of the whole batch is then harmless, as retried appends are recognised.
+        """
+        results: list[AppendOutcome | None] = [None] * len(requests)
+        calls: list[_Call] = []
+        sent: list[int] = []
+        heads = await self._missing_heads(requests)
+        for i, request in enumerate(requests):
+            try:
+                head_hash = request.head_hash if request.head_hash is not None else heads[request.case_id]
+                call = self._append_call(request, head_hash)
+            except InvalidAppend as error:
+                results[i] = error
+                continue
+            calls.append(call)
+            sent.append(i)
+            heads[request.case_id] = str(call[1][-2])  # the next append of this case links to this one's last
+        replies = await self._evalsha_all(self._append, calls)
+        duplicates: list[tuple[int, AppendRequest, int, tuple[str, ...]]] = []
+        for i, call, reply in zip(sent, calls, replies, strict=True):
+            request = requests[i]
+            partition = self.partition_of(request.case_id)
+            if isinstance(reply, ResponseError):
+                if "LIAISON partial duplicate" not in str(reply):
+                    raise reply
+                results[i] = InvalidAppend(
+                    f"case {request.case_id}: some but not all event ids of this append are already recorded; "
+                    "resend the original append unchanged, or give the new events new ids"
+                )
+                continue
+            status = _text(reply[0])
+            if status == "conflict":
+                results[i] = ConcurrencyConflict(request.case_id, request.expected_version, int(reply[1]))
+                continue
+            positions = tuple(_text(p) for p in reply[1:])
+            if status == "ok":
+                version = request.expected_version + len(request.events)
+                results[i] = AppendResult(request.case_id, partition, version, positions, head_hash=str(call[1][-2]))
+            else:
+                duplicates.append((i, request, partition, positions))
+        if duplicates:
+            # Retries: the positions and versions recorded the first time, read in one more round trip.
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for _, _, partition, positions in duplicates:
+                    for position in positions:
+                        pipe.xrange(self.keys(partition).log, position, position)
+                entries = iter(await pipe.execute())
+            for i, request, partition, positions in duplicates:
+                recorded = [next(entries) for _ in positions]
+                last = [e for e in recorded if e]
+                version = (
+                    RecordedEvent.from_entry(partition, *last[-1][0]).head()[1] if last else request.expected_version
+                )
+                results[i] = AppendResult(request.case_id, partition, version, positions, duplicate=True)
+        return [r for r in results if r is not None]
+
+    async def _missing_heads(self, requests: Sequence[AppendRequest]) -> dict[str, str]:
+        """The head hash of every case of the batch whose first request does not carry one (one round trip)."""
+        seen: set[str] = set()
+        wanted = []
+        for request in requests:
+            if request.case_id not in seen and request.head_hash is None:
+                wanted.append(request.case_id)
+            seen.add(request.case_id)
+        if not wanted:
+            return {}
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for case_id in wanted:
+                pipe.hget(self.keys(self.partition_of(case_id)).heads, case_id)
+            raw = await pipe.execute()
+        return {
+            case_id: GENESIS if value is None else _text(value).split()[1]
+            for case_id, value in zip(wanted, raw, strict=True)
+        }
+
+    def _append_call(self, request: AppendRequest, head_hash: str) -> _Call:
+        """The append script's keys and arguments for one request, after the checks ``append`` makes."""
+        case_id, events, expected_version = request.case_id, request.events, request.expected_version
+        if not events:
+            raise InvalidAppend("an append needs at least one event")
+        for i, event in enumerate(events):
+            if event.case_id != case_id:
+                raise InvalidAppend(f"event {event.event_id} belongs to case {event.case_id}, not {case_id}")
+            if event.case_version != expected_version + i + 1:
+                raise InvalidAppend(
+                    f"event {event.event_id} has case_version {event.case_version}, "
+                    f"expected {expected_version + i + 1}"
+                )
+        k = self.keys(self.partition_of(case_id))
+        args: list[str | bytes] = [case_id, str(expected_version), request.command_id or "", str(len(events))]
+        prev = head_hash
+        for event in events:
+            data = encode_event(event)
+            digest = link(prev, data)
+            args += [event.event_id, prev, digest, data]
+            prev = digest
+        return [k.log, k.number, k.heads, k.eids, k.cmds, k.case(case_id)], args
+
+    async def _evalsha_all(self, script: Any, calls: Sequence[_Call]) -> list[Any]:
+        """EVALSHA of a script for every call, pipelined: one round trip (two after a script flush).
+
+        Errors come back in the list, not raised. A NOSCRIPT reply means the script did not
+        run, so loading it and sending the call again cannot apply anything twice. Another
+        client may load the script while this pipeline runs, so a later call on the same keys
+        may have run after an earlier one was refused with NOSCRIPT: its reply (a conflict, or
+        a retry's duplicate) was given on the wrong state, and it is sent again too, in order.
+        """
+        if not calls:
+            return []
+        replies: list[Any] = [None] * len(calls)
+        todo = list(range(len(calls)))
+        for attempt in range(2):
+            answers = await pipelined.execute(
+                self.redis, [("EVALSHA", script.sha, len(calls[j][0]), *calls[j][0], *calls[j][1]) for j in todo]
+            )
+            again: list[int] = []
+            unrun: set[tuple[str, ...]] = set()
+            for j, answer in zip(todo, answers, strict=True):
+                keys_ = tuple(calls[j][0])
+                if attempt == 0 and (isinstance(answer, NoScriptError) or keys_ in unrun):
+                    again.append(j)
+                    unrun.add(keys_)
+                else:
+                    replies[j] = answer
+            if not again:
+                break
+            await self.redis.script_load(script.script)
+            todo = again
+        return replies
+
     async def command_positions(self, case_id: str, command_id: str) -> tuple[str, ...] | None:
         """The log positions a command's events were written at, if that command was recorded."""
         raw = await self.redis.hget(self.keys(self.partition_of(case_id)).cmds, command_id)
@@ -195,6 +357,23 @@ class EventStore:
         k = self.keys(partition)
         raw = await self._read_case(keys=[k.log, k.case(case_id)], args=[max(from_version - 1, 0)])
         return [RecordedEvent.from_entry(partition, entry_id, _pairs(fields)) for entry_id, fields in raw]
+
+    async def read_cases(self, case_ids: Sequence[str]) -> list[list[RecordedEvent]]:
+        """Every event of each case, in version order, for many cases in one pipelined round trip."""
+        if not case_ids:
+            return []
+        calls: list[_Call] = []
+        for case_id in case_ids:
+            k = self.keys(self.partition_of(case_id))
+            calls.append(([k.log, k.case(case_id)], ["0"]))
+        replies = await self._evalsha_all(self._read_case, calls)
+        for reply in replies:
+            if isinstance(reply, ResponseError):
+                raise reply
+        return [
+            [RecordedEvent.from_entry(self.partition_of(case_id), entry_id, _pairs(fields)) for entry_id, fields in raw]
+            for case_id, raw in zip(case_ids, replies, strict=True)
+        ]
 
     async def read_positions(self, partition: int, positions: Sequence[str]) -> list[RecordedEvent]:
         """The entries at given log positions of one partition, in the order given."""

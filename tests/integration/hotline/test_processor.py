@@ -22,7 +22,8 @@ CASE = "HL-RACE"
 
 
 class RacingStore(EventStore):
-    """An event store where, before each of our next ``races`` appends, another writer appends a letter first."""
+    """An event store where, before each of our next ``races`` appends (or batches of appends), another writer
+    appends a letter first."""
 
     def __init__(self, redis: Redis, partitions: int, races: int) -> None:
         super().__init__(redis, partitions)
@@ -33,6 +34,12 @@ class RacingStore(EventStore):
             self.races -= 1
             await self._other_writer(case_id)
         return await super().append(case_id, events, expected_version, **kwargs)
+
+    async def append_many(self, requests: Any) -> Any:
+        if self.races > 0 and requests:
+            self.races -= 1
+            await self._other_writer(requests[0].case_id)
+        return await super().append_many(requests)
 
     async def _other_writer(self, case_id: str) -> None:
         recorded: list[AnyEvent] = [entry.event() for entry in await self.read_case(case_id)]
@@ -83,3 +90,33 @@ async def test_a_case_that_never_stops_moving_gives_version_conflict(redis: Redi
     causes = [entry.event().causation_id for entry in await processor.store.read_case(CASE)]
     assert "cmd-starved" not in causes
     assert len(causes) == 1 + processor.config.append_tries
+
+
+async def _process_batch(redis: Redis, processor: Processor, reports: list[dict[str, Any]]) -> None:
+    entries = [(await send(redis, report), {b"report": msgspec.json.encode(report)}) for report in reports]
+    await redis.xreadgroup("hotline", "t", {INTAKE: ">"}, count=100)
+    await processor.process(entries)
+
+
+async def test_a_batch_chains_each_case_and_redecides_only_the_moved_one(
+    redis: Redis, redis_server: RedisServer
+) -> None:
+    """One batch: three reports on a case another writer moves first, one each on two other cases. The moved
+    case's three are re-decided after the racer's letter, in order; the others are recorded in the first round."""
+    processor = await _processor(redis, redis_server, races=0)
+    await _process(redis, processor, log_call("cmd-open", case_id=CASE))
+    assert isinstance(processor.store, RacingStore)
+    processor.store.races = 1  # before the batch's first append_many: its first case is CASE
+    ours = [send_letter(f"cmd-{i}", case_id=CASE, reference=f"OURS-{i}") for i in range(3)]
+    others = [log_call("cmd-other-a", case_id="HL-OTHER-A"), log_call("cmd-other-b", case_id="HL-OTHER-B")]
+    await _process_batch(redis, processor, [ours[0], others[0], ours[1], others[1], ours[2]])
+    assert processor.conflicts == 1
+    answers = {r["command_id"]: await outcome_of(redis, r["command_id"]) for r in ours + others}
+    assert [(answers[f"cmd-{i}"].status, answers[f"cmd-{i}"].version) for i in range(3)] == [
+        ("accepted", 3), ("accepted", 4), ("accepted", 5)
+    ]
+    assert (answers["cmd-other-a"].version, answers["cmd-other-b"].version) == (1, 1)
+    recorded = [entry.event().causation_id for entry in await processor.store.read_case(CASE)]
+    assert recorded == ["cmd-open", "racer-0", "cmd-0", "cmd-1", "cmd-2"]
+    pending: Any = await redis.xpending(INTAKE, "hotline")
+    assert pending["pending"] == 0
