@@ -241,6 +241,14 @@ class Processor:
         i, case_id = step.index, report.case_id
         assert case_id is not None
         if step.rejection is not None:
+            if step.before.state.version > 0:
+                # Another consumer may have recorded this very command after the batch looked it up
+                # (a redelivered copy racing its original): its answer, not a rejection, is the right one.
+                positions = await self.store.command_positions(case_id, report.command_id)
+                if positions is not None:
+                    done[i] = self._finish(report, await answers.from_log(self.store, report.command_id, case_id,
+                                                                          positions))
+                    return True
             done[i] = self._finish(report, step.rejection, remember=True)
             return True
         if step.failure is not None:

@@ -22,13 +22,6 @@ from tests.faults.conftest import eventually
 
 CHUNK = 5000
 
-RACE_CODES = frozenset({"already_acknowledged", "already_confirmed"})
-"""Rejections that a copy of an accepted command gets when it races its original (the processor bug shown by
-tests/faults/test_duplicates.py::test_a_copy_racing_its_original_is_answered_like_the_original, an xfail).
-``reconcile`` tolerates exactly that signature and counts it in ``Ledger.raced``; once the bug is fixed the
-xfail test passes (and, being strict, fails): then drop this tolerance."""
-
-
 async def scan(redis: Redis, stream: str) -> list[tuple[str, dict[bytes, bytes]]]:
     """Every entry of a stream, oldest first."""
     entries: list[tuple[str, dict[bytes, bytes]]] = []
@@ -70,8 +63,6 @@ class Ledger:
     """The one outcome of each command (all its copies are byte-identical)."""
     accepted_events: int = 0
     log_entries: int = 0
-    raced: list[str] = field(default_factory=list)
-    """Commands accepted and also answered with a RACE_CODES rejection by a racing copy (see RACE_CODES)."""
 
     @property
     def accepted(self) -> dict[str, Outcome]:
@@ -98,9 +89,6 @@ async def reconcile(store: EventStore, sent: set[str] | None = None) -> Ledger:
         settled = {raw: o for raw, o in copies.items() if o.reason is None or o.reason.code != "version_conflict"}
         if settled:  # version_conflict is not remembered: a resend is decided afresh, by design
             copies = settled
-        if len(copies) > 1 and _raced(list(copies.values())):
-            ledger.raced.append(command_id)
-            copies = {raw: o for raw, o in copies.items() if o.status == "accepted"}
         assert len(copies) == 1, f"{command_id} was answered differently: {sorted(copies)}"
         ledger.outcomes[command_id] = next(iter(copies.values()))
 
@@ -132,16 +120,6 @@ async def reconcile(store: EventStore, sent: set[str] | None = None) -> Ledger:
     report = await verify(store)
     assert report.breaches == [], f"the audit found breaches: {report.breaches[:5]}"
     return ledger
-
-
-def _raced(copies: list[Outcome]) -> bool:
-    """True for exactly the known race's signature: one accepted answer, the others RACE_CODES rejections of
-    the same case."""
-    accepted = [o for o in copies if o.status == "accepted"]
-    others = [o for o in copies if o.status != "accepted"]
-    return len(accepted) == 1 and all(
-        o.reason is not None and o.reason.code in RACE_CODES and o.case_id == accepted[0].case_id for o in others
-    )
 
 
 async def projections_agree(store: EventStore, within: float = 60) -> None:

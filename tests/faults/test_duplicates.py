@@ -100,14 +100,6 @@ async def _sample_holders(store: EventStore, busy: dict[str, set[str]], done: as
         await asyncio.sleep(0.005)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="services/hotline/processor.py: a report is checked against the command ids already recorded at the "
-    "start of its batch, then decided on the case as read later; when another consumer records the same command "
-    "in between (a redelivery, a resend, a reclaim of a slow batch), an acknowledgement is answered "
-    "'already_acknowledged' (and that rejection remembered) although its own first copy was accepted",
-)
 async def test_a_copy_racing_its_original_is_answered_like_the_original(
     stack: Stack, store: EventStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
