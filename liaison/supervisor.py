@@ -140,7 +140,7 @@ def up() -> int:
         print("Liaison is up.", flush=True)
         print(f"  {where}", flush=True)
         print(f"  event store: {partitions} partitions", flush=True)
-        print(f"  case board: http://{settings.http}/   HTTP API: /v1/... (OpenAPI: /openapi.json)", flush=True)
+        print(f"  HTTP API: http://{settings.http}/ (case board at /, OpenAPI at /openapi.json)", flush=True)
         print("  `liaison send`, `liaison cases`, `liaison watch` in other shells find this Redis", flush=True)
         print("services:", flush=True)
         asyncio.run(Supervisor(url).run())

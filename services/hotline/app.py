@@ -72,9 +72,11 @@ class HotlineService:
     async def stop_reclaim(self) -> None:
         """Stop the reclaim loop (entries it was processing stay pending and are claimed later)."""
         if self._reclaim is not None:
-            self._reclaim.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reclaim
+            # Cancelled again until done: on Python 3.11 a cancellation that lands while a redis-py
+            # call completes can be swallowed (asyncio.wait_for's race), and the loop would go on.
+            while not self._reclaim.done():
+                self._reclaim.cancel()
+                await asyncio.wait({self._reclaim}, timeout=0.2)
             self._reclaim = None
 
     async def close(self) -> None:
