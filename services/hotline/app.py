@@ -25,9 +25,9 @@ from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from services.hotline.config import GROUP, RETRYABLE, HotlineConfig, connect
+from services.hotline.config import GROUP, OWN_PENDING_IDLE_MS, RETRYABLE, HotlineConfig, connect
 from services.hotline.processor import REDIS_FAILURES, Processor
-from services.hotline.reclaim import Reclaimer
+from shared.intake.reclaim import Reclaimer
 from shared.store import EventStore, keys
 
 log = structlog.get_logger("hotline")
@@ -67,7 +67,11 @@ class HotlineService:
         """Start the reclaim loop once the subscriber runs."""
         assert self.redis is not None
         assert self.processor is not None
-        self._reclaim = asyncio.create_task(Reclaimer(self.redis, self.processor, self.config).run())
+        reclaimer = Reclaimer(
+            self.redis, self.processor, self.config,
+            group=GROUP, own_pending_idle_ms=OWN_PENDING_IDLE_MS, service="hotline",
+        )
+        self._reclaim = asyncio.create_task(reclaimer.run())
 
     async def stop_reclaim(self) -> None:
         """Stop the reclaim loop (entries it was processing stay pending and are claimed later)."""

@@ -17,13 +17,14 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from services.hotline import answers, batch_io
+from services.hotline import batch_io
 from services.hotline.batch_io import Finished, Known
 from services.hotline.cases import CaseCache, Loaded, advance
 from services.hotline.config import HotlineConfig
 from services.hotline.domain import CaseState, Rejected, decide, fold
 from services.hotline.domain import rejected as reasons
 from services.hotline.intake import Malformed, Report, dead_letter_fields, read_entry
+from shared import answers
 from shared.events import AnyEvent
 from shared.outcomes import Outcome, rejected
 from shared.store import AppendOutcome, AppendRequest, AppendResult, ConcurrencyConflict, EventStore, keys

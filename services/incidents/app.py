@@ -25,11 +25,11 @@ from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from services.incidents.config import GROUP, RETRYABLE, IncidentsConfig, connect
+from services.incidents.config import GROUP, OWN_PENDING_IDLE_MS, RETRYABLE, IncidentsConfig, connect
 from services.incidents.hotline_events import HotlineEvents
 from services.incidents.processor import REDIS_FAILURES, Processor
-from services.incidents.reclaim import Reclaimer
 from services.incidents.watch import DeadlineWatch
+from shared.intake.reclaim import Reclaimer
 from shared.store import EventStore, keys
 
 log = structlog.get_logger("incidents")
@@ -78,7 +78,10 @@ class IncidentsService:
         assert self.watch is not None
         assert self.hotline_events is not None
         loops: list[Coroutine[Any, Any, None]] = [
-            Reclaimer(self.redis, self.processor, self.config).run(),
+            Reclaimer(
+                self.redis, self.processor, self.config,
+                group=GROUP, own_pending_idle_ms=OWN_PENDING_IDLE_MS, service="incidents",
+            ).run(),
             self.watch.run(),
             self.hotline_events.run(),
         ]

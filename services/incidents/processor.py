@@ -18,7 +18,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from services.incidents import answers, batch_io
+from services.incidents import batch_io
 from services.incidents.batch_io import Finished, Known
 from services.incidents.cases import Loaded, advance, load
 from services.incidents.config import IncidentsConfig
@@ -27,6 +27,7 @@ from services.incidents.domain import rejected as reasons
 from services.incidents.intake import Malformed, Report, dead_letter_fields, read_entry
 from services.incidents.schedule import Schedule, case_member, next_deadline
 from services.incidents.submit import submit_follow_ups
+from shared import answers
 from shared.outcomes import Outcome, rejected
 from shared.store import ConcurrencyConflict, EventStore, keys
 from shared.vault import mentioned_subjects

@@ -1,4 +1,4 @@
-"""Outcomes of hotline reports, built the same way whether the events were just written or read back."""
+"""Outcomes of reports, built the same way whether the events were just written or read back (every service)."""
 
 from __future__ import annotations
 

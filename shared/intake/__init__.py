@@ -1,0 +1,1 @@
+"""Machinery every intake-reading service shares: the reclaim loop."""
