@@ -1,129 +1,40 @@
-"""Reading incidents intake entries: the documented entry format, decoding, what makes an entry malformed.
+"""The incidents service's intake entries: its command union read by the shared entry reader.
 
-Copied from services/hotline/intake.py (no service imports another); only the command union differs.
-
-Entry format (what the CLI and the HTTP gateway write, and what any tool may write)::
+The entry format, the size bound and what makes an entry malformed are in ``shared/intake/entries.py``::
 
     XADD liaison:intake:incidents * report <JSON report>
-
-One field, ``report``, holding one report as UTF-8 JSON (``liaison example TYPE`` prints one).
-Other fields are ignored. Anything that cannot be read as a report goes to the dead-letter
-stream with the reason; the service goes on.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import msgspec
-
 from services.incidents.domain import case_id_of
 from services.incidents.domain.commands import AnyCommand
+from shared.intake.entries import (
+    MAX_REPORT_BYTES,
+    MAX_SCANNED_BYTES,
+    REPORT_FIELD,
+    EntryReader,
+    Malformed,
+    dead_letter_fields,
+)
+from shared.intake.entries import Report as _Report
 
-REPORT_FIELD = b"report"
-MAX_REPORT_BYTES = 64 * 1024
-"""Larger reports are refused (dead-lettered, and answered when their command id can be read); the
-same limit as ``liaison send``'s, so a tool writing to the intake directly meets the same bound."""
-
-MAX_SCANNED_BYTES = 1024 * 1024
-"""Up to this size, a refused report is still scanned for its command id, so its sender gets an answer;
-beyond it the entry is only dead-lettered (scanning megabytes to answer garbage is not worth it)."""
-
-_command_decoder = msgspec.json.Decoder(AnyCommand)
-
-
-class _CommandIdOnly(msgspec.Struct):
-    command_id: str
-
-
-_id_decoder = msgspec.json.Decoder(_CommandIdOnly)
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    """A readable report: its entry, the command, and the case it is about (None: it names none)."""
-
-    entry_id: bytes
-    command: AnyCommand
-    case_id: str | None
-    fields: dict[bytes, bytes]
-
-    @property
-    def command_id(self) -> str:
-        """The report's command id."""
-        return self.command.command_id
+__all__ = [
+    "MAX_REPORT_BYTES",
+    "MAX_SCANNED_BYTES",
+    "REPORT_FIELD",
+    "Malformed",
+    "Report",
+    "dead_letter_fields",
+    "read_entry",
+]
 
 
-@dataclass(frozen=True, slots=True)
-class Malformed:
-    """An entry that cannot be read as a report, why, and its command id if one could be read."""
+class Report(_Report[AnyCommand]):
+    """A readable incidents report: its entry, the command, and the case it is about."""
 
-    entry_id: bytes
-    reason: str
-    command_id: str | None
-    fields: dict[bytes, bytes]
+    __slots__ = ()
 
 
-def _readable_command_id(raw: bytes) -> str | None:
-    """The command_id of a report that failed to decode, when its JSON still yields one.
-
-    msgspec skips the fields it is not asked for without checking their UTF-8, so the id of a
-    report with an invalid byte elsewhere is still found.
-    """
-    if len(raw) > MAX_SCANNED_BYTES:
-        return None
-    try:
-        found = _id_decoder.decode(raw).command_id
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        return None
-    return found if 0 < len(found) <= 128 else None
-
-
-def _problem(raw: bytes) -> str | None:
-    """Why these bytes are not a report, or None if they may be one."""
-    if len(raw) > MAX_REPORT_BYTES:
-        return f"report is {len(raw)} bytes; the limit is {MAX_REPORT_BYTES} (64 KiB)"
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        return f"report is not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start})"
-    return None
-
-
-def read_entry(entry_id: bytes, fields: dict[bytes, bytes]) -> Report | Malformed:
-    """Decode one intake entry; never raises on bad input."""
-    raw = fields.get(REPORT_FIELD)
-    if raw is None:
-        names = ", ".join(sorted(k.decode("utf-8", "replace") for k in fields)) or "none"
-        reason = f"entry has no 'report' field (fields: {names}); write: XADD <intake> * report <JSON report>"
-        return Malformed(entry_id, reason, None, fields)
-    problem = _problem(raw)
-    if problem is not None:
-        return Malformed(entry_id, problem, _readable_command_id(raw), fields)
-    try:
-        command = _command_decoder.decode(raw)
-    except msgspec.ValidationError as err:
-        return Malformed(entry_id, f"invalid report: {err}", _readable_command_id(raw), fields)
-    except msgspec.DecodeError as err:
-        return Malformed(entry_id, f"report is not valid JSON: {err}", None, fields)
-    return Report(entry_id, command, case_id_of(command), fields)
-
-
-def dead_letter_fields(stream: str, item: Report | Malformed, reason: str) -> dict[str, bytes | str]:
-    """The dead-letter entry: reason, where it came from, and the original bytes of every field.
-
-    ``original`` is the report field as received; any other field is kept as ``original.<name>``.
-    """
-    out: dict[str, bytes | str] = {
-        "reason": reason,
-        "stream": stream,
-        "entry_id": item.entry_id.decode(),
-        "original": item.fields.get(REPORT_FIELD, b""),
-    }
-    command_id = item.command_id
-    if command_id is not None:
-        out["command_id"] = command_id
-    for name, value in item.fields.items():
-        if name != REPORT_FIELD:
-            out[f"original.{name.decode('utf-8', 'replace')}"] = value
-    return out
+read_entry = EntryReader(AnyCommand, Report, case_id_of).read
+"""Decode one intake entry into a Report, or say why it is Malformed; never raises on bad input."""
