@@ -28,6 +28,7 @@ from services.projections.decoding import describe, read_event, read_head
 from services.projections.projector import parse_entry
 from services.projections.view_store import ViewStore, Write
 from services.projections.views import CaseView, Fold
+from shared.redis_client import text
 from shared.store import EventStore, RecordedEvent
 
 WRITE_ATTEMPTS = 5
@@ -78,9 +79,6 @@ class Retried:
         return result
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
 
 def _log_order(position: str) -> tuple[int, int]:
     """Sort key of a log position (``ms-seq``); anything else sorts last."""
@@ -94,7 +92,7 @@ def _parked(partition: int, position: str, raw: bytes | str) -> Parked:
     except ValueError:
         record = None
     if not isinstance(record, dict):  # written by something else: show it as it is
-        return Parked(partition, position, _text(raw), None, None, None, None)
+        return Parked(partition, position, text(raw), None, None, None, None)
     return Parked(partition, position, str(record.get("reason", "")), record.get("case_id"), record.get("version"),
                   record.get("deliveries"), record.get("consumer"))
 
@@ -104,7 +102,7 @@ async def list_parked(store: EventStore) -> list[Parked]:
     found: list[Parked] = []
     for p in range(store.partitions):
         records: dict[Any, Any] = await store.redis.hgetall(store.keys(p).parked)
-        entries = [_parked(p, _text(position), raw) for position, raw in records.items()]
+        entries = [_parked(p, text(position), raw) for position, raw in records.items()]
         found += sorted(entries, key=lambda e: _log_order(e.position))
     return found
 

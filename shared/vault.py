@@ -35,6 +35,7 @@ from redis.exceptions import ResponseError
 
 from shared import vault_names
 from shared.events.handovers import SUBJECT_ID_PATTERN
+from shared.redis_client import text
 from shared.store import keys
 
 KEY_BYTES = 32
@@ -60,9 +61,6 @@ def check_subject_id(subject_id: str) -> str:
         raise VaultError(f"subject id: {subject_id[:40]!r} is not of the form SUBJ- followed by 12 of A-Z, 2-7")
     return subject_id
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def _raw(value: bytes | str) -> bytes:
@@ -167,7 +165,7 @@ class Vault:
             pipe.zrangebylex(keys.VAULT_NAMES, f"[{d}|", f"({d}}}")  # '}' sorts right after '|'
         found: set[str] = set()
         for members in await pipe.execute():
-            found.update(_text(m).partition("|")[2] for m in members)
+            found.update(text(m).partition("|")[2] for m in members)
         return sorted(found)
 
     async def mentions_in(self, report: Any) -> list[str]:

@@ -14,15 +14,13 @@ from aiohttp import web
 
 from services.gateway.filters import CaseFilter, FilterError
 from services.gateway.replies import gateway, json_body, reason
+from shared.redis_client import text
 
 MAX_CASE_ID = 128
 """Case ids are identifiers of at most 128 characters (shared.events.envelope.Identifier)."""
 
 UNKNOWN_CASE = "unknown_case"
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def _case_id(request: web.Request) -> str | web.Response:
@@ -45,7 +43,7 @@ async def list_cases(request: web.Request) -> web.Response:
         # HSCAN, not HGETALL: a large hash is read in slices and never blocks Redis for long.
         async for case_id, raw in gw.redis.hscan_iter(store.keys(p).views, count=1000):
             if case_filter.matches(raw):
-                found.append((_text(case_id), raw))
+                found.append((text(case_id), raw))
     found.sort(key=lambda item: item[0])
     return json_body(b"[" + b",".join(raw for _, raw in found) + b"]")
 

@@ -13,6 +13,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from shared.redis_client import text
 from shared.reports import SERVICE_OF
 from shared.store import EventStore, keys
 
@@ -44,14 +45,11 @@ class StreamGroups:
         return next((g for g in self.groups if g.name == name), None)
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
 
 def _group(raw: dict[Any, Any]) -> GroupInfo:
     lag = raw.get("lag")
     return GroupInfo(
-        name=_text(raw["name"]),
+        name=text(raw["name"]),
         consumers=int(raw["consumers"]),
         pending=int(raw["pending"]),
         lag=None if lag is None else int(lag),

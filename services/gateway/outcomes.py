@@ -16,6 +16,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from shared.redis_client import text
 from shared.store import keys
 
 log = structlog.get_logger("gateway")
@@ -23,9 +24,6 @@ log = structlog.get_logger("gateway")
 RETRY_S = 0.5
 """Pause after a failed read before trying again (Redis restarting, a network blip)."""
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 class OutcomeWaiter:
@@ -81,7 +79,7 @@ class OutcomeWaiter:
 
     async def _position(self) -> None:
         newest: Any = await self.redis.xrevrange(keys.OUTCOMES, "+", "-", count=1)
-        self._last_id = _text(newest[0][0]) if newest else "0-0"
+        self._last_id = text(newest[0][0]) if newest else "0-0"
         self.ready.set()
 
     async def _run(self) -> None:
@@ -102,8 +100,8 @@ class OutcomeWaiter:
         replies: Any = await self.redis.xread({keys.OUTCOMES: self._last_id}, count=500, block=self.block_ms)
         for _stream, entries in replies or []:
             for entry_id, fields in entries:
-                self._last_id = _text(entry_id)
-                command_id = _text(fields.get(b"command_id", b""))
+                self._last_id = text(entry_id)
+                command_id = text(fields.get(b"command_id", b""))
                 futures = self._waiting.pop(command_id, None)
                 for future in futures or ():
                     if not future.done():

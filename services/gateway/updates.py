@@ -28,6 +28,7 @@ from redis.exceptions import RedisError, ResponseError
 from services.gateway import positions as pos
 from services.gateway.replies import gateway, reason
 from services.gateway.resources import Gateway
+from shared.redis_client import text
 from shared.store import EventStore
 
 log = structlog.get_logger("gateway")
@@ -40,9 +41,6 @@ READ_COUNT = 200
 
 _encode = msgspec.json.encode
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def frame(data: bytes, *, event_id: str | None = None, event: str | None = None) -> bytes:
@@ -59,9 +57,9 @@ def frame(data: bytes, *, event_id: str | None = None, event: str | None = None)
 
 def update_data(partition: int, position: str, fields: dict[bytes, bytes]) -> bytes:
     """The data of one update event: the stream entry's case id and version, and its view as stored."""
-    version: Any = _text(fields.get(b"version", b""))
+    version: Any = text(fields.get(b"version", b""))
     head = {
-        "case_id": _text(fields.get(b"case_id", b"")),
+        "case_id": text(fields.get(b"case_id", b"")),
         "version": int(version) if version.isdigit() else version,
         "partition": partition,
         "position": position,
@@ -75,7 +73,7 @@ async def newest_positions(gw: Gateway, store: EventStore) -> list[str]:
         for p in range(store.partitions):
             pipe.xrevrange(store.keys(p).updates, "+", "-", count=1)
         replies = await pipe.execute()
-    return [_text(reply[0][0]) if reply else pos.START for reply in replies]
+    return [text(reply[0][0]) if reply else pos.START for reply in replies]
 
 
 def position_problem(at: str, info: dict[str, Any]) -> dict[str, Any] | None:
@@ -86,12 +84,12 @@ def position_problem(at: str, info: dict[str, Any]) -> dict[str, Any] | None:
     older than the oldest entry kept (``at`` itself was trimmed; this also flags the harmless
     case where it was the very last entry trimmed: a needless reload, never a silent gap).
     """
-    last = _text(info["last-generated-id"])
+    last = text(info["last-generated-id"])
     if pos.entry_key(at) > pos.entry_key(last):
         return {"problem": "ahead", "position": at, "newest": last}
-    deleted = _text(info.get("max-deleted-entry-id") or pos.START)
+    deleted = text(info.get("max-deleted-entry-id") or pos.START)
     removed = int(info.get("entries-added") or info["length"]) - int(info["length"])
-    oldest = _text(info["recorded-first-entry-id"]) if int(info["length"]) else None
+    oldest = text(info["recorded-first-entry-id"]) if int(info["length"]) else None
     # With every entry removed, the newest one stands in for the oldest kept.
     boundary = oldest if oldest is not None else last
     trimmed = removed > 0 and pos.entry_key(at) < pos.entry_key(boundary)
@@ -200,9 +198,9 @@ async def _follow(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(gw.stopping.wait(), gw.config.read_block_ms / 1000)
         for stream, entries in reply or []:
-            p = partition_of_stream[_text(stream)]
+            p = partition_of_stream[text(stream)]
             for entry_id, fields in entries:
-                at[p] = _text(entry_id)
+                at[p] = text(entry_id)
                 if wanted is not None and fields.get(b"case_id") != wanted:
                     continue
                 await response.write(frame(update_data(p, at[p], fields), event_id=pos.encode(at)))

@@ -25,9 +25,10 @@ from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from services.hotline.config import GROUP, OWN_PENDING_IDLE_MS, RETRYABLE, HotlineConfig, connect
+from services.hotline.config import GROUP, OWN_PENDING_IDLE_MS, HotlineConfig
 from services.hotline.processor import REDIS_FAILURES, Processor
 from shared.intake.reclaim import Reclaimer
+from shared.redis_client import RETRYABLE, connect
 from shared.store import EventStore, keys
 
 log = structlog.get_logger("hotline")

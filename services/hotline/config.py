@@ -6,12 +6,6 @@ import os
 import socket
 from dataclasses import dataclass, field
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
 from shared.settings import SettingsError, load
 
 GROUP = "hotline"
@@ -22,21 +16,6 @@ OWN_PENDING_IDLE_MS = 5_000
 (its read reply was lost, or its batch failed when Redis went away), without waiting for
 ``reclaim_idle_ms``. Longer than any batch takes, so a batch in progress is not taken twice."""
 
-RETRYABLE = (RedisConnectionError, RedisTimeoutError)
-"""Errors after which a command is sent again on a fresh connection (see ``connect``)."""
-
-
-def connect(url: str) -> Redis:
-    """A client that reconnects and retries a command when its connection fails.
-
-    ``Redis.from_url`` gives a pool with no retry at all (redis-py 8.1): after Redis restarts, the
-    first command on every pooled connection fails with "Connection closed by server", and the
-    batch it belonged to waits for the reclaim loop. A retried command is safe here: the append
-    script drops an append (and a command) it already recorded, and outcomes and acks repeat
-    identically. Up to ~5 s of retries rides out a Redis restart.
-    """
-    retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=8)
-    return Redis.from_url(url, retry=retry, retry_on_error=list(RETRYABLE))
 
 
 def default_consumer() -> str:

@@ -25,11 +25,12 @@ from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from services.incidents.config import GROUP, OWN_PENDING_IDLE_MS, RETRYABLE, IncidentsConfig, connect
+from services.incidents.config import GROUP, OWN_PENDING_IDLE_MS, IncidentsConfig
 from services.incidents.hotline_events import HotlineEvents
 from services.incidents.processor import REDIS_FAILURES, Processor
 from services.incidents.watch import DeadlineWatch
 from shared.intake.reclaim import Reclaimer
+from shared.redis_client import RETRYABLE, connect
 from shared.store import EventStore, keys
 
 log = structlog.get_logger("incidents")

@@ -7,12 +7,6 @@ import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
 from services.incidents.domain import Policy, PolicyError, default_policy, load_policy
 from shared.settings import SettingsError, load
 
@@ -22,17 +16,9 @@ GROUP = "incidents"
 OWN_PENDING_IDLE_MS = 5_000
 """An entry this process read and has not finished for this long is processed again by this process."""
 
-RETRYABLE = (RedisConnectionError, RedisTimeoutError)
-"""Errors after which a command is sent again on a fresh connection (see ``connect``)."""
 
 POLICY_ENV = "LIAISON_INCIDENTS_POLICY"
 """Names a JSON policy file (services/incidents/domain/policy.json is the default and the example)."""
-
-
-def connect(url: str) -> Redis:
-    """A client that reconnects and retries a command when its connection fails (safe: appends are idempotent)."""
-    retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=8)
-    return Redis.from_url(url, retry=retry, retry_on_error=list(RETRYABLE))
 
 
 def default_consumer() -> str:

@@ -8,16 +8,12 @@ import signal
 import sys
 
 import structlog
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from services.projections.worker import RECLAIM_IDLE_MS, Worker
 from shared import logging as liaison_logging
 from shared import settings as settings_module
+from shared.redis_client import connect
 from shared.store import EventStore
 
 EXIT_USAGE = 2
@@ -34,17 +30,6 @@ def reclaim_idle_ms(environ: dict[str, str] | os._Environ[str] = os.environ) -> 
             f"LIAISON_RECLAIM_IDLE_MS must be a whole number of milliseconds (1 or more), got {raw!r}"
         )
     return int(raw)
-
-
-def connect(url: str) -> Redis:
-    """A client that reconnects and retries a command when its connection fails.
-
-    ``Redis.from_url`` alone gives a pool with no retry (redis-py 8.1): after Redis restarts, the
-    first command on every pooled connection fails. Retrying is safe for the worker: the view
-    script refuses a write whose base version moved, and acks repeat harmlessly.
-    """
-    retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=8)
-    return Redis.from_url(url, retry=retry, retry_on_error=[RedisConnectionError, RedisTimeoutError])
 
 
 async def serve(redis_url: str, partitions: int, idle_ms: int) -> int:

@@ -22,6 +22,7 @@ import structlog
 from services.projections.decoding import describe, read_event, read_head
 from services.projections.view_store import Stored, ViewStore, Write
 from services.projections.views import Fold, ViewEvent
+from shared.redis_client import text
 from shared.store import EventStore, RecordedEvent, keys
 
 MAX_DELIVERIES = 5
@@ -72,9 +73,6 @@ class _CaseRun:
     stored: Stored
     acks: list[str] = field(default_factory=list)
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def _position_key(position: str) -> tuple[int, int]:
@@ -329,8 +327,8 @@ class Projector:
         )
         wanted = set(positions)
         return {
-            _text(p["message_id"]) for p in pending
-            if int(p["times_delivered"]) > self.give_up_after and _text(p["message_id"]) in wanted
+            text(p["message_id"]) for p in pending
+            if int(p["times_delivered"]) > self.give_up_after and text(p["message_id"]) in wanted
         }
 
     async def _deliveries(self, partition: int, position: str) -> int:

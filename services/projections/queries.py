@@ -6,14 +6,12 @@ import time
 from typing import Any
 
 from services.projections.views import CaseUpdate, CaseView, decode_view
+from shared.redis_client import text
 from shared.store import EventStore, keys
 
 FROM_NOW = "$"
 """A position in ``read_updates``' ``after``: only updates written from now on."""
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 async def get_view(store: EventStore, case_id: str) -> CaseView | None:
@@ -32,7 +30,7 @@ async def raw_views(store: EventStore) -> dict[int, dict[str, bytes]]:
     """The stored JSON of every view, per partition (HSCAN, so a large hash never blocks Redis)."""
     result: dict[int, dict[str, bytes]] = {}
     for p in range(store.partitions):
-        result[p] = {_text(k): v async for k, v in store.redis.hscan_iter(store.keys(p).views, count=1000)}
+        result[p] = {text(k): v async for k, v in store.redis.hscan_iter(store.keys(p).views, count=1000)}
     return result
 
 
@@ -41,7 +39,7 @@ async def updates_now(store: EventStore) -> dict[int, str]:
     positions: dict[int, str] = {}
     for p in range(store.partitions):
         last: Any = await store.redis.xrevrange(store.keys(p).updates, "+", "-", count=1)
-        positions[p] = _text(last[0][0]) if last else "0-0"
+        positions[p] = text(last[0][0]) if last else "0-0"
     return positions
 
 
@@ -67,9 +65,9 @@ async def read_updates(
     reply: Any = await _xread(store, streams, count, block_ms)
     updates: list[tuple[int, str, CaseUpdate]] = []
     for stream, entries in reply or []:
-        p = partition_of_stream[_text(stream)]
+        p = partition_of_stream[text(stream)]
         for entry_id, fields in entries:
-            position = _text(entry_id)
+            position = text(entry_id)
             updates.append((p, position, _update(fields)))
             after[p] = position
     return updates
@@ -91,7 +89,7 @@ async def _xread(store: EventStore, streams: dict[Any, Any], count: int, block_m
 
 def _update(fields: dict[bytes, bytes]) -> CaseUpdate:
     return CaseUpdate(
-        case_id=_text(fields[b"case_id"]), version=int(fields[b"version"]), view=decode_view(fields[b"view"])
+        case_id=text(fields[b"case_id"]), version=int(fields[b"version"]), view=decode_view(fields[b"view"])
     )
 
 
@@ -101,13 +99,13 @@ async def backlog(store: EventStore, group: str = keys.PROJECTIONS_GROUP) -> int
     for p in range(store.partitions):
         log = store.keys(p).log
         groups: Any = await store.redis.xinfo_groups(log) if await store.redis.exists(log) else []
-        found = next((g for g in groups if _text(g["name"]) == group), None)
+        found = next((g for g in groups if text(g["name"]) == group), None)
         if found is None:
             total += await store.redis.xlen(log)
             continue
         lag = found.get("lag")
         if lag is None:  # unknown after deletions from the log: count what follows the group's position
-            rest: Any = await store.redis.xrange(log, f"({_text(found['last-delivered-id'])}", "+")
+            rest: Any = await store.redis.xrange(log, f"({text(found['last-delivered-id'])}", "+")
             lag = len(rest)
         total += int(found["pending"]) + int(lag)
     return total

@@ -9,6 +9,7 @@ from importlib import resources
 import msgspec
 
 from services.projections.views import CaseView, decode_view, encode_view
+from shared.redis_client import text
 from shared.store import EventStore, keys
 
 UPDATES_MAXLEN = 10_000
@@ -37,9 +38,6 @@ class Write:
     view: CaseView | None
     acks: list[str] = field(default_factory=list)
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 class ViewStore:
@@ -85,4 +83,4 @@ class ViewStore:
             version = str(w.view.version) if w.view is not None else ""
             args += [w.case_id, str(w.base), version, view, str(len(w.acks)), *w.acks]
         refused = await self._write(keys=[k.views, k.view_versions, k.updates, k.log], args=args)
-        return {_text(case_id) for case_id in refused}
+        return {text(case_id) for case_id in refused}

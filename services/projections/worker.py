@@ -23,6 +23,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from services.projections.decoding import describe
 from services.projections.projector import MAX_DELIVERIES, Projector
+from shared.redis_client import text
 from shared.store import EventStore, keys
 
 READ_COUNT = 200
@@ -36,9 +37,6 @@ def default_consumer() -> str:
     """``host-pid``: unique per worker process, and tells a later process on this host who died."""
     return f"{socket.gethostname()}-{os.getpid()}"
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def _process_gone(consumer: str) -> bool:
@@ -202,7 +200,7 @@ class Worker:
                     live = [(entry_id, fields) for entry_id, fields in claimed if entry_id is not None]
                     if live:
                         await self.projector.handle(partition, live, reclaimed=True)
-                    if _text(start) == "0-0":
+                    if text(start) == "0-0":
                         break
                 failures = 0
             except asyncio.CancelledError:
@@ -218,7 +216,7 @@ class Worker:
         stream = self.store.keys(partition).log
         consumers: Any = await self.store.redis.xinfo_consumers(stream, self.group)
         for info in consumers:
-            name = _text(info["name"])
+            name = text(info["name"])
             if not _process_gone(name):
                 continue
             while True:
@@ -232,7 +230,7 @@ class Worker:
                 live = [(entry_id, fields) for entry_id, fields in claimed if entry_id is not None]
                 if live:
                     await self.projector.handle(partition, live, reclaimed=True)
-                gone = set(map(_text, ids)) - {_text(entry_id) for entry_id, _ in live}
+                gone = set(map(text, ids)) - {text(entry_id) for entry_id, _ in live}
                 if gone:  # entries no longer in the log: nothing to apply, drop them from the pending list
                     await self.store.redis.xack(stream, self.group, *gone)
             await self.store.redis.xgroup_delconsumer(stream, self.group, name)

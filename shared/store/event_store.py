@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from redis.exceptions import NoScriptError, ResponseError
 
 from shared.events import AnyEvent, decode_event, encode_event
+from shared.redis_client import text
 from shared.store import keys, pipelined
 from shared.store.chain import GENESIS, link
 from shared.store.errors import ConcurrencyConflict, InvalidAppend, StoreNotInitialised
@@ -100,9 +101,6 @@ AppendOutcome = AppendResult | ConcurrencyConflict | InvalidAppend
 """What one append of a batch came to: recorded (or found recorded), refused on version, or invalid."""
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
 
 def _pairs(raw: list[Any]) -> dict[bytes, bytes]:
     return {raw[i]: raw[i + 1] for i in range(0, len(raw), 2)}
@@ -148,7 +146,7 @@ class EventStore:
         raw = await self.redis.hget(self.keys(self.partition_of(case_id)).heads, case_id)
         if raw is None:
             return 0, GENESIS
-        version, head = _text(raw).split()
+        version, head = text(raw).split()
         return int(version), head
 
     async def append(
@@ -246,11 +244,11 @@ class EventStore:
                     "resend the original append unchanged, or give the new events new ids"
                 )
                 continue
-            status = _text(reply[0])
+            status = text(reply[0])
             if status == "conflict":
                 results[i] = ConcurrencyConflict(request.case_id, request.expected_version, int(reply[1]))
                 continue
-            positions = tuple(_text(p) for p in reply[1:])
+            positions = tuple(text(p) for p in reply[1:])
             if status == "ok":
                 version = request.expected_version + len(request.events)
                 results[i] = AppendResult(request.case_id, partition, version, positions, head_hash=str(call[1][-2]))
@@ -287,7 +285,7 @@ class EventStore:
                 pipe.hget(self.keys(self.partition_of(case_id)).heads, case_id)
             raw = await pipe.execute()
         return {
-            case_id: GENESIS if value is None else _text(value).split()[1]
+            case_id: GENESIS if value is None else text(value).split()[1]
             for case_id, value in zip(wanted, raw, strict=True)
         }
 
@@ -349,7 +347,7 @@ class EventStore:
     async def command_positions(self, case_id: str, command_id: str) -> tuple[str, ...] | None:
         """The log positions a command's events were written at, if that command was recorded."""
         raw = await self.redis.hget(self.keys(self.partition_of(case_id)).cmds, command_id)
-        return None if raw is None else tuple(_text(raw).split())
+        return None if raw is None else tuple(text(raw).split())
 
     async def read_case(self, case_id: str, from_version: int = 1) -> list[RecordedEvent]:
         """Every event of a case from ``from_version`` on, in version order."""
@@ -396,8 +394,8 @@ class EventStore:
         """Every case head of a partition: case id -> (version, hash)."""
         result: dict[str, tuple[int, str]] = {}
         async for case_id, raw in self.redis.hscan_iter(self.keys(partition).heads, count=1000):
-            version, head = _text(raw).split()
-            result[_text(case_id)] = (int(version), head)
+            version, head = text(raw).split()
+            result[text(case_id)] = (int(version), head)
         return result
 
     async def numbered(self, partition: int) -> int:

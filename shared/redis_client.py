@@ -1,0 +1,30 @@
+"""How every Liaison process talks to Redis: a client that rides out a restart, and reply decoding."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
+
+RETRYABLE = (RedisConnectionError, RedisTimeoutError)
+"""Errors after which a command is sent again on a fresh connection (see ``connect``)."""
+
+
+def connect(url: str) -> Redis:
+    """A client that reconnects and retries a command when its connection fails.
+
+    ``Redis.from_url`` gives a pool with no retry at all (redis-py 8.1): after Redis restarts, the
+    first command on every pooled connection fails with "Connection closed by server". Retrying is
+    safe for every Liaison writer: the append script drops an append (and a command) it already
+    recorded, the view script refuses a write whose base version moved, and outcomes and acks
+    repeat identically. Up to ~5 s of retries rides out a Redis restart.
+    """
+    retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=8)
+    return Redis.from_url(url, retry=retry, retry_on_error=list(RETRYABLE))
+
+
+def text(value: bytes | str) -> str:
+    """A reply value as text (clients return bytes; a decoding client returns str)."""
+    return value.decode() if isinstance(value, bytes) else value
