@@ -32,7 +32,7 @@ async def send_lines(source: IO[bytes], out: IO[str], wait_s: float) -> int:
     """Send every non-blank line; print outcomes in order; return the exit code."""
     worst = exits.OK
     client = await open_redis()
-    pending: asyncio.Queue[tuple[str | None, asyncio.Future[dict[str, Any]] | dict[str, Any]]] = asyncio.Queue(
+    pending: asyncio.Queue[tuple[str | None, asyncio.Future[bytes] | dict[str, Any]]] = asyncio.Queue(
         IN_FLIGHT
     )
 
@@ -44,7 +44,7 @@ async def send_lines(source: IO[bytes], out: IO[str], wait_s: float) -> int:
                 outcome = waiting
             else:
                 try:
-                    outcome = await asyncio.wait_for(waiting, wait_s)
+                    outcome = msgspec.json.decode(await asyncio.wait_for(waiting, wait_s))
                 except TimeoutError:
                     outcome = _unanswered(command_id or "", wait_s)
             status = outcome.get("status")

@@ -106,7 +106,7 @@ class Simulation:
                 for subject_id, personal in target.personal.items():  # the vault first: reports carry only the id
                     await self.vault.put(subject_id, personal)
             future = await self.sender.send(self.service_of[report["type"]], report["command_id"], line)
-            outcome = await asyncio.wait_for(future, OUTCOME_TIMEOUT_S)
+            outcome = msgspec.json.decode(await asyncio.wait_for(future, OUTCOME_TIMEOUT_S))
         except TimeoutError:
             self.unanswered += 1
             return

@@ -1,4 +1,4 @@
-"""Waiting for the outcome of a report: one reader of the outcomes stream for the whole process.
+"""Waiting for the outcome of a report: one reader of the outcomes stream per process (gateway, CLI).
 
 Every request that sends a report registers its command id *before* the report is put on the
 intake, and the reader follows ``liaison:outcomes`` from the position it took before the first
@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 from shared.redis_client import text
 from shared.store import keys
 
-log = structlog.get_logger("gateway")
+log = structlog.get_logger("outcomes")
 
 RETRY_S = 0.5
 """Pause after a failed read before trying again (Redis restarting, a network blip)."""
