@@ -40,9 +40,13 @@ def layout(partitions: int | None) -> dict[str, Any]:
             keys.rejection("<command_id>"): {"type": "string", "meaning": "a rejected report's outcome, for resends"},
             keys.vault_key("<subject>"): {"type": "string", "meaning": "one person's AES-GCM key (delete = shred)"},
             keys.vault_data("<subject>"): {"type": "string", "meaning": "one person's data, sealed under their key"},
-            keys.VAULT_NAMES: {"type": "zset", "meaning": "keyed hashes of names, to refuse them in free text"},
+            keys.VAULT_NAME_INDEX: {"type": "hash", "meaning": "keyed hashes of names -> subject ids, to refuse names"},
             keys.VAULT_INDEX_KEY: {"type": "string", "meaning": "the key of those name hashes"},
             keys.VAULT_FORGOTTEN: {"type": "set", "meaning": "subject ids forgotten, never reused"},
+            keys.latency("<kind>", "<service>"): {
+                "type": "hash",
+                "meaning": "a service's latency histogram (append, view_write): le:<bound> -> count, sum",
+            },
         },
         "per_partition": {
             key.replace("{p0}", "{pN}"): {"type": kind, "meaning": meaning}

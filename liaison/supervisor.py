@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from liaison.exits import CliError
 from shared import settings as settings_module
+from shared.logging import configure as configure_logging
 from shared.redis_server import RedisServer, RedisServerError
 from shared.store import EventStore
 
@@ -122,6 +123,7 @@ async def _prepare_store(url: str, partitions: int) -> int:
 
 def up() -> int:
     """Entry point of ``liaison up``."""
+    configure_logging("liaison-up")
     try:
         settings = settings_module.load()
     except settings_module.SettingsError as err:

@@ -1,29 +1,95 @@
-"""structlog set-up: JSON lines in production, readable lines in a terminal."""
+"""structlog set-up: JSON lines in production, readable lines in a terminal, for every logger of a process.
+
+Lines written through structlog and through the standard library (aiohttp, redis, FastStream) go
+through the same processors and the same renderer, so in production every line a service writes is
+one JSON object carrying ``service`` and, where known, ``case_id``, ``command_id`` and ``event_id``.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import structlog
 
+FOREIGN_LOGGERS = ("faststream", "faststream.access", "faststream.access.redis", "aiohttp", "redis")
+"""Libraries' loggers whose own handlers are removed so their lines go through ours (FastStream colours its own)."""
+FASTSTREAM_LOGGER = "faststream.liaison"
 
-def configure(service: str, *, json: bool | None = None, level: int = logging.INFO) -> None:
-    """Configure structlog for one process; ``json`` defaults to True unless stderr is a terminal."""
-    as_json = (not sys.stderr.isatty()) if json is None else json
+
+def _shared_processors() -> list[structlog.typing.Processor]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+
+
+def _formatter(as_json: bool) -> structlog.stdlib.ProcessorFormatter:
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer(colors=False)
     )
-    structlog.configure(
+    return structlog.stdlib.ProcessorFormatter(
+        # ExtraAdder: a library's ``extra={...}`` fields (FastStream's channel, message_id) become keys of the line.
+        foreign_pre_chain=[*_shared_processors(), structlog.stdlib.ExtraAdder()],
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
             renderer,
         ],
+    )
+
+
+def configure(service: str, *, json: bool | None = None, level: int = logging.INFO) -> None:
+    """Configure structlog and the standard library's logging for one process.
+
+    ``json`` defaults to True unless stderr is a terminal. Every line names ``service``.
+    """
+    as_json = (not sys.stderr.isatty()) if json is None else json
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_formatter(as_json))
+    handler.setLevel(level)  # also for libraries that lower their own logger's level (FastStream's DEBUG)
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+    for name in FOREIGN_LOGGERS:
+        # FastStream gives its loggers a colouring handler and stops propagation: undo both.
+        foreign = logging.getLogger(name)
+        foreign.handlers = []
+        foreign.propagate = True
+    structlog.configure(
+        processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
+
+
+def faststream_logger() -> logging.Logger:
+    """The logger to give FastStream: ``RedisBroker(url, logger=faststream_logger())``.
+
+    FastStream's default broker logger is created when the broker starts, after ``configure``, and writes
+    coloured lines to stdout; a logger given to the broker is used as it is, so its lines are formatted here.
+    """
+    return logging.getLogger(FASTSTREAM_LOGGER)
+
+
+@contextmanager
+def bound(
+    *, case_id: str | None = None, command_id: str | None = None, event_id: str | None = None
+) -> Iterator[None]:
+    """Add the given ids to every log line written inside the ``with`` block (ids left None are not added).
+
+    Safe in asyncio: the ids live in context variables, so they belong to the current task only, and the
+    previous values come back when the block ends (nesting is fine). Example::
+
+        with bound(command_id=report.command_id, case_id=report.case_id):
+            log.info("accepted", events=3)   # -> {..., "command_id": "...", "case_id": "...", ...}
+    """
+    ids = {"case_id": case_id, "command_id": command_id, "event_id": event_id}
+    with structlog.contextvars.bound_contextvars(**{k: v for k, v in ids.items() if v is not None}):
+        yield

@@ -6,6 +6,7 @@ of the log (what an auditor reads with redis-cli), wrapped with their position a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -38,11 +39,12 @@ async def list_cases(request: web.Request) -> web.Response:
         return reason(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_filter", str(err))
     gw = gateway(request)
     store = await gw.store()
+    now = datetime.now(UTC)  # one instant for the whole list: a deadline passing mid-scan cannot split it
     found: list[tuple[str, bytes]] = []
     for p in range(store.partitions):
         # HSCAN, not HGETALL: a large hash is read in slices and never blocks Redis for long.
         async for case_id, raw in gw.redis.hscan_iter(store.keys(p).views, count=1000):
-            if case_filter.matches(raw):
+            if case_filter.matches(raw, now):
                 found.append((text(case_id), raw))
     found.sort(key=lambda item: item[0])
     return json_body(b"[" + b",".join(raw for _, raw in found) + b"]")

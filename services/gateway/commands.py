@@ -16,9 +16,11 @@ import msgspec
 import structlog
 from aiohttp import web
 
+from services.gateway.middleware import LOG_IDS
 from services.gateway.replies import gateway, json_body, reason
 from services.gateway.statuses import status_of
 from shared import reports
+from shared.logging import bound
 from shared.outcomes import outcome_decoder
 from shared.store import keys
 
@@ -61,9 +63,12 @@ async def post_command(request: web.Request) -> web.Response:
         gw.metrics.reports.labels(type="unroutable").inc()
         gw.metrics.outcomes.labels(status="rejected", code=routed.reason.code).inc()
         extra = {} if routed.command_id is None else {"command_id": routed.command_id, "status": "rejected"}
+        if routed.command_id is not None:
+            request[LOG_IDS]["command_id"] = routed.command_id
         return reason(status_of("rejected", routed.reason.code), routed.reason.code, routed.reason.message, **extra)
     gw.metrics.reports.labels(type=routed.type).inc()
-    with structlog.contextvars.bound_contextvars(command_id=routed.command_id):
+    request[LOG_IDS]["command_id"] = routed.command_id
+    with bound(command_id=routed.command_id):
         return await _send(request, routed, body, started)
 
 
@@ -104,4 +109,6 @@ async def _send(request: web.Request, routed: reports.Routed, body: bytes, start
     code = decoded.reason.code if decoded.reason is not None else None
     gw.metrics.outcomes.labels(status=decoded.status, code=code or "").inc()
     gw.metrics.report_seconds.observe(time.monotonic() - started)
+    if decoded.case_id is not None:
+        request[LOG_IDS]["case_id"] = decoded.case_id
     return json_body(outcome, status_of(decoded.status, code))

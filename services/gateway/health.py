@@ -13,6 +13,7 @@ from services.gateway.groups import StreamGroups, consumer_groups
 from services.gateway.metrics import CONTENT_TYPE
 from services.gateway.replies import gateway, json_value
 from services.gateway.resources import Gateway
+from shared import append_metrics
 from shared.store import EventStore, StoreNotInitialised
 
 log = structlog.get_logger("gateway")
@@ -65,12 +66,15 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    """The Prometheus text exposition: the gateway's counters and every consumer group's lag."""
+    """The Prometheus text exposition: the gateway's counters, every consumer group's lag, the services' latencies."""
     gw = gateway(request)
     streams: list[StreamGroups] | None
+    latencies: list[append_metrics.Histogram] | None
     try:
-        _, streams = await asyncio.wait_for(_store_and_groups(gw), CHECK_TIMEOUT_S)
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            _, streams = await _store_and_groups(gw)
+            latencies = await append_metrics.read_all(gw.redis)
     except (RedisError, OSError, TimeoutError) as err:
         log.warning("metrics_without_redis", error=str(err))
-        streams = None
-    return web.Response(body=gw.metrics.render(streams), headers={"Content-Type": CONTENT_TYPE})
+        streams, latencies = None, None
+    return web.Response(body=gw.metrics.render(streams, latencies), headers={"Content-Type": CONTENT_TYPE})

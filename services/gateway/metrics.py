@@ -7,9 +7,10 @@ from collections.abc import Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
-from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.metrics_core import GaugeMetricFamily, HistogramMetricFamily, Metric
 
 from services.gateway.groups import StreamGroups
+from shared import append_metrics
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 """The Prometheus text exposition format, version 0.0.4."""
@@ -50,23 +51,45 @@ class Metrics:
             registry=self.registry,
         )
 
-    def render(self, groups: list[StreamGroups] | None) -> bytes:
-        """The text exposition: the counters, Redis reachability, and every consumer group's lag and pending."""
-        return generate_latest(_Scrape(self.registry, groups))
+    def render(
+        self, groups: list[StreamGroups] | None, latencies: list[append_metrics.Histogram] | None = None
+    ) -> bytes:
+        """The text exposition: the counters, Redis reachability, every consumer group's lag and pending,
+        and the write latencies the services published (``None`` for both when Redis did not answer)."""
+        return generate_latest(_Scrape(self.registry, groups, latencies or []))
 
 
 class _Scrape:
     """One scrape: the long-lived counters plus families built from a snapshot read just before."""
 
-    def __init__(self, registry: CollectorRegistry, groups: list[StreamGroups] | None) -> None:
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        groups: list[StreamGroups] | None,
+        latencies: list[append_metrics.Histogram],
+    ) -> None:
         self.registry = registry
         self.groups = groups
+        self.latencies = latencies
 
     def collect(self) -> Iterable[Metric]:
         yield from self.registry.collect()
         yield GaugeMetricFamily("liaison_redis_up", "1 if Redis answered this scrape, else 0", self.groups is not None)
         if self.groups is not None:
             yield from _group_families(self.groups)
+        yield from _latency_families(self.latencies)
+
+
+def _latency_families(histograms: list[append_metrics.Histogram]) -> Iterator[Metric]:
+    """One histogram family per kind (``liaison_append_seconds``...), a series per service that published one."""
+    for kind, documentation in append_metrics.KINDS.items():
+        family = HistogramMetricFamily(
+            f"liaison_{kind}_seconds", f"{documentation} (summed over its processes)", labels=["service"]
+        )
+        for histogram in histograms:
+            if histogram.kind == kind:
+                family.add_metric([histogram.service], list(histogram.buckets), histogram.sum)
+        yield family
 
 
 def _group_families(streams: list[StreamGroups]) -> Iterator[Metric]:

@@ -12,6 +12,7 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from services.gateway.replies import gateway, reason
+from shared.logging import bound
 from shared.store import StoreNotInitialised
 
 log = structlog.get_logger("gateway")
@@ -21,6 +22,8 @@ CLIENT_CLOSED = 499
 """Logged and counted (never sent) when the request ended because its client went away (nginx's code)."""
 QUIET_ROUTES = frozenset({"/health", "/metrics"})
 """Polled by machines every few seconds: logged at debug level only."""
+LOG_IDS = web.RequestKey("log_ids", dict[str, str])
+"""Ids a handler learnt (``command_id``, ``case_id``): added to the request's log line, written after it returns."""
 
 
 def _route(request: web.Request) -> str:
@@ -53,6 +56,8 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     route = _route(request)
     started = time.monotonic()
     status = 500
+    ids: dict[str, str] = {}
+    request[LOG_IDS] = ids
     try:
         response = await _answer(request, handler)
         status = response.status
@@ -61,11 +66,13 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         status = CLIENT_CLOSED
         raise
     except Exception:
-        log.exception("request_failed", method=request.method, path=request.path)
+        with bound(**ids):
+            log.exception("request_failed", method=request.method, path=request.path)
         return reason(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error",
                       "the gateway failed on this request; it is logged")
     finally:
         gateway(request).metrics.requests.labels(method=request.method, route=route, status=str(status)).inc()
         emit = log.debug if route in QUIET_ROUTES else log.info
-        emit("request", method=request.method, route=route, path=request.path, status=status,
-             ms=round((time.monotonic() - started) * 1000, 1))
+        with bound(**ids):
+            emit("request", method=request.method, route=route, path=request.path, status=status,
+                 ms=round((time.monotonic() - started) * 1000, 1))

@@ -15,6 +15,7 @@ from aiohttp import web
 from services.gateway.filters import PARAMETERS as CASE_FILTERS
 from shared.outcomes import Outcome
 from shared.reports import MAX_REPORT_BYTES, SERVICE_OF
+from shared.vault_persons import PersonalData
 
 REF = "#/components/schemas/{name}"
 
@@ -42,12 +43,15 @@ _FILTER_TEXT = {
     "unit": "only cases this unit takes part in (a unit code, e.g. VN-LC-IBGS)",
     "kind": "only cases of this kind (e.g. hotline)",
     "status": "only cases in this status (e.g. awaiting_acknowledgement)",
-    "overdue": "true: only cases with open obligations; false: only cases with none",
+    "overdue": (
+        "true: only cases with at least one overdue obligation (recorded overdue, or its deadline `due` has "
+        "passed); false: only cases with none (open obligations not yet due do not count)"
+    ),
 }
 
 
 def _schemas() -> dict[str, Any]:
-    _, components = msgspec.json.schema_components([Outcome], ref_template=REF)
+    _, components = msgspec.json.schema_components([Outcome, PersonalData], ref_template=REF)
     return components | {
         "Error": {
             "type": "object",
@@ -115,6 +119,21 @@ def document() -> dict[str, Any]:
                         "500": _error("the service could not complete the report"),
                         "503": _error("Redis is unavailable"),
                         "504": _error("no outcome in time: is the service running? Sending again is safe"),
+                    },
+                }
+            },
+            "/v1/persons": {
+                "post": {
+                    "summary": "Register a person's data in the vault (encrypted under their own key); "
+                    "reports then name them only by the subject id returned",
+                    "requestBody": {"required": True,
+                                    "content": {"application/json": {"schema": _ref("PersonalData")}}},
+                    "responses": {
+                        "201": _json({"type": "object", "required": ["subject_id"],
+                                      "properties": {"subject_id": {"type": "string"}}}, "the new subject id"),
+                        "413": _error("the personal data is over the size limit"),
+                        "422": _error("invalid: a message naming the field and the problem"),
+                        "503": _error("Redis is unavailable"),
                     },
                 }
             },

@@ -11,6 +11,7 @@ import structlog
 from redis.exceptions import RedisError
 
 from services.projections.worker import RECLAIM_IDLE_MS, Worker
+from shared import append_metrics
 from shared import logging as liaison_logging
 from shared import settings as settings_module
 from shared.redis_client import connect
@@ -45,7 +46,11 @@ async def serve(redis_url: str, partitions: int, idle_ms: int) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, worker.stop)
-        await worker.run()
+        flushing = append_metrics.start(redis, "projections", append_metrics.VIEW_WRITES)
+        try:
+            await worker.run()
+        finally:
+            await append_metrics.stop(flushing)
         return 0
     finally:
         await redis.aclose()

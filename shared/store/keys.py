@@ -90,8 +90,10 @@ def vault_data(subject_id: str) -> str:
     return f"{VAULT_PREFIX}:data:{subject_id}"
 
 
-VAULT_NAMES = f"{VAULT_PREFIX}:names"
-"""Sorted set (scores 0, read by lex range): ``<keyed hash of a name>|<subject id>``, to find names in free text."""
+VAULT_NAME_INDEX = f"{VAULT_PREFIX}:name-index"
+"""Hash, to find names in free text in one round trip: ``<keyed hash of a name>`` -> the subject ids bearing it
+(space-separated); ``<subject id>`` -> the keyed hashes of their names (to remove them); ``key-id`` -> a
+fingerprint of the index key the hashes were made with; ``longest`` -> the most tokens of any name indexed."""
 
 VAULT_INDEX_KEY = f"{VAULT_PREFIX}:index-key"
 """String: the vault-wide key of the names' keyed hashes (a name cannot be read back from its hash)."""
@@ -103,3 +105,12 @@ VAULT_FORGOTTEN = f"{VAULT_PREFIX}:forgotten"
 def deadlines(partition: int) -> str:
     """Sorted set: the incidents service's pending deadlines in one partition (member -> deadline, Unix ms)."""
     return f"{PREFIX}:{{p{partition}}}:deadlines"
+
+
+def latency(kind: str, service: str) -> str:
+    """Hash: one service's latency histogram of ``kind`` (``append``, ``view_write``), summed over its processes.
+
+    Fields: ``le:<upper bound in seconds>`` -> observations in that bucket alone (``le:+Inf`` the rest), and
+    ``sum`` -> their total seconds. Only ever incremented, so it reads as a Prometheus counter.
+    """
+    return f"{PREFIX}:metrics:{kind}:{service}"

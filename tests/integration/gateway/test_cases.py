@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from redis.asyncio import Redis
 
 from shared.store import EventStore
@@ -47,9 +48,34 @@ async def test_the_list_filters_by_unit_kind_status_and_overdue(api: Client, sto
     assert await _listed(api, "?kind=incident") == []
     assert await _listed(api, "?status=awaiting_confirmation") == [ids["urgent"]]
     assert await _listed(api, "?status=open") == [ids["settled"]]
-    assert await _listed(api, "?overdue=true") == sorted([ids["urgent"], ids["letter"]])
-    assert await _listed(api, "?overdue=false") == [ids["settled"]]
-    assert await _listed(api, f"?unit={CN}&status=awaiting_acknowledgement&overdue=true") == [ids["letter"]]
+    # Open obligations without a deadline (a hotline acknowledgement) are not overdue.
+    assert await _listed(api, "?overdue=true") == []
+    assert await _listed(api, "?overdue=false") == every
+    assert await _listed(api, f"?unit={CN}&status=awaiting_acknowledgement&overdue=false") == [ids["letter"]]
+
+
+def _incident_view(case_id: str, due_utc: str, overdue: bool = False) -> bytes:
+    """A stored incident view with one acknowledgement owed by a deadline (the projections' view shape)."""
+    clocks = {"utc": due_utc, "vietnam": due_utc, "china": due_utc}
+    owed = {"kind": "incident_acknowledgement", "message_id": "E-1", "owed_by": CN, "since": clocks,
+            "due": clocks, "overdue": overdue}
+    view = {"case_id": case_id, "kind": "incident", "status": "raised", "parties": [CN], "obligations": [owed]}
+    return msgspec.json.encode(view)
+
+
+async def test_overdue_lists_only_cases_with_a_missed_deadline(api: Client, store: EventStore, redis: Redis) -> None:
+    """overdue=true: a deadline recorded missed or already past; overdue=false: deadlines ahead and none at all."""
+    ids = await _three_cases(api, store)
+    stored = {
+        "IN-RECORDED": _incident_view("IN-RECORDED", "2999-01-01T00:00:00Z", overdue=True),
+        "IN-PAST": _incident_view("IN-PAST", "2020-01-01T00:00:00Z"),
+        "IN-AHEAD": _incident_view("IN-AHEAD", "2999-01-01T00:00:00Z"),
+    }
+    for case_id, view in stored.items():
+        await redis.hset(store.keys(store.partition_of(case_id)).views, case_id, view)
+    assert await _listed(api, "?overdue=true") == ["IN-PAST", "IN-RECORDED"]
+    assert await _listed(api, "?overdue=false") == sorted([*ids.values(), "IN-AHEAD"])
+    assert await _listed(api, "?overdue=true&kind=hotline") == []
 
 
 async def test_a_bad_filter_is_refused_naming_it(api: Client) -> None:

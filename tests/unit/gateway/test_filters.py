@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -16,7 +17,7 @@ def _view(**fields: Any) -> bytes:
         "kind": "hotline",
         "status": "awaiting_acknowledgement",
         "parties": ["CN-HK-IBCS", "VN-LC-IBGS"],
-        "obligations": [{"kind": "acknowledgement"}],
+        "obligations": [{"kind": "acknowledgement", "overdue": True}],
         "a_field_from_a_newer_view": True,
     }
     return msgspec.json.encode(base | fields)
@@ -48,11 +49,46 @@ def test_each_filter_must_hold(query: dict[str, str], matches: bool) -> None:
     assert CaseFilter.from_query(query).matches(_view()) is matches
 
 
-def test_overdue_means_open_obligations() -> None:
-    """A case with no open obligation is not overdue."""
-    settled = _view(obligations=[], status="open")
-    assert CaseFilter.from_query({"overdue": "false"}).matches(settled)
-    assert not CaseFilter.from_query({"overdue": "true"}).matches(settled)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _owed(due_utc: str | None = None, overdue: bool = False) -> dict[str, Any]:
+    clocks = None if due_utc is None else {"utc": due_utc, "vietnam": "", "china": ""}
+    return {"kind": "incident_acknowledgement", "owed_by": "CN-HK-IBCS", "due": clocks, "overdue": overdue}
+
+
+@pytest.mark.parametrize(
+    ("obligations", "overdue"),
+    [
+        ([], False),
+        ([{"kind": "acknowledgement"}], False),
+        ([_owed("2026-03-01T13:00:00Z")], False),
+        ([_owed("2026-03-01T11:59:59Z")], True),
+        ([_owed("2026-03-01T11:59:59+00:00")], True),
+        ([_owed("2026-03-01T13:00:00Z", overdue=True)], True),
+        ([_owed(None, overdue=True)], True),
+        ([_owed("2026-03-01T13:00:00Z"), _owed("2026-02-28T00:00:00Z")], True),
+        ([_owed("not a time")], False),
+        ([_owed("2026-03-01T11:00:00")], False),
+    ],
+)
+def test_overdue_means_an_obligation_recorded_overdue_or_past_its_deadline(
+    obligations: list[dict[str, Any]], overdue: bool
+) -> None:
+    """overdue=true keeps exactly the cases with a missed deadline; overdue=false exactly the others.
+
+    Open obligations not yet due (or with no deadline) do not make a case overdue; an unreadable or
+    zone-less deadline counts as not passed rather than failing the list.
+    """
+    view = _view(obligations=obligations)
+    assert CaseFilter.from_query({"overdue": "true"}).matches(view, NOW) is overdue
+    assert CaseFilter.from_query({"overdue": "false"}).matches(view, NOW) is not overdue
+
+
+def test_overdue_compares_with_the_current_time_by_default() -> None:
+    """Without an explicit instant, a deadline in the past is overdue and one far ahead is not."""
+    assert CaseFilter.from_query({"overdue": "true"}).matches(_view(obligations=[_owed("2000-01-01T00:00:00Z")]))
+    assert not CaseFilter.from_query({"overdue": "true"}).matches(_view(obligations=[_owed("2999-01-01T00:00:00Z")]))
 
 
 @pytest.mark.parametrize(
