@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from shared.settings import SettingsError, load
+from shared.service_config import seconds
+from shared.settings import load
 
 
 @dataclass(frozen=True)
@@ -31,19 +32,6 @@ class GatewayConfig:
         return f"{host}:{self.port}"
 
 
-def _seconds(env: dict[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 3600:
-        raise SettingsError(f"{name} must be a number of seconds above 0 and at most 3600, got {raw!r}")
-    return value
-
-
 def from_env(environ: dict[str, str] | None = None) -> GatewayConfig | None:
     """The config from the environment; None when no Redis can be found (LIAISON_REDIS_URL unset, none embedded).
 
@@ -59,6 +47,6 @@ def from_env(environ: dict[str, str] | None = None) -> GatewayConfig | None:
         redis_url=url,
         host=host.strip("[]"),
         port=int(port),
-        outcome_timeout_s=_seconds(env, "LIAISON_HTTP_OUTCOME_TIMEOUT_S", 10.0),
-        keepalive_s=_seconds(env, "LIAISON_HTTP_KEEPALIVE_S", 15.0),
+        outcome_timeout_s=seconds(env, "LIAISON_HTTP_OUTCOME_TIMEOUT_S", 10.0),
+        keepalive_s=seconds(env, "LIAISON_HTTP_KEEPALIVE_S", 15.0),
     )

@@ -1,108 +1,21 @@
-"""The two batch-wide round trips of the processor: what Redis knows before, and what it is told after."""
+"""The processor's two batch-wide round trips (shared/intake/batch_io.py), acknowledging on the hotline intake."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
 from services.hotline.config import GROUP
-from services.hotline.intake import Report
-from shared.outcomes import Outcome, outcome_decoder, outcome_encoder
-from shared.store import EventStore, keys, pipelined
-from shared.store.chain import GENESIS
+from shared.intake import batch_io
+from shared.intake.batch_io import Finished as Finished
+from shared.intake.batch_io import Known as Known
+from shared.intake.batch_io import lookup as lookup
+from shared.store import keys
 
-
-@dataclass(frozen=True, slots=True)
-class Known:
-    """What Redis already holds about a report: its events' positions, its rejection, its case head."""
-
-    positions: tuple[str, ...] | None = None
-    rejection: Outcome | None = None
-    head: tuple[int, str] | None = None
-
-
-@dataclass(slots=True)
-class Finished:
-    """What a completed entry leaves behind: its outcome and/or dead letter, then its ack."""
-
-    entry_id: bytes
-    outcome: Outcome | None = None
-    dead: dict[str, bytes | str] | None = None
-    remember_rejection: bool = False
-
-
-def _outcome(raw: bytes | None) -> Outcome | None:
-    return None if raw is None else outcome_decoder.decode(raw)
-
-
-async def lookup(redis: Redis, store: EventStore, reports: Sequence[Report]) -> list[Known]:
-    """One round trip for the whole batch: each report's recorded events, remembered rejection, case head."""
-    commands: list[pipelined.Command] = []
-    for report in reports:
-        commands.append(("GET", keys.rejection(report.command_id)))
-        if report.case_id is not None:
-            k = store.keys(store.partition_of(report.case_id))
-            commands.append(("HGET", k.cmds, report.command_id))
-            commands.append(("HGET", k.heads, report.case_id))
-    replies = iter(await pipelined.checked(redis, commands))
-    known = []
-    for report in reports:
-        rejection = _outcome(next(replies))
-        if report.case_id is None:
-            known.append(Known(rejection=rejection))
-            continue
-        positions, head = next(replies), next(replies)
-        known.append(
-            Known(
-                positions=None if positions is None else tuple(positions.decode().split()),
-                rejection=rejection,
-                head=(0, GENESIS) if head is None else _head(head),
-            )
-        )
-    return known
-
-
-def _head(raw: bytes) -> tuple[int, str]:
-    version, head_hash = raw.decode().split()
-    return int(version), head_hash
+INTAKE = keys.intake("hotline")
 
 
 async def publish(redis: Redis, finished: Sequence[Finished], dead_letters: str, rejection_ttl_s: int) -> None:
-    """Remember rejections, then write outcomes and dead letters, then acknowledge the entries.
-
-    Not one MULTI: the keys live in different hash slots (a Redis Cluster refuses that), and
-    the order inside one pipeline already puts every ack after the outcome it follows.
-    """
-    await _remember_rejections(redis, finished, rejection_ttl_s)
-    commands: list[pipelined.Command] = []
-    for item in finished:
-        if item.dead is not None:
-            commands.append(("XADD", dead_letters, "*", *(part for pair in item.dead.items() for part in pair)))
-        if item.outcome is not None:
-            outcome = outcome_encoder.encode(item.outcome)
-            commands.append(("XADD", keys.OUTCOMES, "*", "command_id", item.outcome.command_id, "outcome", outcome))
-    commands.append(("XACK", keys.intake("hotline"), GROUP, *(item.entry_id for item in finished)))
-    await pipelined.checked(redis, commands)
-
-
-async def _remember_rejections(redis: Redis, finished: Sequence[Finished], ttl_s: int) -> None:
-    """Keep each rejection so a resend gets the same answer; a rejection kept earlier wins (SET NX GET).
-
-    Kept for 30 days (HotlineConfig.rejection_ttl_s), not forever: a rejection records nothing in
-    the log, tools resend within minutes or hours, and without expiry every refused report would
-    hold memory for good.
-    """
-    to_keep = [item for item in finished if item.remember_rejection and item.outcome is not None]
-    if not to_keep:
-        return
-    commands: list[pipelined.Command] = []
-    for item in to_keep:
-        assert item.outcome is not None
-        value = outcome_encoder.encode(item.outcome)
-        commands.append(("SET", keys.rejection(item.outcome.command_id), value, "EX", ttl_s, "NX", "GET"))
-    earlier = await pipelined.checked(redis, commands)
-    for item, previous in zip(to_keep, earlier, strict=True):
-        if previous is not None:
-            item.outcome = outcome_decoder.decode(previous)
+    """Remember rejections, write outcomes and dead letters, then acknowledge the entries for the hotline group."""
+    await batch_io.publish(redis, finished, dead_letters, rejection_ttl_s, intake=INTAKE, group=GROUP)

@@ -9,25 +9,12 @@ from __future__ import annotations
 
 from services.hotline.domain import case_id_of
 from services.hotline.domain.commands import AnyCommand
-from shared.intake.entries import (
-    MAX_REPORT_BYTES,
-    MAX_SCANNED_BYTES,
-    REPORT_FIELD,
-    EntryReader,
-    Malformed,
-    dead_letter_fields,
-)
+from shared.intake.entries import MAX_REPORT_BYTES as MAX_REPORT_BYTES
+from shared.intake.entries import MAX_SCANNED_BYTES as MAX_SCANNED_BYTES
+from shared.intake.entries import EntryReader
+from shared.intake.entries import Malformed as Malformed
 from shared.intake.entries import Report as _Report
-
-__all__ = [
-    "MAX_REPORT_BYTES",
-    "MAX_SCANNED_BYTES",
-    "REPORT_FIELD",
-    "Malformed",
-    "Report",
-    "dead_letter_fields",
-    "read_entry",
-]
+from shared.intake.entries import dead_letter_fields as dead_letter_fields
 
 
 class Report(_Report[AnyCommand]):

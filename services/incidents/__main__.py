@@ -1,60 +1,21 @@
-"""``python -m services.incidents``: run the incidents service in the foreground until SIGINT/SIGTERM."""
+"""``python -m services.incidents``: run the incidents service in the foreground until SIGINT/SIGTERM.
+
+Exit 2 when settings (or the policy file) are unusable or Redis cannot be reached or used
+(shared/intake/foreground.py).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import signal
 import sys
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
-
-from services.incidents import config as config_module
-from services.incidents.app import IntakeUnusable, serve
-from services.incidents.config import IncidentsConfig
-from shared.logging import configure
-from shared.settings import SettingsError
-
-NO_REDIS = (
-    "incidents: no Redis to connect to. Set LIAISON_REDIS_URL (redis://, rediss:// or unix://), "
-    "or start `liaison up`, which runs an embedded Redis under ./var"
-)
-
-
-async def _run(config: IncidentsConfig) -> None:
-    """Serve until SIGINT or SIGTERM (both stop it cleanly: batches finish, connections close)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await serve(config, stop)
+from services.incidents import config
+from services.incidents.app import serve
+from shared.intake import foreground
 
 
 def main() -> int:
-    """Run until stopped; exit 2 when settings (or the policy file) are unusable or Redis cannot be used."""
-    configure("incidents")
-    try:
-        config = config_module.from_env()
-    except SettingsError as err:
-        print(f"incidents: {err}", file=sys.stderr)
-        return 2
-    if config is None:
-        print(NO_REDIS, file=sys.stderr)
-        return 2
-    try:
-        asyncio.run(_run(config))
-    except (RedisConnectionError, OSError) as err:
-        print(f"incidents: cannot reach Redis at {config.redis_url}: {err}", file=sys.stderr)
-        return 2
-    except IntakeUnusable as err:
-        print(f"incidents: stopped: {err}", file=sys.stderr)
-        return 2
-    except RedisError as err:
-        print(f"incidents: stopped: Redis at {config.redis_url} refused: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        pass
-    return 0
+    """Run until stopped; 0 when stopped by a signal, 2 when it cannot run."""
+    return foreground.run("incidents", config.from_env, serve)
 
 
 if __name__ == "__main__":

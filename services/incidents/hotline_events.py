@@ -25,6 +25,8 @@ from services.incidents.processor import REDIS_FAILURES
 from services.incidents.schedule import Schedule, call_member
 from services.incidents.submit import submit
 from shared.events import HotlineCallLogged
+from shared.intake.consumers import forget_departed
+from shared.logging import bound
 from shared.store import EventStore, RecordedEvent, keys
 
 log = structlog.get_logger("incidents")
@@ -45,13 +47,15 @@ class HotlineEvents:
         """Urgent calls this process turned into incident reports."""
 
     async def create_groups(self) -> None:
-        """The ``incidents`` group on every partition log, at 0 (BUSYGROUP: it exists, fine)."""
+        """The ``incidents`` group on every partition log, at 0 (BUSYGROUP: it exists, fine), without the
+        consumers that earlier processes left in it."""
         for log_key in self.logs:
             try:
                 await self.redis.xgroup_create(log_key, GROUP, id="0", mkstream=True)
             except ResponseError as err:
                 if "BUSYGROUP" not in str(err):
                     raise
+            await forget_departed(self.redis, log_key, GROUP, keep=self.config.consumer)
 
     async def run(self) -> None:
         """Read and handle forever; reclaim abandoned entries every ``reclaim_every_s``."""
@@ -133,7 +137,9 @@ class HotlineEvents:
                 await self._dead_letter(log_key, entry_id, f"unreadable log entry: {type(err).__name__}: {err}")
                 continue
             if isinstance(event, HotlineCallLogged) and event.urgent:
-                await self._urgent(event)
+                # Every line about this call names it and its hotline case (the incident is incident_case).
+                with bound(event_id=event.event_id, case_id=event.case_id):
+                    await self._urgent(event)
         if entries:
             await self.redis.xack(log_key, GROUP, *(entry_id for entry_id, _ in entries))
 
@@ -156,7 +162,8 @@ class HotlineEvents:
             await self.schedule.expect(incident, call_member(incident, call.case_id, call.event_id), deadline)
         await submit(self.redis, commands)
         self.calls += 1
-        log.info("urgent_call", call_id=call.event_id, hotline_case=call.case_id, incident_case=incident)
+        log.info("urgent_call", call_id=call.event_id, hotline_case=call.case_id, incident_case=incident,
+                 command_ids=[command.command_id for command in commands])
 
     async def _dead_letter(self, log_key: str, entry_id: bytes, reason: str) -> None:
         log.error("dead_letter", stream=log_key, entry_id=entry_id.decode(), reason=reason)

@@ -1,1 +1,1 @@
-"""Machinery every intake-reading service shares: the reclaim loop."""
+"""Machinery every intake-reading service shares: entry reader, batch round trips, service, serve loop, reclaim."""

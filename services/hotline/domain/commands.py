@@ -6,36 +6,18 @@ Unknown fields are refused here (unlike events): a misspelt field must not be dr
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal, Union
 
 import msgspec
 
-from shared.events.envelope import Handling, Identifier, Language, Text
+from shared.domain.command import Command as Command
+from shared.domain.command import LocalTime as LocalTime
+from shared.domain.command import Officer as Officer
+from shared.domain.rules import MAX_TEXT as MAX_TEXT
+from shared.events.envelope import Identifier, Language, Text
 
-MAX_TEXT = 4000
-"""Longest free text accepted in one language (characters)."""
-
-LocalTime = Annotated[datetime, msgspec.Meta(tz=True)]
-"""A time as the officer typed it, with its UTC offset (``2026-11-23T09:15:00+07:00``)."""
-
-Officer = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
-"""As long as the event envelope allows (128): a longer name would be accepted but unreadable in the log."""
 Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Channel = Literal["hotline", "letter", "fax", "liaison_officer", "border_meeting"]
-
-
-class Command(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, tag_field="type"):
-    """What every report carries: who sends it, when it happened, and how it may be handled."""
-
-    command_id: Identifier
-    case_id: Identifier | None = None
-    unit: Identifier
-    officer: Officer
-    at: LocalTime
-    handling: Handling = "H1"
-    exercise: bool = False
-    correlation_id: Identifier | None = None
 
 
 class LogCall(Command, frozen=True, kw_only=True, tag="LogCall"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from services.hotline.domain import rejected as r
@@ -20,6 +20,7 @@ from services.hotline.domain.commands import (
 )
 from services.hotline.domain.rejected import Rejected
 from services.hotline.domain.state import CaseState, Message
+from shared.domain.command import envelope
 from shared.events import (
     AnyEvent,
     HotlineCallLogged,
@@ -28,7 +29,7 @@ from shared.events import (
     MessageAcknowledged,
     UrgentCallConfirmedInWriting,
 )
-from shared.events.ids import case_id_for, event_id
+from shared.events.ids import case_id_for
 from shared.units import Unit
 
 
@@ -51,20 +52,7 @@ class _Stamp:
     author: Unit
 
     def envelope(self, index: int) -> dict[str, Any]:
-        command = self.command
-        return {
-            "event_id": event_id(self.now, command.command_id, index),
-            "case_id": self.state.case_id,
-            "case_version": self.state.version + index + 1,
-            "occurred_at": rules.local_time("at", command.at, self.author),
-            "recorded_at": self.now.astimezone(UTC),
-            "unit": command.unit,
-            "officer": command.officer,
-            "causation_id": command.command_id,
-            "correlation_id": command.correlation_id or command.command_id,
-            "handling": command.handling,
-            "exercise": command.exercise,
-        }
+        return envelope(self.command, self.state.case_id, self.state.version, self.now, self.author, index)
 
 
 def _log_call(command: LogCall, state: CaseState, stamp: _Stamp) -> list[AnyEvent]:

@@ -1,17 +1,22 @@
-"""Why the hotline refuses a report: stable reason codes (tools branch on them) and the exception."""
+"""Why the hotline refuses a report: stable reason codes (tools branch on them) and the exception.
+
+``Rejected`` and the codes of the shared checks (``unknown_unit`` for ``unit``, ``caller_unit``,
+``callee_unit``, ``to_unit``, ``from_unit``; ``wrong_offset``; ``invalid_text``) come from
+shared/domain/rejected.py, so both services spell them alike.
+"""
 
 from __future__ import annotations
 
-UNKNOWN_UNIT = "unknown_unit"
-"""A unit code (``unit``, ``caller_unit``, ``callee_unit``, ``to_unit``, ``from_unit``) is not in the registry."""
-WRONG_OFFSET = "wrong_offset"
-"""A time carries an offset other than the sending unit's (+07:00 Vietnam, +08:00 China)."""
+from shared.domain.rejected import INVALID_TEXT as INVALID_TEXT
+from shared.domain.rejected import NAMES_VAULT_SUBJECT as NAMES_VAULT_SUBJECT
+from shared.domain.rejected import UNKNOWN_UNIT as UNKNOWN_UNIT
+from shared.domain.rejected import WRONG_OFFSET as WRONG_OFFSET
+from shared.domain.rejected import Rejected as Rejected
+
 INVALID_PARTY = "invalid_party"
 """The units of a call or letter do not make a cross-border exchange the sending unit takes part in."""
 INVALID_TIME = "invalid_time"
 """Times contradict each other (a call ending before it started)."""
-INVALID_TEXT = "invalid_text"
-"""Free text is missing in its original language, or too long."""
 UNKNOWN_CASE = "unknown_case"
 """A report that cannot open a case names no case, or a case that does not exist."""
 NOT_PARTY = "not_party"
@@ -37,11 +42,3 @@ VERSION_CONFLICT = "version_conflict"
 PROCESSING_FAILED = "processing_failed"
 """The report was delivered many times and never completed; it sits in the dead-letter stream."""
 
-
-class Rejected(Exception):
-    """A report the domain refuses: a stable code and a message naming the field and the problem."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message

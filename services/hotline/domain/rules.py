@@ -1,64 +1,17 @@
-"""Checks shared by the deciders; each raises Rejected naming the field and the problem."""
+"""Checks of the hotline's deciders; each raises Rejected naming the field and the problem.
+
+The checks every service makes (units, local times, free text) are in shared/domain/rules.py.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from services.hotline.domain import rejected as r
-from services.hotline.domain.commands import MAX_TEXT
 from services.hotline.domain.rejected import Rejected
-from shared.events import Instant, Text
-from shared.units import Unit, get
-
-
-def unit(field: str, code: str) -> Unit:
-    """The registered unit a field names."""
-    found = get(code)
-    if found is None:
-        raise Rejected(r.UNKNOWN_UNIT, f"{field}: unknown unit {code!r} (not in the unit registry)")
-    return found
-
-
-def offset_of(moment: datetime) -> str:
-    """``+07:00``-style offset of an aware datetime."""
-    delta = moment.utcoffset() or timedelta(0)
-    minutes = int(delta.total_seconds()) // 60
-    sign = "+" if minutes >= 0 else "-"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-def local_time(field: str, moment: datetime, author: Unit) -> Instant:
-    """An Instant from a time the author gave, which must carry the author's own UTC offset.
-
-    The text kept is the local time as received: msgspec accepts only full RFC 3339 times,
-    so isoformat reproduces what was sent (a fraction of a second may gain trailing zeros).
-    """
-    offset = offset_of(moment)
-    if offset != author.utc_offset:
-        raise Rejected(
-            r.WRONG_OFFSET,
-            f"{field}: {moment.isoformat()} carries offset {offset}, but {author.code} keeps "
-            f"{author.timezone} time ({author.utc_offset}); give the time as the officer's clock shows it",
-        )
-    text = moment.isoformat(timespec="seconds" if moment.microsecond == 0 else "auto")
-    return Instant.at(moment, offset, text)
-
-
-def text(field: str, value: Text) -> Text:
-    """Free text present in its original language, and no language over MAX_TEXT characters."""
-    original = value.get(value.original)
-    if original is None or not original.strip():
-        raise Rejected(
-            r.INVALID_TEXT,
-            f"{field}: the original language is {value.original!r}, but {field}.{value.original} is empty",
-        )
-    for language in ("vi", "zh", "en"):
-        content = value.get(language)
-        if content is not None and len(content) > MAX_TEXT:
-            raise Rejected(
-                r.INVALID_TEXT, f"{field}.{language}: {len(content)} characters; the limit is {MAX_TEXT}"
-            )
-    return value
+from shared.domain.rules import local_time as local_time
+from shared.domain.rules import offset_of as offset_of
+from shared.domain.rules import text as text
+from shared.domain.rules import unit as unit
+from shared.units import Unit
 
 
 def across_border(author: Unit, field: str, other: Unit) -> None:

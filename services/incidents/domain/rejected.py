@@ -1,20 +1,22 @@
 """Why the incidents service refuses a report: stable reason codes (tools branch on them) and the exception.
 
 Codes shared with the hotline keep the hotline's spelling (``unknown_unit``, ``wrong_offset``,
-``not_party``...), so a tool handles them the same way whichever service answered.
+``not_party``...), so a tool handles them the same way whichever service answered. ``Rejected``
+and the codes of the shared checks (``unknown_unit``, ``wrong_offset``, ``invalid_text``) come
+from shared/domain/rejected.py.
 """
 
 from __future__ import annotations
 
+from shared.domain.rejected import INVALID_TEXT as INVALID_TEXT
+from shared.domain.rejected import NAMES_VAULT_SUBJECT as NAMES_VAULT_SUBJECT
+from shared.domain.rejected import UNKNOWN_UNIT as UNKNOWN_UNIT
+from shared.domain.rejected import WRONG_OFFSET as WRONG_OFFSET
+from shared.domain.rejected import Rejected as Rejected
+
 # --- any report -------------------------------------------------------------------------------
-UNKNOWN_UNIT = "unknown_unit"
-"""A unit code is not in the unit registry."""
-WRONG_OFFSET = "wrong_offset"
-"""A time carries an offset other than the sending unit's (+07:00 Vietnam, +08:00 China)."""
 INVALID_TIME = "invalid_time"
 """Times contradict each other (an end before its start, a handover scheduled before it was reported)."""
-INVALID_TEXT = "invalid_text"
-"""Free text is missing in its original language, or too long."""
 INVALID_PARTY = "invalid_party"
 """The units named do not make a cross-border case the sending unit takes part in."""
 UNKNOWN_CASE = "unknown_case"
@@ -25,8 +27,6 @@ WRONG_CASE_KIND = "wrong_case_kind"
 """The report belongs to another kind of case (a handover report sent to an incident case)."""
 NOT_PARTY = "not_party"
 """The sending unit (or a unit it names) takes no part in the case."""
-NAMES_VAULT_SUBJECT = "names_vault_subject"
-"""Free text names a person whose data is held in the vault: refer to them by subject id only (decision 10)."""
 CASE_CLOSED = "case_closed"
 """The case was closed, completed, rejected or aborted: nothing more is written to it."""
 
@@ -114,11 +114,3 @@ VERSION_CONFLICT = "version_conflict"
 PROCESSING_FAILED = "processing_failed"
 """The report was delivered many times and never completed; it sits in the dead-letter stream."""
 
-
-class Rejected(Exception):
-    """A report the domain refuses: a stable code and a message naming the field and the problem."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message

@@ -1,0 +1,120 @@
+"""The two batch-wide round trips of an intake service's processor: what Redis knows before, and what it is told after.
+
+Each service's ``batch_io.py`` names its intake stream and consumer group for ``publish``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from shared.intake.entries import Report
+from shared.outcomes import Outcome, outcome_decoder, outcome_encoder
+from shared.store import EventStore, keys, pipelined
+from shared.store.chain import GENESIS
+
+OUTCOMES_KEPT = 200_000
+"""Outcomes kept on the outcomes stream (decision 0007): a waiting tool reads its answer within seconds, and a
+resend long after is answered again from the log's command index or the remembered rejection; the stream is
+a mailbox, not the log, so it is capped rather than left to grow with every report ever sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What Redis already holds about a report: its events' positions, its rejection, its case head."""
+
+    positions: tuple[str, ...] | None = None
+    rejection: Outcome | None = None
+    head: tuple[int, str] | None = None
+
+
+@dataclass(slots=True)
+class Finished:
+    """What a completed entry leaves behind: its outcome and/or dead letter, then its ack."""
+
+    entry_id: bytes
+    outcome: Outcome | None = None
+    dead: dict[str, bytes | str] | None = None
+    remember_rejection: bool = False
+
+
+def _outcome(raw: bytes | None) -> Outcome | None:
+    return None if raw is None else outcome_decoder.decode(raw)
+
+
+async def lookup(redis: Redis, store: EventStore, reports: Sequence[Report[Any]]) -> list[Known]:
+    """One round trip for the whole batch: each report's recorded events, remembered rejection, case head."""
+    commands: list[pipelined.Command] = []
+    for report in reports:
+        commands.append(("GET", keys.rejection(report.command_id)))
+        if report.case_id is not None:
+            k = store.keys(store.partition_of(report.case_id))
+            commands.append(("HGET", k.cmds, report.command_id))
+            commands.append(("HGET", k.heads, report.case_id))
+    replies = iter(await pipelined.checked(redis, commands))
+    known = []
+    for report in reports:
+        rejection = _outcome(next(replies))
+        if report.case_id is None:
+            known.append(Known(rejection=rejection))
+            continue
+        positions, head = next(replies), next(replies)
+        known.append(
+            Known(
+                positions=None if positions is None else tuple(positions.decode().split()),
+                rejection=rejection,
+                head=(0, GENESIS) if head is None else _head(head),
+            )
+        )
+    return known
+
+
+def _head(raw: bytes) -> tuple[int, str]:
+    version, head_hash = raw.decode().split()
+    return int(version), head_hash
+
+
+async def publish(
+    redis: Redis, finished: Sequence[Finished], dead_letters: str, rejection_ttl_s: int, *, intake: str, group: str
+) -> None:
+    """Remember rejections, then write outcomes and dead letters, then acknowledge the entries (``intake``, ``group``).
+
+    Not one MULTI: the keys live in different hash slots (a Redis Cluster refuses that), and
+    the order inside one pipeline already puts every ack after the outcome it follows.
+    """
+    await _remember_rejections(redis, finished, rejection_ttl_s)
+    commands: list[pipelined.Command] = []
+    for item in finished:
+        if item.dead is not None:
+            commands.append(("XADD", dead_letters, "*", *(part for pair in item.dead.items() for part in pair)))
+        if item.outcome is not None:
+            outcome = outcome_encoder.encode(item.outcome)
+            commands.append(
+                ("XADD", keys.OUTCOMES, "MAXLEN", "~", OUTCOMES_KEPT, "*",
+                 "command_id", item.outcome.command_id, "outcome", outcome)
+            )
+    commands.append(("XACK", intake, group, *(item.entry_id for item in finished)))
+    await pipelined.checked(redis, commands)
+
+
+async def _remember_rejections(redis: Redis, finished: Sequence[Finished], ttl_s: int) -> None:
+    """Keep each rejection so a resend gets the same answer; a rejection kept earlier wins (SET NX GET).
+
+    Kept for 30 days (IntakeConfig.rejection_ttl_s), not forever: a rejection records nothing in
+    the log, tools resend within minutes or hours, and without expiry every refused report would
+    hold memory for good.
+    """
+    to_keep = [item for item in finished if item.remember_rejection and item.outcome is not None]
+    if not to_keep:
+        return
+    commands: list[pipelined.Command] = []
+    for item in to_keep:
+        assert item.outcome is not None
+        value = outcome_encoder.encode(item.outcome)
+        commands.append(("SET", keys.rejection(item.outcome.command_id), value, "EX", ttl_s, "NX", "GET"))
+    earlier = await pipelined.checked(redis, commands)
+    for item, previous in zip(to_keep, earlier, strict=True):
+        if previous is not None:
+            item.outcome = outcome_decoder.decode(previous)
