@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from liaison.exits import USAGE, CliError
 from shared import settings as settings_module
 from shared.store import EventStore, StoreNotInitialised
+from shared.vault import Vault, VaultError, check_subject_id
 
 
 def redis_url() -> str:
@@ -48,3 +52,17 @@ async def open_store(client: Redis, *, create: bool = False) -> EventStore:
         return await EventStore.open(client)
     except StoreNotInitialised as err:
         raise CliError("this Redis holds no Liaison store yet: start the services (`liaison up`) first", USAGE) from err
+
+
+@asynccontextmanager
+async def open_vault(subject_id: str) -> AsyncIterator[Vault]:
+    """The vault, once ``subject_id`` has the shape of a subject id (a usage error naming it otherwise)."""
+    try:
+        check_subject_id(subject_id)
+    except VaultError as err:
+        raise CliError(str(err)) from None
+    client = await open_redis()
+    try:
+        yield Vault(client)
+    finally:
+        await client.aclose()

@@ -12,23 +12,14 @@ import sys
 import msgspec
 
 from liaison import exits
-from liaison.connect import open_redis
-from shared.vault import Vault, VaultError, check_subject_id
+from liaison.connect import open_vault
 
 
 async def forget(subject_id: str, as_json: bool) -> int:
     """Entry point: 0 when the person's key was deleted, 1 when there was none (unknown or already forgotten)."""
-    try:
-        check_subject_id(subject_id)
-    except VaultError as err:
-        raise exits.CliError(str(err)) from None
-    client = await open_redis()
-    try:
-        vault = Vault(client)
+    async with open_vault(subject_id) as vault:
         existed = await vault.forget(subject_id)
         disk = await vault.purge_disk()
-    finally:
-        await client.aclose(close_connection_pool=True)  # the CLI's pool is shared by nobody else
     if as_json:
         result = {"subject_id": subject_id, "forgotten": existed, "disk": disk}
         sys.stdout.write(msgspec.json.encode(result).decode() + "\n")

@@ -5,7 +5,8 @@ Each case follows a script (a ``Flow``): the opening report, then its next steps
 the previous one's outcome arrived (the outcome gives the case id). Some scripts stop early on
 purpose — an incident nobody acknowledges, a handover nobody answers — so deadlines pass: with
 the shipped policy after 24 h and 48 h, sooner under a policy with short deadlines
-(``LIAISON_INCIDENTS_POLICY``). Victims get personal data in the vault under fresh subject ids;
+(``LIAISON_INCIDENTS_POLICY``). One incident in five is typed in a day late, so with the shipped policy
+too some are overdue as soon as they are recorded. Victims get personal data in the vault under fresh subject ids;
 reports carry only those ids.
 """
 
@@ -61,6 +62,9 @@ INCIDENTS = [
      "Nghi vấn đưa {n} phụ nữ qua biên giới để mua bán gần mốc {m}.",
      "{m}号界碑附近疑似拐卖{n}名妇女出境。"),
 ]
+
+LATE_SHARE = 0.2
+"""Share of simulated incidents reported the day before they are typed in (their deadline has passed)."""
 
 FAMILY = {"VN": ["Nguyễn", "Lò", "Vàng", "Giàng", "Sùng", "Hoàng", "Phàn", "Tẩn"],
           "CN": ["王", "李", "张", "杨", "陈", "刘", "罗", "赵"]}
@@ -137,10 +141,15 @@ class IncidentTraffic:
         n, m = self.rng.randint(2, 9), self.rng.randint(85, 172)
         marker = f"{m}({self.rng.randint(1, 3)})" if self.rng.random() < 0.15 else str(m)
         flow = Flow("incident", holder, other, [], gate=gate)
+        # One in five was taken by phone the day before and typed in late: its 24 h acknowledgement
+        # deadline, which runs from the report's time, has already passed under the shipped policy.
+        late = self.rng.random() < LATE_SHARE
+        reported = now - timedelta(hours=self.rng.randint(25, 30)) if late else now
         report = self._report(flow, "RaiseIncident", holder, now, {
+            "at": local(holder, reported),
             "category": category,
             "location": {"marker": marker},
-            "happened_at": local(holder, now - timedelta(minutes=self.rng.randint(10, 180))),
+            "happened_at": local(holder, reported - timedelta(minutes=self.rng.randint(10, 180))),
             "impact": impact,
             "reliability": self.rng.choice(["A", "B", "B", "C"]),
             "accuracy": self.rng.randint(1, 3),
@@ -148,8 +157,8 @@ class IncidentTraffic:
             "parties": [other.code],
         })
         roll = self.rng.random()
-        if roll < 0.15:
-            return report, flow  # nobody acknowledges: it goes overdue
+        if roll < (0.5 if late else 0.15):
+            return report, flow  # nobody acknowledges: it goes overdue (a late one is overdue at once)
         flow.steps = [self._acknowledge]
         if self.rng.random() < 0.3:
             flow.steps.append(self._update)

@@ -65,7 +65,8 @@ def print_case(view: CaseView) -> None:
     if view.obligations:
         print("  open obligations:")
         for o in view.obligations:
-            print(f"    {o.kind:<22} owed by {o.owed_by:<12} for {o.message_id}  since {_clocks(o.since)}")
+            late = f"  OVERDUE since {_clocks(o.due)}" if o.overdue else f"  due {_clocks(o.due)}" if o.due else ""
+            print(f"    {o.kind:<22} owed by {o.owed_by:<12} for {o.message_id}  since {_clocks(o.since)}{late}")
 
 
 def print_cases(views: list[CaseView]) -> None:
@@ -79,10 +80,16 @@ def print_cases(views: list[CaseView]) -> None:
         c = v.counts
         print(
             f"{v.case_id:<16} {v.status:<25} {','.join(v.parties):<24} {c.calls:>5} {c.letters_sent:>5} "
-            f"{c.letters_received:>5} {c.acknowledgements:>5} {c.confirmations:>5} {len(v.obligations):>4} "
+            f"{c.letters_received:>5} {c.acknowledgements:>5} {c.confirmations:>5} {_owed(v):>4} "
             f"{v.version:>4}  {_clocks(v.last_update)}"
         )
-    print(f"{len(views)} cases")
+    late = sum(1 for v in views if any(o.overdue for o in v.obligations))
+    print(f"{len(views)} cases" + (f"; {late} with an overdue obligation (OWED marked !)" if late else ""))
+
+
+def _owed(view: CaseView) -> str:
+    """Open obligations, with ``!`` when a deadline of one of them passed."""
+    return f"{len(view.obligations)}{'!' if any(o.overdue for o in view.obligations) else ''}"
 
 
 def _text(t: Text | None) -> str:

@@ -30,6 +30,7 @@ from shared.reports import SERVICE_OF
 from shared.store import keys
 from shared.units import Unit
 from shared.vault import Vault
+from shared.vault_persons import decode_person
 
 IN_FLIGHT = 200
 OUTCOME_TIMEOUT_S = 60.0
@@ -104,7 +105,8 @@ class Simulation:
         try:
             if isinstance(target, Flow) and target.case_id is None:
                 for subject_id, personal in target.personal.items():  # the vault first: reports carry only the id
-                    await self.vault.put(subject_id, personal)
+                    # checked as `liaison person add` and POST /v1/persons check what officers register
+                    await self.vault.put(subject_id, decode_person(msgspec.json.encode(personal)))
             future = await self.sender.send(self.service_of[report["type"]], report["command_id"], line)
             outcome = msgspec.json.decode(await asyncio.wait_for(future, OUTCOME_TIMEOUT_S))
         except TimeoutError:

@@ -12,12 +12,14 @@ from services.gateway.config import GatewayConfig
 from services.gateway.health import health, metrics
 from services.gateway.middleware import observe
 from services.gateway.openapi import openapi
+from services.gateway.persons import post_person
 from services.gateway.replies import GATEWAY
 from services.gateway.resources import Gateway
 from services.gateway.updates import subscribe
 
 ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/v1/commands", post_command),
+    ("POST", "/v1/persons", post_person),
     ("GET", "/v1/cases", list_cases),
     ("GET", "/v1/cases/{case_id}", get_case),
     ("GET", "/v1/cases/{case_id}/events", case_events),

@@ -42,6 +42,9 @@ CATEGORY_KEYWORDS: tuple[tuple[IncidentCategory, tuple[str, ...]], ...] = (
 """Keywords (lower case) of each category, most specific first. A bare "marker" is not one: calls name
 markers to say where something happened (``near marker 104``), not that the marker was harmed."""
 
+LINK_PREFIX = "hotline-call:"
+"""Command ids of the links of later urgent calls: this prefix and the call's event id."""
+
 DEFAULT_CATEGORY: IncidentCategory = "person_crossing"
 """When no keyword matches: the incident the hotlines report most often (persons crossing without papers)."""
 
@@ -98,7 +101,7 @@ def raise_for(call: HotlineCallLogged) -> RaiseIncident:
 def link_for(call: HotlineCallLogged) -> LinkCases:
     """The report that links a later urgent call of the same hotline case to its incident."""
     return LinkCases(
-        command_id=f"hotline-call:{call.event_id}",
+        command_id=f"{LINK_PREFIX}{call.event_id}",
         case_id=incident_case_of(call.case_id),
         unit=call.unit,
         officer=call.officer,
@@ -110,3 +113,15 @@ def link_for(call: HotlineCallLogged) -> LinkCases:
         relation="hotline",
         note=Text(original="en", en=f"another urgent call ({call.event_id}) on hotline line {call.line}"),
     )
+
+
+def awaited_opening(command: LinkCases) -> str | None:
+    """The command id of the RaiseIncident this service sent just before this link, if it is such a link.
+
+    Such a link names a case that will exist: its incident was submitted first. Another instance
+    may still be appending it (0005), so an unknown case means "not yet", not "no such case".
+    """
+    if not command.command_id.startswith(LINK_PREFIX) or len(command.cases) != 1:
+        return None
+    hotline_case = command.cases[0]
+    return incident_command_id(hotline_case) if incident_case_of(hotline_case) == command.case_id else None

@@ -20,15 +20,17 @@ from redis.exceptions import RedisError
 
 from services.incidents import batch_io
 from services.incidents.batch_io import Finished, Known
+from services.incidents.calls import awaited_opening
 from services.incidents.cases import Loaded, advance, load
 from services.incidents.config import IncidentsConfig
 from services.incidents.domain import NewCase, Rejected, UnexpectedEvent, decide
 from services.incidents.domain import rejected as reasons
+from services.incidents.domain.incident_commands import LinkCases
 from services.incidents.intake import Malformed, Report, dead_letter_fields, read_entry
 from services.incidents.schedule import Schedule, case_member, next_deadline
 from services.incidents.submit import submit_follow_ups
-from shared import answers
-from shared.outcomes import Outcome, rejected
+from shared import answers, append_metrics
+from shared.outcomes import Outcome, outcome_decoder, rejected
 from shared.store import ConcurrencyConflict, EventStore, keys
 from shared.vault import mentioned_subjects
 
@@ -81,8 +83,22 @@ class Processor:
         if finished:
             await batch_io.publish(self.redis, finished, self.dead_letters, self.config.rejection_ttl_s)
             self.completed += len(finished)
+            await self._drop_names(finished)
         if error is not None:
             raise error
+
+    async def _drop_names(self, finished: Sequence[Finished]) -> None:
+        """Delete the intake entries of reports refused for naming a vault subject, once answered.
+
+        Such an entry holds the name in clear, and the intake keeps entries for good: after
+        ``liaison forget`` the name would still be in Redis. It is not the log (decision 1), the
+        report was refused, and nothing refers to the entry once its outcome is written.
+        """
+        named = [f.entry_id for f in finished
+                 if f.outcome is not None and f.outcome.reason is not None
+                 and f.outcome.reason.code == reasons.NAMES_VAULT_SUBJECT]
+        if named:
+            await self.redis.xdel(self.intake, *named)
 
     def _malformed(self, item: Malformed) -> Finished:
         log.warning("dead_letter", entry_id=item.entry_id.decode(), command_id=item.command_id, reason=item.reason)
@@ -119,7 +135,8 @@ class Processor:
                 except Exception as err:  # a bug must not stop the service: dead-letter this report, go on
                     log.exception("internal_error", command_id=report.command_id, case_id=report.case_id)
                     finished, current = self._failed(report, f"internal error: {type(err).__name__}: {err}"), None
-                done.append(finished)
+                if finished is not None:  # None: left pending, to be decided again when reclaimed
+                    done.append(finished)
         return done, None
 
     async def _answer(
@@ -129,7 +146,7 @@ class Processor:
         seen: dict[str, Outcome],
         give_up: frozenset[bytes],
         current: Loaded | None,
-    ) -> tuple[Finished, Loaded | None]:
+    ) -> tuple[Finished | None, Loaded | None]:
         command_id, case_id = report.command_id, report.case_id
         remember = False
         if command_id in seen:
@@ -141,7 +158,10 @@ class Processor:
         elif report.entry_id in give_up:
             return self._failed(report, f"not completed after {self.config.max_deliveries} deliveries"), current
         else:
-            outcome, remember, current = await self._decide(report, current)
+            decided, remember, current = await self._decide(report, current)
+            if decided is None:
+                return None, current
+            outcome = decided
         seen[command_id] = outcome
         if outcome.status == "accepted":
             log.debug("accepted", command_id=command_id, case_id=outcome.case_id, version=outcome.version)
@@ -160,8 +180,12 @@ class Processor:
         await submit_follow_ups(self.redis, [entry.event() for entry in recorded])
         return await answers.from_log(self.store, command_id, case_id, positions)
 
-    async def _decide(self, report: Report, current: Loaded | None) -> tuple[Outcome, bool, Loaded | None]:
-        """Decide and append, re-reading the case after a conflict; (outcome, remember it, case after)."""
+    async def _decide(self, report: Report, current: Loaded | None) -> tuple[Outcome | None, bool, Loaded | None]:
+        """Decide and append, re-reading the case after a conflict; (outcome, remember it, case after).
+
+        The outcome is None for a report left pending: a link of an urgent call whose incident
+        another instance has not appended yet (see ``_incident_refused``).
+        """
         command, case_id = report.command, report.case_id
         named = await mentioned_subjects(self.redis, command)
         if named:
@@ -183,6 +207,10 @@ class Processor:
                     return rejected(command.command_id, reasons.WRONG_CASE_KIND, message, case_id), True, None
             else:
                 loaded = current
+            if loaded.state.version == 0 and isinstance(command, LinkCases):
+                opening = awaited_opening(command)
+                if opening is not None:  # the incident was sent first: wait for it unless it was refused
+                    return await self._incident_refused(command, opening), True, None
             try:
                 events = decide(command, loaded.state, datetime.now(UTC), self.policy)
             except Rejected as no:
@@ -199,9 +227,10 @@ class Processor:
             if deadline is not None:  # before the append: a crash right after it must not lose the deadline
                 await self.schedule.expect(case_id, case_member(case_id), deadline)
             try:
-                result = await self.store.append(
-                    case_id, events, loaded.state.version, command_id=command.command_id, head_hash=loaded.head_hash
-                )
+                with append_metrics.timed():
+                    result = await self.store.append(
+                        case_id, events, loaded.state.version, command_id=command.command_id, head_hash=loaded.head_hash
+                    )
             except ConcurrencyConflict:
                 self.conflicts += 1
                 current = None
@@ -216,8 +245,28 @@ class Processor:
         message = f"case {case_id} moved {self.config.append_tries} times while this report was decided; send it again"
         return rejected(command.command_id, reasons.VERSION_CONFLICT, message, command.case_id), False, None
 
+    async def _incident_refused(self, command: LinkCases, opening: str) -> Outcome | None:
+        """For an urgent call's link whose incident does not exist yet: the rejection if that incident was refused.
+
+        None means wait: the incident was submitted before the link (0005) but another instance
+        may hold it in its batch. The link is left pending and decided again when the reclaim
+        loop takes it (``OWN_PENDING_IDLE_MS`` later); after ``max_deliveries`` it is dead-lettered.
+        """
+        refused = await self.redis.get(keys.rejection(opening))
+        if refused is None:
+            log.info("link_waits_for_incident", command_id=command.command_id, case_id=command.case_id)
+            return None
+        reason = outcome_decoder.decode(refused).reason
+        code = "unknown" if reason is None else reason.code
+        message = (
+            f"case_id: incident {command.case_id} was never opened: its report {opening} was refused ({code}); "
+            "the urgent call stays unlinked (correct the call and link it with a new LinkCases)"
+        )
+        return rejected(command.command_id, reasons.UNKNOWN_CASE, message, command.case_id)
+
     def _failed(self, report: Report, why: str) -> Finished:
-        log.error("dead_letter", entry_id=report.entry_id.decode(), command_id=report.command_id, reason=why)
+        log.error("dead_letter", entry_id=report.entry_id.decode(), command_id=report.command_id,
+                  case_id=report.case_id, reason=why)
         message = f"the incidents service could not process this report ({why}); it is kept in the dead-letter stream"
         outcome = rejected(report.command_id, reasons.PROCESSING_FAILED, message, report.command.case_id)
         return Finished(report.entry_id, outcome, dead_letter_fields(self.intake, report, why))

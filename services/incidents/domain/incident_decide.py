@@ -49,7 +49,8 @@ def _not_self(field: str, case_id: str, cases: tuple[str, ...]) -> None:
 
 def _raise(command: RaiseIncident, state: NewCase, stamp: Stamp) -> list[AnyEvent]:
     happened = stamp.local("happened_at", command.happened_at)
-    rules.not_before("at", stamp.local("at", command.at), "happened_at", happened)
+    reported = stamp.local("at", command.at)
+    rules.not_before("at", reported, "happened_at", happened)
     _not_self("linked_cases", stamp.case_id, command.linked_cases)
     return [
         IncidentRaised(
@@ -63,7 +64,9 @@ def _raise(command: RaiseIncident, state: NewCase, stamp: Stamp) -> list[AnyEven
             summary=rules.text("summary", command.summary),
             raised_by=command.unit,
             parties=rules.parties_across("parties", stamp.author, command.parties),
-            acknowledge_by=stamp.now + stamp.policy.acknowledge_within,
+            # The other side has owed an answer since the officer reported it (a report typed in
+            # late, the day after the call, is already overdue); a clock ahead never buys time.
+            acknowledge_by=min(reported.utc, stamp.now) + stamp.policy.acknowledge_within,
             linked_cases=command.linked_cases,
         )
     ]

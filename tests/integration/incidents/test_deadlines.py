@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import msgspec
 from redis.asyncio import Redis
@@ -18,6 +19,13 @@ from tests.unit.incidents import incident_reports as inc
 
 QUICK = msgspec.structs.replace(default_policy(), acknowledge_within=timedelta(seconds=1))
 """Incidents must be acknowledged within a second."""
+
+
+def _reported_now(command_id: str) -> dict[str, Any]:
+    """An incident reported now by Lao Cai station (its deadline runs from the report's time)."""
+    at = datetime.now(UTC).astimezone(timezone(timedelta(hours=7))).replace(microsecond=0)
+    happened = at - timedelta(minutes=20)
+    return inc.raise_incident(command_id=command_id, at=at.isoformat(), happened_at=happened.isoformat())
 
 
 async def _scans(*services: IncidentsService, more: int = 3) -> None:
@@ -43,7 +51,7 @@ async def test_two_instances_record_one_overdue_event_and_a_restart_adds_none(
 ) -> None:
     """Both watches see the passed deadline; the log gets one AcknowledgementOverdue, and no more after a restart."""
     async with run_incidents("one", policy=QUICK) as one, run_incidents("two", policy=QUICK) as two:
-        await send(redis, inc.raise_incident(command_id="late"))
+        await send(redis, _reported_now("late"))
         case_id = (await outcome_of(redis, "late")).case_id
         assert case_id is not None
         await eventually(lambda: _overdue(store, case_id), what="an overdue event")
@@ -64,7 +72,7 @@ async def test_a_deadline_that_passed_while_no_instance_ran_is_recorded_once_on_
 ) -> None:
     """The service stops before the deadline and its schedule is lost; two instances started later record it once."""
     async with run_incidents("one", policy=QUICK):
-        await send(redis, inc.raise_incident(command_id="while-down"))
+        await send(redis, _reported_now("while-down"))
         case_id = (await outcome_of(redis, "while-down")).case_id
         assert case_id is not None
     await _clear_schedule(redis)
@@ -82,7 +90,7 @@ async def test_an_incident_acknowledged_in_time_is_never_overdue(
     """Acknowledged before its deadline, an incident owes nothing when the deadline passes."""
     policy = msgspec.structs.replace(default_policy(), acknowledge_within=timedelta(seconds=2))
     async with run_incidents(policy=policy) as service:
-        await send(redis, inc.raise_incident(command_id="on-time"))
+        await send(redis, _reported_now("on-time"))
         case_id = (await outcome_of(redis, "on-time")).case_id
         await send(redis, inc.acknowledge(command_id="on-time-ack", case_id=case_id))
         assert (await outcome_of(redis, "on-time-ack")).status == "accepted"

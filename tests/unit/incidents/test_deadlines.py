@@ -18,7 +18,7 @@ DAY = timedelta(hours=24)
 
 def _incident() -> Case:
     case = Case()
-    case.do(incident.raise_incident())
+    case.do(incident.raise_incident(at="2026-11-23T09:30:00+07:00"))  # reported at NOW: the deadline runs from it
     return case
 
 

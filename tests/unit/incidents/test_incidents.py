@@ -38,16 +38,16 @@ def test_raise_opens_a_case_with_a_derived_id_and_every_field() -> None:
     assert (event.handling, event.correlation_id, event.causation_id) == ("H2", "thread-1", "cmd-raise")
     assert event.parties == tuple(sorted({VN, CN, VN_OTHER}))
     assert event.location.marker == "104(2)"
-    assert event.acknowledge_by == NOW + timedelta(hours=24)
+    assert event.acknowledge_by == event.occurred_at.utc + timedelta(hours=24)  # from the report's time
     assert (event.category, event.impact, event.reliability, event.accuracy) == ("person_crossing", "medium", "B", 2)
 
 
 def test_the_acknowledgement_deadline_comes_from_the_policy() -> None:
-    """A policy with a 6-hour acknowledgement deadline writes NOW + 6 h into the event."""
+    """A policy with a 6-hour acknowledgement deadline writes the report's time + 6 h into the event."""
     case = Case(msgspec.structs.replace(default_policy(), acknowledge_within=timedelta(hours=6)))
     [event] = case.do(rep.raise_incident())
     assert isinstance(event, IncidentRaised)
-    assert event.acknowledge_by == NOW + timedelta(hours=6)
+    assert event.acknowledge_by == datetime(2026, 11, 23, 2, 20, tzinfo=UTC) + timedelta(hours=6)
 
 
 @pytest.mark.parametrize("marker", ["104(2)", "85", "1116(12)"])

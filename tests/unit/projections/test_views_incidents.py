@@ -73,7 +73,7 @@ def test_a_raised_incident_shows_its_facts_and_awaits_acknowledgement_across_the
     assert (owed.kind, owed.owed_by, owed.overdue) == ("incident_acknowledgement", CN, False)
     assert owed.due == view.incident.acknowledge_by
     assert owed.due is not None
-    assert owed.due.utc == "2026-11-24T02:30:00Z"
+    assert owed.due.utc == "2026-11-24T02:20:00Z"  # 24 h from the report's time (09:20 +07:00)
 
 
 def test_acknowledgement_settles_the_obligation_and_updates_responses_links_and_close_show() -> None:

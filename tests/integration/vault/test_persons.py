@@ -1,0 +1,130 @@
+"""Registering persons in the vault: ``POST /v1/persons`` and ``liaison person add/show``, on a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from liaison.cli import main
+from shared.redis_server import RedisServer
+from shared.store import keys
+from shared.vault import Vault, check_subject_id
+from tests.integration.gateway.conftest import gateway_client, gateway_config
+from tests.integration.vault.redis_values import holds
+
+PERSON = {"name": "Lò Thị Sếnh", "other_names": ["罗氏森"], "born": "2004", "sex": "female", "nationality": "VN",
+          "phone": "+84 987 654 321", "documents": [{"kind": "identity_card", "number": "010204009876"}]}
+
+
+def _run(argv: list[str]) -> int:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    code = exited.value.code
+    assert isinstance(code, int)
+    return code
+
+
+async def test_post_persons_seals_the_data_and_answers_201_with_the_subject_id(redis: Redis,
+                                                                                redis_server: RedisServer) -> None:
+    """201 with a fresh subject id; the vault decrypts the data; no Redis value holds the name or phone in clear."""
+    async with gateway_client(gateway_config(redis_server.url)) as client:
+        response = await client.post("/v1/persons", json=PERSON)
+        assert response.status == 201, await response.text()
+        subject_id = check_subject_id((await response.json())["subject_id"])
+        again = await client.post("/v1/persons", json=PERSON)
+        second = (await again.json())["subject_id"]
+    assert second != subject_id  # every registration is a new pseudonym
+    assert await Vault(redis).get(subject_id) == PERSON
+    for secret in ("Lò Thị Sếnh", "罗氏森", "987 654", "010204009876"):
+        assert await holds(redis, secret.encode()) == []
+    assert await Vault(redis).mentions("Đã gặp chị Lò Thị Sếnh tại cửa khẩu.") == sorted([subject_id, second])
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": 7}, "$.name"),
+        ({"name": "A B", "born": "04/2004"}, "$.born"),
+        ({"name": "A B", "full_name": "A B"}, "full_name"),
+        ({"name": "A B", "documents": [{"kind": "passport"}]}, "number"),
+        ({"born": "2004"}, "name"),
+    ],
+)
+async def test_post_persons_refuses_invalid_data_with_422_naming_the_field(
+    redis: Redis, redis_server: RedisServer, body: dict[str, object], field: str
+) -> None:
+    """Invalid personal data: 422, code invalid_person, a message naming the field; nothing stored."""
+    async with gateway_client(gateway_config(redis_server.url)) as client:
+        response = await client.post("/v1/persons", json=body)
+        assert response.status == 422
+        reason = (await response.json())["reason"]
+    assert reason["code"] == "invalid_person"
+    assert field in reason["message"]
+    assert [k async for k in redis.scan_iter(keys.vault_data("*"))] == []
+
+
+async def test_post_persons_refuses_a_body_that_is_not_json(redis: Redis, redis_server: RedisServer) -> None:
+    """A body that is not a JSON object is a 422 saying so, not a 500."""
+    async with gateway_client(gateway_config(redis_server.url)) as client:
+        response = await client.post("/v1/persons", data=b"name=Lo Thi Senh")
+        assert response.status == 422
+        assert "not a JSON object" in (await response.json())["reason"]["message"]
+
+
+def test_person_add_show_forget_show(
+    redis_server: RedisServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """add prints a subject id; show decrypts the data (exit 0); after forget, show says forgotten (exit 1)."""
+    monkeypatch.setenv("LIAISON_REDIS_URL", redis_server.url)
+    source = tmp_path / "person.json"
+    source.write_text(json.dumps(PERSON, ensure_ascii=False), encoding="utf-8")
+    assert _run(["person", "add", str(source)]) == 0
+    subject_id = check_subject_id(capsys.readouterr().out.strip())
+    assert _run(["person", "show", subject_id, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"subject_id": subject_id, "state": "held", "personal": PERSON}
+    assert _run(["person", "show", subject_id]) == 0
+    assert "Lò Thị Sếnh" in capsys.readouterr().out
+    assert _run(["forget", subject_id]) == 0
+    capsys.readouterr()
+    assert _run(["person", "show", subject_id]) == 1
+    shown = capsys.readouterr().out
+    assert "forgotten" in shown
+    assert "Sếnh" not in shown
+    assert _run(["person", "show", subject_id, "--json"]) == 1
+    assert json.loads(capsys.readouterr().out) == {"subject_id": subject_id, "state": "forgotten"}
+
+
+def test_person_show_of_an_id_never_issued_says_unknown(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A well-formed id the vault never held is unknown (exit 1), not forgotten."""
+    monkeypatch.setenv("LIAISON_REDIS_URL", redis_server.url)
+    assert _run(["person", "show", "SUBJ-AAAAAAAAAAAA"]) == 1
+    assert "unknown" in capsys.readouterr().out
+
+
+def test_person_add_refuses_invalid_data_naming_the_field(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Invalid data from stdin: exit 1, one line naming the field, no traceback, nothing stored."""
+    monkeypatch.setenv("LIAISON_REDIS_URL", redis_server.url)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b'{"name": "Lo Thi Senh", "phone": 84987654321}')))
+    assert _run(["person", "add", "-"]) == 1
+    err = capsys.readouterr().err
+    assert "$.phone" in err
+    assert "Traceback" not in err
+
+    async def stored() -> list[bytes]:
+        client = Redis.from_url(redis_server.url)
+        try:
+            return [k async for k in client.scan_iter(keys.vault_data("*"))]
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(stored()) == []
+
