@@ -13,8 +13,9 @@ GET); Redis holds them here so the project runs on one machine. Backups and repl
 keep a forgotten key until they are rotated: keep them short-lived, or keep the keys elsewhere.
 
 Names are found in free text through ``shared.vault_names``: a keyed hash of each name's
-tokens sits in a sorted set, so a summary that names a vault subject can be refused without
-Redis holding the name.
+tokens sits in the names index (``shared.vault_index``), so a summary that names a vault
+subject can be refused without Redis holding the name; ``named_in`` checks a whole intake batch
+in one round trip, the index key cached in the process (checked against the index's ``key-id``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ import os
 import re
 import secrets
 import time
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -35,8 +39,8 @@ from redis.exceptions import ResponseError
 
 from shared import vault_names
 from shared.events.handovers import SUBJECT_ID_PATTERN
-from shared.redis_client import text
 from shared.store import keys
+from shared.vault_index import NameIndex, key_id
 
 KEY_BYTES = 32
 """AES-256."""
@@ -69,22 +73,38 @@ def _raw(value: bytes | str) -> bytes:
     return value
 
 
+@dataclass(slots=True)
+class _Cached:
+    """What a process remembers of the names index, per client (so a Vault per report costs no read)."""
+
+    index_key: bytes | None = None
+    longest: int = vault_names.MAX_NAME_TOKENS
+    """The longest run worth hashing: the index's ``longest`` as last read (the most until read)."""
+
+
+_cached: weakref.WeakKeyDictionary[Redis, _Cached] = weakref.WeakKeyDictionary()
+
+
 class Vault:
     """Personal data by subject id, on one Redis (asyncio client)."""
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        self._index_key: bytes | None = None
+        self.names = NameIndex(redis)
+        self._cached = _cached.setdefault(redis, _Cached())
 
     async def index_key(self) -> bytes:
-        """The vault-wide key of the names index (created once, shared by every process)."""
-        if self._index_key is None:
-            await self.redis.set(keys.VAULT_INDEX_KEY, secrets.token_bytes(KEY_BYTES), nx=True)
-            stored = await self.redis.get(keys.VAULT_INDEX_KEY)
-            if stored is None:
-                raise VaultError("the vault's index key vanished while it was being created; try again")
-            self._index_key = _raw(stored)
-        return self._index_key
+        """The vault-wide key of the names index (created once, shared by every process; cached per client)."""
+        cached = self._cached.index_key
+        return cached if cached is not None else await self._load_index_key()
+
+    async def _load_index_key(self) -> bytes:
+        await self.redis.set(keys.VAULT_INDEX_KEY, secrets.token_bytes(KEY_BYTES), nx=True)
+        stored = await self.redis.get(keys.VAULT_INDEX_KEY)
+        if stored is None:
+            raise VaultError("the vault's index key vanished while it was being created; try again")
+        self._cached.index_key = _raw(stored)
+        return self._cached.index_key
 
     async def is_forgotten(self, subject_id: str) -> bool:
         """True if this subject was forgotten (their id is never given data again)."""
@@ -103,14 +123,11 @@ class Vault:
             raise VaultError(f"subject {subject_id} was forgotten while their data was being stored")
         nonce = os.urandom(NONCE_BYTES)
         sealed = AESGCM(_raw(key)).encrypt(nonce, msgspec.json.encode(personal), subject_id.encode())
-        replacing = bool(await self.redis.exists(keys.vault_data(subject_id)))
         await self.redis.set(keys.vault_data(subject_id), nonce + sealed)
-        index_key = await self.index_key()
-        if replacing:  # the old names go (a scan of the index: only when data is replaced)
-            await self._unindex(subject_id)
-        members = {f"{d}|{subject_id}": 0 for d in vault_names.digests(index_key, vault_names.names_of(personal))}
-        if members:
-            await self.redis.zadd(keys.VAULT_NAMES, members)
+        index_key = await self._load_index_key()  # not the cached one: a flushed index gets a new key
+        names = vault_names.names_of(personal)
+        longest = max((len(name.split(" ")) for name in names), default=0)
+        await self.names.replace(subject_id, index_key, sorted(vault_names.digests(index_key, names)), longest)
         if await self.is_forgotten(subject_id):  # a forget that ran meanwhile wins
             await self._erase(subject_id)
             raise VaultError(f"subject {subject_id} was forgotten while their data was being stored")
@@ -146,32 +163,44 @@ class Vault:
     async def _erase(self, subject_id: str) -> None:
         await self.redis.delete(keys.vault_key(subject_id))
         await self.redis.delete(keys.vault_data(subject_id))
-        await self._unindex(subject_id)
-
-    async def _unindex(self, subject_id: str) -> None:
-        matching = self.redis.zscan_iter(keys.VAULT_NAMES, match=f"*|{subject_id}", count=1000)
-        stale = [member async for member, _score in matching]
-        if stale:
-            await self.redis.zrem(keys.VAULT_NAMES, *stale)
+        await self.names.remove(subject_id)
 
     async def mentions(self, *texts: str) -> list[str]:
         """Subject ids whose name (or alias) appears in any of the texts, sorted; [] if none."""
-        index_key = await self.index_key()
-        wanted = sorted({d for text in texts for d in vault_names.digests(index_key, vault_names.runs_in(text))})
-        if not wanted:
-            return []
-        pipe = self.redis.pipeline(transaction=False)
-        for d in wanted:
-            pipe.zrangebylex(keys.VAULT_NAMES, f"[{d}|", f"({d}}}")  # '}' sorts right after '|'
-        found: set[str] = set()
-        for members in await pipe.execute():
-            found.update(text(m).partition("|")[2] for m in members)
-        return sorted(found)
+        return (await self.named_in_each([texts]))[0]
 
     async def mentions_in(self, report: Any) -> list[str]:
         """Subject ids named in any free text (``{original, vi, zh, en}``) of a report or event, sorted."""
-        value = report if isinstance(report, dict | list) else msgspec.to_builtins(report)
-        return await self.mentions(*vault_names.free_texts(value))
+        return (await self.named_in([report]))[0]
+
+    async def named_in(self, reports: Sequence[Any]) -> list[list[str]]:
+        """For each report (a msgspec struct or decoded JSON), the subject ids its free texts name; one lookup."""
+        return await self.named_in_each([vault_names.texts_of(report) for report in reports])
+
+    async def named_in_each(self, groups: Sequence[Sequence[str]]) -> list[list[str]]:
+        """For each group of texts, the subject ids named in any of them, sorted; one lookup for all groups.
+
+        A second lookup only when the cached index key is stale (Redis was emptied) or a longer
+        name than any seen so far was indexed since the last check.
+        """
+        tokenised = [[vault_names.tokens(t) for t in group] for group in groups]
+        for _ in range(3):
+            index_key, longest = await self.index_key(), self._cached.longest
+            keyed = vault_names.hasher(index_key)
+            wanted: list[set[str]] = []
+            for group in tokenised:
+                hashes: set[str] = set()
+                for found in group:
+                    vault_names.run_digests(keyed, found, longest, hashes)
+                wanted.append(hashes)
+            reply = await self.names.lookup(set().union(*wanted))
+            self._cached.longest = reply.longest
+            if reply.key_id is not None and reply.key_id != key_id(index_key):
+                self._cached.index_key = None  # made with another key (Redis was emptied): read the key again
+            elif reply.longest <= longest:  # every run as long as any name was looked for
+                hits = reply.bearers
+                return [sorted({s for h in hashes & hits.keys() for s in hits[h]}) for hashes in wanted]
+        raise VaultError("the names index kept changing while a report was checked; try again")
 
     async def purge_disk(self, timeout_s: float = 30.0) -> str:
         """Rewrite the append-only file so deleted keys leave the disk; says what was done.

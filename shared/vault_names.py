@@ -4,7 +4,9 @@ Text and names are cut into the same tokens: a Latin-script word (case and Vietn
 diacritics removed, so ``Nguyễn Thị Mai`` and ``NGUYEN THI MAI`` match) or a single CJK
 character (Chinese names are written without spaces, inside sentences). A name is the run of
 its tokens; a text mentions it if the run occurs in the text's tokens. Runs are compared by
-a keyed hash (BLAKE2b under the vault's index key), so the index in Redis holds no name.
+a keyed hash (BLAKE2b under the vault's index key, over each token followed by a unit
+separator), so the index in Redis holds no name. Hashing token by token lets every run that
+starts at one token share the hashing of its prefix: the check runs on the hotline's hot path.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
+
+import msgspec
+import msgspec.inspect as mi
 
 NAME_FIELDS = ("name", "names", "aliases", "other_names")
 """Fields of a person's record whose strings (or lists or dicts of strings) are names to protect."""
@@ -68,14 +73,45 @@ def runs_in(text: str) -> set[str]:
             if i + n <= len(found)}
 
 
+_SEPARATOR = b"\x1f"
+"""Ends every token in the hashed bytes (tokens never contain it), so ``ab c`` and ``a bc`` differ."""
+
+
+def hasher(index_key: bytes) -> Any:
+    """A keyed BLAKE2b that has hashed nothing yet: copied for each run (cheaper than keying it again)."""
+    return hashlib.blake2b(key=index_key, digest_size=16)
+
+
 def digest(index_key: bytes, run: str) -> str:
-    """The keyed hash of a token run, as it is stored in the index (32 hex characters)."""
-    return hashlib.blake2b(run.encode("utf-8"), key=index_key, digest_size=16).hexdigest()
+    """The keyed hash of a token run (tokens joined by spaces), as it is stored in the index (32 hex characters)."""
+    keyed = hasher(index_key)
+    for token in run.split(" "):
+        keyed.update(token.encode("utf-8") + _SEPARATOR)
+    return str(keyed.hexdigest())
 
 
 def digests(index_key: bytes, runs: Iterable[str]) -> set[str]:
     """Keyed hashes of several runs."""
     return {digest(index_key, run) for run in runs}
+
+
+def run_digests(keyed: Any, found: list[str], longest: int, into: set[str]) -> None:
+    """Add to ``into`` the keyed hash of every run of 1 to ``longest`` consecutive tokens of ``found``.
+
+    ``keyed`` is a ``hasher``; ``digest`` of each run gives the same value, one run at a time.
+    A one-token run shorter than MIN_NAME_CHARS is left out: ``names_of`` never indexes one.
+    """
+    if longest < 1:
+        return
+    encoded = [token.encode("utf-8") + _SEPARATOR for token in found]
+    for start, first in enumerate(encoded):
+        run = keyed.copy()
+        run.update(first)
+        if len(found[start]) >= MIN_NAME_CHARS:
+            into.add(run.hexdigest())
+        for token in encoded[start + 1 : start + longest]:
+            run.update(token)  # the digest of each longer run, without hashing its prefix again
+            into.add(run.hexdigest())
 
 
 def free_texts(value: Any) -> list[str]:
@@ -93,3 +129,50 @@ def free_texts(value: Any) -> list[str]:
         for item in value:
             found.extend(free_texts(item))
     return found
+
+
+def texts_of(report: Any) -> list[str]:
+    """``free_texts`` of a report or event given as a msgspec struct (read in place) or as builtins."""
+    if not isinstance(report, msgspec.Struct):
+        return free_texts(report if isinstance(report, dict | list | tuple) else msgspec.to_builtins(report))
+    found: list[str] = []
+    _struct_texts(report, found)
+    return found
+
+
+_CONTAINERS = (mi.StructType, mi.ListType, mi.TupleType, mi.VarTupleType, mi.SetType, mi.FrozenSetType,
+               mi.DictType, mi.AnyType, mi.UnionType, mi.TypedDictType, mi.DataclassType, mi.NamedTupleType)
+_fields_with_text: dict[type, tuple[str, ...]] = {}
+"""Per struct class, the fields whose type can hold free text (a call's line or start time cannot)."""
+
+
+def _may_hold_text(info: Any) -> bool:
+    if isinstance(info, mi.UnionType):
+        return any(_may_hold_text(member) for member in info.types)
+    return isinstance(info, _CONTAINERS)
+
+
+def _text_fields(cls: type) -> tuple[str, ...]:
+    fields = _fields_with_text.get(cls)
+    if fields is None:
+        info = mi.type_info(cls)
+        assert isinstance(info, mi.StructType)
+        fields = _fields_with_text[cls] = tuple(f.name for f in info.fields if _may_hold_text(f.type))
+    return fields
+
+
+def _struct_texts(value: msgspec.Struct, found: list[str]) -> None:
+    if isinstance(getattr(value, "original", None), str):  # a Text: {original, vi, zh, en}
+        found.extend(v for k in ("vi", "zh", "en") if isinstance(v := getattr(value, k, None), str))
+    for field in _text_fields(type(value)):
+        item = getattr(value, field)
+        if isinstance(item, msgspec.Struct):
+            _struct_texts(item, found)
+        elif isinstance(item, list | tuple):
+            for element in item:
+                if isinstance(element, msgspec.Struct):
+                    _struct_texts(element, found)
+                elif isinstance(element, dict | list | tuple):
+                    found.extend(free_texts(element))
+        elif isinstance(item, dict):
+            found.extend(free_texts(item))

@@ -24,7 +24,8 @@ from services.hotline.config import HotlineConfig
 from services.hotline.domain import CaseState, Rejected, decide, fold
 from services.hotline.domain import rejected as reasons
 from services.hotline.intake import Malformed, Report, dead_letter_fields, read_entry
-from shared import answers
+from services.hotline.names_check import drop_refused, refusals
+from shared import answers, append_metrics
 from shared.events import AnyEvent
 from shared.outcomes import Outcome, rejected
 from shared.store import AppendOutcome, AppendRequest, AppendResult, ConcurrencyConflict, EventStore, keys
@@ -88,6 +89,7 @@ class Processor:
         if finished:
             await batch_io.publish(self.redis, finished, self.dead_letters, self.config.rejection_ttl_s)
             self.completed += len(finished)
+            await drop_refused(self.redis, self.intake, finished)  # their entries hold a vault subject's name
         if error is not None:
             raise error
 
@@ -109,6 +111,11 @@ class Processor:
         """case id -> reports to decide, in intake order (each decides on the state the last left)."""
         heads: dict[str, tuple[int, str] | None] = {}
         recorded: list[int] = []
+        try:  # before decide, so no name reaches the log (decision 10); one round trip for the batch
+            named = await refusals(self.redis, reports, known)
+        except REDIS_FAILURES as err:
+            log.error("redis_failed", reports=len(reports), error=str(err))
+            return [], err
         for i, (report, k) in enumerate(zip(reports, known, strict=True)):
             if report.command_id in first_of:
                 continue
@@ -117,6 +124,8 @@ class Processor:
                 recorded.append(i)
             elif k.rejection is not None:
                 done[i] = self._finish(report, k.rejection)
+            elif i in named:  # before give_up: a dead letter would keep the name
+                done[i] = self._finish(report, named[i], remember=True)
             elif report.entry_id in give_up:
                 done[i] = self._failed(report, f"not completed after {self.config.max_deliveries} deliveries")
             elif report.case_id is None:
@@ -188,7 +197,8 @@ class Processor:
                 (case_id, self._plan(reports, case_id, queue, loaded[case_id])) for case_id, queue in queues.items()
             ]
             requests = [step.request for _, steps in plans for step in steps if step.request is not None]
-            results = iter(await self.store.append_many(requests))
+            with append_metrics.timed(len(requests)):  # one round trip for them all: each took that long
+                results = iter(await self.store.append_many(requests))
             queues = {}
             for case_id, steps in plans:
                 settled = True
@@ -288,7 +298,8 @@ class Processor:
         return Finished(report.entry_id, outcome, remember_rejection=remember)
 
     def _failed(self, report: Report, why: str) -> Finished:
-        log.error("dead_letter", entry_id=report.entry_id.decode(), command_id=report.command_id, reason=why)
+        log.error("dead_letter", entry_id=report.entry_id.decode(), command_id=report.command_id,
+                  case_id=report.case_id, reason=why)
         message = f"the hotline could not process this report ({why}); it is kept in the dead-letter stream"
         outcome = rejected(report.command_id, reasons.PROCESSING_FAILED, message, report.command.case_id)
         return Finished(report.entry_id, outcome, dead_letter_fields(self.intake, report, why))

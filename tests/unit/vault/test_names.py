@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+import msgspec
+
 from shared.vault import new_subject_id
-from shared.vault_names import digest, free_texts, names_of, runs_in, tokens
+from shared.vault_names import digest, free_texts, hasher, names_of, run_digests, runs_in, texts_of, tokens
+from tests.unit.hotline.reports import command, send_letter
 
 KEY = b"k" * 32
 
@@ -53,3 +56,26 @@ def test_subject_ids_are_random_and_of_the_event_pattern() -> None:
     ids = {new_subject_id() for _ in range(1000)}
     assert len(ids) == 1000
     assert all(re.fullmatch(r"SUBJ-[A-Z2-7]{12}", i) for i in ids)
+
+
+def test_hashing_runs_by_prefix_gives_each_runs_own_keyed_hash() -> None:
+    """run_digests hashes every run of up to ``longest`` tokens exactly as digest does, and no longer run nor
+    a one-character run (no name that short is indexed)."""
+    found = tokens("Bàn giao Lò Văn Sơn 王小红")
+    hashes: set[str] = set()
+    run_digests(hasher(KEY), found, 3, hashes)
+    expected = {run for run in runs_in("Bàn giao Lò Văn Sơn 王小红") if len(run.split(" ")) <= 3 and len(run) > 1}
+    assert hashes == {digest(KEY, run) for run in expected}
+    assert digest(KEY, "王") not in hashes
+    assert digest(KEY, "王 小") in hashes
+    assert digest(KEY, "lo van son") in hashes
+    assert digest(KEY, "giao lo van son") not in hashes
+    assert digest(KEY, "ab c") != digest(KEY, "a bc")
+
+
+def test_free_texts_of_a_struct_are_those_of_its_builtins() -> None:
+    """texts_of reads a command struct in place and finds what free_texts finds in its JSON form."""
+    report = command(send_letter("cmd-texts", subject={"original": "vi", "vi": "Về chị Lò Thị Sếnh", "zh": "关于"},
+                                 body={"original": "zh", "zh": "正文", "vi": "Nội dung", "en": "Body"}))
+    assert sorted(texts_of(report)) == sorted(free_texts(msgspec.to_builtins(report)))
+    assert "Về chị Lò Thị Sếnh" in texts_of(report)

@@ -1,0 +1,112 @@
+"""The vault's names index in Redis: one hash, answered for a whole intake batch in one round trip.
+
+Fields (see ``keys.VAULT_NAME_INDEX``): a name's keyed hash -> the subject ids bearing it, a
+subject id -> the keyed hashes of their names, ``key-id`` and ``longest``. It lives in one key
+so that indexing and unindexing a person are each one atomic single-key script (a Redis Cluster
+accepts it), and a reader learns in the same reply whether its cached index key is still the
+one the hashes were made with and how long a run it must hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from shared.redis_client import text
+from shared.store import keys
+
+KEY_ID = "key-id"
+LONGEST = "longest"
+HASH_CHARS = 32
+"""A keyed hash as stored: 32 hex characters (``vault_names.digest``)."""
+
+# Looks up a batch's hashes sent as one concatenated argument: packing ten thousand separate
+# arguments costs the client more than the whole lookup costs Redis. Returns the key id, the
+# longest name, then (hash, bearers) of the hashes found only. HMGET in chunks: Lua's unpack
+# is limited by its C stack (LUAI_MAXCSTACK, 8000).
+_LOOKUP = """
+local index, blob, width = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local meta = redis.call('HMGET', index, 'key-id', 'longest')
+local found = {meta[1] or '', meta[2] or '0'}
+local chunk = {}
+for at = 1, #blob, width do
+  chunk[#chunk + 1] = string.sub(blob, at, at + width - 1)
+  if #chunk == 4000 or at + width > #blob then
+    local bearers = redis.call('HMGET', index, unpack(chunk))
+    for i = 1, #chunk do
+      if bearers[i] then found[#found + 1] = chunk[i]; found[#found + 1] = bearers[i] end
+    end
+    chunk = {}
+  end
+end
+return found
+"""
+
+# Replaces a subject's entries: drops the subject from the hashes it had, adds it to the new ones.
+# ARGV: subject id, key id, longest name (tokens), then the new hashes (none: the subject is removed).
+_REINDEX = """
+local index, subject = KEYS[1], ARGV[1]
+local function drop(hash)
+  local kept = {}
+  for other in string.gmatch(redis.call('HGET', index, hash) or '', '%S+') do
+    if other ~= subject then kept[#kept + 1] = other end
+  end
+  if #kept == 0 then redis.call('HDEL', index, hash) else redis.call('HSET', index, hash, table.concat(kept, ' ')) end
+end
+for hash in string.gmatch(redis.call('HGET', index, subject) or '', '%S+') do drop(hash) end
+redis.call('HDEL', index, subject)
+if #ARGV < 4 then return 0 end
+local mine = {}
+for i = 4, #ARGV do
+  local hash = ARGV[i]
+  local bearers = redis.call('HGET', index, hash)
+  redis.call('HSET', index, hash, bearers and (bearers .. ' ' .. subject) or subject)
+  mine[#mine + 1] = hash
+end
+redis.call('HSET', index, subject, table.concat(mine, ' '), 'key-id', ARGV[2])
+if tonumber(ARGV[3]) > tonumber(redis.call('HGET', index, 'longest') or '0') then
+  redis.call('HSET', index, 'longest', ARGV[3])
+end
+return #mine
+"""
+
+
+def key_id(index_key: bytes) -> str:
+    """A fingerprint of the index key (a hash of it: the key cannot be read back from it)."""
+    return hashlib.blake2b(b"liaison vault index key id", key=index_key, digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One lookup's answer: the key id and longest name the index holds, and the bearers of each hash found."""
+
+    key_id: str | None
+    longest: int
+    bearers: dict[str, list[str]]
+
+
+class NameIndex:
+    """The names index of one Redis."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self._reindex = redis.register_script(_REINDEX)
+        self._lookup = redis.register_script(_LOOKUP)
+
+    async def lookup(self, hashes: Collection[str]) -> Found:
+        """Which of these keyed hashes name a subject, with the index's key id and longest name (one call)."""
+        reply = await self._lookup(keys=[keys.VAULT_NAME_INDEX], args=["".join(hashes), HASH_CHARS])
+        pairs = iter(reply[2:])
+        bearers = {text(h): text(value).split() for h, value in zip(pairs, pairs, strict=True)}
+        return Found(text(reply[0]) or None, int(reply[1]), bearers)
+
+    async def replace(self, subject_id: str, index_key: bytes, hashes: Sequence[str], longest: int) -> None:
+        """Make these hashes (of names up to ``longest`` tokens) the subject's entries, atomically."""
+        await self._reindex(keys=[keys.VAULT_NAME_INDEX], args=[subject_id, key_id(index_key), longest, *hashes])
+
+    async def remove(self, subject_id: str) -> None:
+        """Remove every entry of the subject, atomically."""
+        await self._reindex(keys=[keys.VAULT_NAME_INDEX], args=[subject_id, "", 0])

@@ -1,0 +1,109 @@
+"""The hotline refuses a report whose free text names a vault subject (decision 10), on a real Redis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+from redis.asyncio import Redis
+
+from services.hotline.config import HotlineConfig
+from services.hotline.domain.rejected import NAMES_VAULT_SUBJECT
+from services.hotline.processor import Processor
+from shared.redis_server import RedisServer
+from shared.store import EventStore, keys
+from shared.vault import Vault, new_subject_id
+from shared.vault_index import Found, NameIndex
+from tests.conftest import TEST_PARTITIONS
+from tests.integration.hotline.conftest import INTAKE, outcome_of, send
+from tests.unit.hotline.reports import log_call, send_letter
+
+VICTIM = {"name": "Vàng Thị Dua", "other_names": ["王氏蒂", "Dua Vang"]}
+NAMING = {
+    "vi": {"original": "vi", "vi": "Đã tiếp nhận chị VÀNG THỊ DUA tại cửa khẩu Kim Thành", "zh": "已在金城口岸接收"},
+    "zh": {"original": "zh", "vi": "Đã tiếp nhận tại cửa khẩu", "zh": "已在河口口岸接收王氏蒂，身体状况良好。"},
+    "en": {"original": "vi", "vi": "Đã tiếp nhận tại cửa khẩu", "zh": "已接收", "en": "Received Dua Vang at the gate"},
+}
+
+
+async def _processor(redis: Redis, redis_server: RedisServer) -> Processor:
+    await EventStore.create(redis, TEST_PARTITIONS)
+    await redis.xgroup_create(INTAKE, "hotline", id="0", mkstream=True)
+    config = HotlineConfig(redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer="t")
+    return Processor(redis, EventStore(redis, TEST_PARTITIONS), config)
+
+
+async def _process_batch(redis: Redis, processor: Processor, reports: list[dict[str, Any]]) -> list[bytes]:
+    entries = [(await send(redis, report), {b"report": msgspec.json.encode(report)}) for report in reports]
+    await redis.xreadgroup("hotline", "t", {INTAKE: ">"}, count=100)
+    await processor.process(entries)
+    return [entry_id for entry_id, _ in entries]
+
+
+async def test_a_call_naming_a_subject_is_refused_and_leaves_no_trace(
+    redis: Redis, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Summaries naming her in Vietnamese, Chinese or English are refused, their entries deleted, nothing appended;
+    the other reports of the same batch are recorded, and the whole batch is checked with one lookup (one round
+    trip: tests/integration/vault/test_name_index.py)."""
+    processor = await _processor(redis, redis_server)
+    subject = new_subject_id()
+    await Vault(redis).put(subject, VICTIM)
+    await _process_batch(redis, processor, [log_call("warm-up", case_id="HL-WARM")])  # reads the index key once
+    named = [log_call(f"named-{lang}", case_id=f"HL-N-{lang}", summary=text) for lang, text in NAMING.items()]
+    plain = [log_call("plain-call", case_id="HL-PLAIN"), send_letter("plain-letter", case_id="HL-LETTER")]
+    lookups: list[int] = []
+    real_lookup = NameIndex.lookup
+
+    async def counted(index: NameIndex, hashes: Any) -> Found:
+        lookups.append(len(hashes))
+        return await real_lookup(index, hashes)
+
+    monkeypatch.setattr(NameIndex, "lookup", counted)
+    entry_ids = await _process_batch(redis, processor, [named[0], plain[0], named[1], plain[1], named[2]])
+    assert len(lookups) == 1
+    for report in named:
+        outcome = await outcome_of(redis, report["command_id"])
+        assert outcome.status == "rejected"
+        assert outcome.reason is not None
+        assert outcome.reason.code == NAMES_VAULT_SUBJECT
+        assert subject in outcome.reason.message
+        assert await processor.store.read_case(report["case_id"]) == []
+    for report in plain:
+        assert (await outcome_of(redis, report["command_id"])).status == "accepted"
+    intake: Any = await redis.xrange(INTAKE)
+    left = [entry_id for entry_id, _ in intake]
+    assert set(entry_ids) - set(left) == {entry_ids[0], entry_ids[2], entry_ids[4]}
+    assert not [v for _, fields in intake for v in fields.values() if b"DUA" in v]
+
+
+async def test_a_resend_of_a_refused_call_is_refused_and_its_entry_deleted(
+    redis: Redis, redis_server: RedisServer
+) -> None:
+    """The same command sent again is answered from the remembered rejection, and that entry goes too."""
+    processor = await _processor(redis, redis_server)
+    await Vault(redis).put(new_subject_id(), VICTIM)
+    report = log_call("named-twice", case_id="HL-TWICE", summary=NAMING["zh"])
+    await _process_batch(redis, processor, [report])
+    await _process_batch(redis, processor, [report])
+    written: Any = await redis.xrange(keys.OUTCOMES)
+    outcomes = [fields[b"outcome"] for _, fields in written]
+    assert len(outcomes) == 2
+    assert all(NAMES_VAULT_SUBJECT.encode() in o for o in outcomes)
+    assert await redis.xlen(INTAKE) == 0
+
+
+async def test_after_forget_the_same_summary_is_accepted(redis: Redis, redis_server: RedisServer) -> None:
+    """Once the person is forgotten her name refers to no vault subject, so the summary may be recorded."""
+    processor = await _processor(redis, redis_server)
+    vault, subject = Vault(redis), new_subject_id()
+    await vault.put(subject, VICTIM)
+    await _process_batch(redis, processor, [log_call("before-forget", case_id="HL-F1", summary=NAMING["vi"])])
+    refused = await outcome_of(redis, "before-forget")
+    assert refused.reason is not None
+    assert refused.reason.code == NAMES_VAULT_SUBJECT
+    await vault.forget(subject)
+    await _process_batch(redis, processor, [log_call("after-forget", case_id="HL-F2", summary=NAMING["vi"])])
+    assert (await outcome_of(redis, "after-forget")).status == "accepted"
+    assert len(await processor.store.read_case("HL-F2")) == 1

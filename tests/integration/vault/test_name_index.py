@@ -1,0 +1,91 @@
+"""The names index on a real Redis: a batch in one round trip, shared names, forget, and a stale cached key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis.asyncio import Redis
+
+from shared.redis_server import RedisServer
+from shared.store import keys
+from shared.vault import Vault, new_subject_id
+from shared.vault_names import digests, names_of
+
+HOA = {"name": "Nguyễn Thị Hoa", "other_names": ["阮氏花"]}
+
+
+async def _lookups(redis: Redis) -> int:
+    stats: dict[str, Any] = await redis.info("commandstats")
+    return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))  # the lookup is one script call
+
+
+async def test_a_batch_of_reports_is_checked_in_one_round_trip(redis: Redis) -> None:
+    """Each report gets the subjects its own texts name, all from one script call once the index key is cached."""
+    vault, hoa, son = Vault(redis), new_subject_id(), new_subject_id()
+    await vault.put(hoa, HOA)
+    await vault.put(son, {"name": "Lò Văn Sơn"})
+    reports = [
+        {"summary": {"original": "vi", "vi": "Gặp chị NGUYEN THI HOA", "zh": "见到阮氏花"}},
+        {"summary": {"original": "vi", "vi": "Không có gì mới", "zh": "无新情况"}},
+        {"subject": {"original": "zh", "zh": "关于"}, "body": {"original": "vi", "vi": "Lò Văn Sơn và Nguyễn Thị Hoa"}},
+    ]
+    assert await vault.mentions("warm-up: reads the index key") == []
+    before = await _lookups(redis)
+    assert await vault.named_in(reports) == [[hoa], [], sorted([hoa, son])]
+    assert await _lookups(redis) - before == 1
+
+
+async def test_two_persons_of_one_name_are_both_found_and_forgetting_one_keeps_the_other(redis: Redis) -> None:
+    """A common name borne by two subjects names both; after one is forgotten it names the other only."""
+    vault, first, second = Vault(redis), new_subject_id(), new_subject_id()
+    await vault.put(first, HOA)
+    await vault.put(second, {"name": "Nguyễn Thị Hoa"})
+    assert await vault.mentions("chị Nguyễn Thị Hoa") == sorted([first, second])
+    await vault.forget(first)
+    assert await vault.mentions("chị Nguyễn Thị Hoa") == [second]
+    assert await vault.mentions("阮氏花") == []
+
+
+async def test_forget_leaves_no_hash_of_the_persons_names_in_the_index(redis: Redis) -> None:
+    """After forget, none of the person's keyed hashes nor their subject id is a field or value of the index."""
+    vault, subject = Vault(redis), new_subject_id()
+    await vault.put(subject, HOA)
+    await vault.put(new_subject_id(), {"name": "Lò Văn Sơn"})
+    theirs = digests(await vault.index_key(), names_of(HOA))
+    index: Any = await redis.hgetall(keys.VAULT_NAME_INDEX)
+    assert {h.encode() for h in theirs} <= set(index)
+    await vault.forget(subject)
+    index = await redis.hgetall(keys.VAULT_NAME_INDEX)
+    held = b" ".join([*index, *index.values()])
+    assert not [h for h in theirs if h.encode() in held]
+    assert subject.encode() not in held
+
+
+async def test_replacing_a_persons_data_drops_their_old_names(redis: Redis) -> None:
+    """Put again with a corrected name: the old name no longer names them, the new one does."""
+    vault, subject = Vault(redis), new_subject_id()
+    await vault.put(subject, {"name": "Nguyễn Thị Hoa"})
+    await vault.put(subject, {"name": "Nguyễn Thị Hoà Bình"})
+    assert await vault.mentions("chị Nguyễn Thị Hoa đã về") == []
+    assert await vault.mentions("chị Nguyễn Thị Hoà Bình đã về") == [subject]
+
+
+async def test_a_checker_notices_a_longer_name_and_a_new_index_key(redis: Redis, redis_server: RedisServer) -> None:
+    """A long-lived checker (its own client, as in another process) finds a name longer than any it has seen, and
+    still finds names after Redis was emptied and the index made again under a new key (its cached key is stale)."""
+    checker_client = Redis.from_url(redis_server.url)
+    try:
+        checker, registrar = Vault(checker_client), Vault(redis)
+        await registrar.put(new_subject_id(), {"name": "Lò Văn Sơn"})
+        assert await checker.mentions("không có ai") == []  # caches the key and the longest name (3 tokens)
+        long_name = new_subject_id()
+        await registrar.put(long_name, {"name": "Hoàng Thị Kim Ngọc Lan Anh"})
+        assert await checker.mentions("gặp Hoàng Thị Kim Ngọc Lan Anh hôm qua") == [long_name]
+        stale = await checker.index_key()
+        await redis.flushall()
+        again = new_subject_id()
+        await registrar.put(again, {"name": "Lò Văn Sơn"})
+        assert await checker.mentions("Lò Văn Sơn") == [again]
+        assert await checker.index_key() != stale
+    finally:
+        await checker_client.aclose()
