@@ -49,7 +49,28 @@ def _parser() -> argparse.ArgumentParser:
     replay = sub.add_parser("replay", help="the auditor's replay: verify every chain, rebuild and diff the views")
     replay.add_argument("--verify", action="store_true", help="verify chains and numbering (exit 3 on tampering)")
     replay.add_argument("--rebuild", action="store_true", help="rebuild views from the log and diff (exit 1)")
+    replay.add_argument("--as-of", dest="as_of", metavar="T",
+                        help="every case (or --case) as it stood at T (ISO time with offset), folded from the log")
+    replay.add_argument("--case", dest="case_id", metavar="ID", help="with --as-of: only this case")
     replay.add_argument("--json", action="store_true")
+
+    export = sub.add_parser("export", help="the whole log as JSON lines (header, then every entry), verified")
+    export.add_argument("--out", default="-", metavar="FILE", help="a file, or - for standard output (default)")
+    import_ = sub.add_parser("import", help="an export into an empty store, only if every chain in it verifies")
+    import_.add_argument("file", metavar="FILE")
+
+    keygen = sub.add_parser("keygen", help="create a unit's Ed25519 key pair for signed audit reports")
+    keygen.add_argument("--unit", required=True, metavar="UNIT_ID")
+    keygen.add_argument("--out", required=True, metavar="KEYFILE", help="private key file (public: KEYFILE.pub)")
+    report = sub.add_parser("audit-report", help="verify the log and sign a report of every case's chain head")
+    report.add_argument("--unit", required=True, metavar="UNIT_ID", help="the issuing unit")
+    report.add_argument("--key", required=True, metavar="KEYFILE", help="the unit's private key (liaison keygen)")
+    report.add_argument("--out", metavar="FILE", help="write the report here (default: standard output)")
+    check = sub.add_parser("verify-report", help="check a signed audit report (and compare it with this store)")
+    check.add_argument("file", metavar="FILE")
+    check.add_argument("--public-key", dest="public_key", required=True, metavar="PUBFILE")
+    check.add_argument("--against-store", dest="against_store", action="store_true",
+                       help="also verify the local log and compare its chain heads with the report's")
 
     simulate = sub.add_parser("simulate", help="realistic liaison traffic between the seed units")
     simulate.add_argument("--events", type=int, required=True, help="how many reports to send")
@@ -60,6 +81,14 @@ def _parser() -> argparse.ArgumentParser:
     forget = sub.add_parser("forget", help="crypto-shred one person's data in the vault (the log keeps only the id)")
     forget.add_argument("subject_id", metavar="SUBJECT")
     forget.add_argument("--json", action="store_true")
+    person = sub.add_parser("person", help="the personal-data vault: register a person, show their data")
+    person_sub = person.add_subparsers(dest="person_command", required=True, metavar="ACTION")
+    person_add = person_sub.add_parser("add", help="register a person (a JSON object); prints their subject id")
+    person_add.add_argument("file", nargs="?", default="-", help="a file holding the JSON object, or - for stdin")
+    person_add.add_argument("--json", action="store_true")
+    person_show = person_sub.add_parser("show", help="decrypt one person's data (or say they were forgotten)")
+    person_show.add_argument("subject_id", metavar="SUBJECT")
+    person_show.add_argument("--json", action="store_true")
 
     keys = sub.add_parser("keys", help="the Redis key layout in use")
     keys.add_argument("--json", action="store_true")
@@ -135,6 +164,12 @@ def dispatch(args: argparse.Namespace) -> int:
         from liaison.forget import forget as forget_subject
 
         return asyncio.run(forget_subject(args.subject_id, args.json))
+    if command == "person":
+        from liaison import persons
+
+        if args.person_command == "add":
+            return asyncio.run(persons.add(args.file, args.json))
+        return asyncio.run(persons.show(args.subject_id, args.json))
     if command == "bench":
         from liaison.bench import DOC, run
 
@@ -159,8 +194,30 @@ def dispatch(args: argparse.Namespace) -> int:
     if command == "replay":
         from liaison.replay import replay
 
+        if args.case_id is not None and args.as_of is None:
+            raise exits.CliError("--case needs --as-of (the live view of a case is `liaison case ID`)")
+        if args.as_of is not None:
+            from liaison.as_of import as_of
+
+            return asyncio.run(as_of(args.as_of, args.case_id, args.json))
         verify, rebuild = (True, True) if not (args.verify or args.rebuild) else (args.verify, args.rebuild)
         return asyncio.run(replay(verify, rebuild, args.json))
+    if command == "export":
+        from liaison.export import export
+
+        return asyncio.run(export(args.out))
+    if command == "import":
+        from liaison.import_log import import_log
+
+        return import_log(args.file)
+    if command in ("keygen", "audit-report", "verify-report"):
+        from liaison import audit_report as signed
+
+        if command == "keygen":
+            return signed.keygen(args.unit, args.out)
+        if command == "audit-report":
+            return signed.audit_report(args.unit, args.key, args.out)
+        return signed.verify_report(args.file, args.public_key, args.against_store)
     raise exits.CliError(f"unknown command {command}")
 
 

@@ -15,8 +15,9 @@ import asyncio
 import gc
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
@@ -26,7 +27,7 @@ from services.projections.decoding import read_event, read_head
 from services.projections.queries import raw_views
 from services.projections.views import CaseView, Fold, decode_view
 from shared.store import EventStore
-from shared.store.audit import AuditReport, combine, verify
+from shared.store.audit import AuditReport, Progress, combine, verify
 
 CHUNK = 5000
 """Entries per XRANGE: large enough to amortise round trips, small enough to overlap reads and folds."""
@@ -106,21 +107,33 @@ class Replay:
         return self.audit.events / self.elapsed if self.elapsed > 0 else 0.0
 
 
-async def replay(store: EventStore, partitions: Sequence[int] | None = None) -> Replay:
-    """Verify and rebuild in one read of the log: each chunk is checked (as ``verify``), then folded."""
+async def replay(
+    store: EventStore,
+    partitions: Sequence[int] | None = None,
+    *,
+    progress: Progress | None = None,
+    until: datetime | None = None,
+    views: bool = True,
+) -> Replay:
+    """Verify and rebuild in one read of the log: each chunk is checked (as ``verify``), then folded.
+
+    ``until``: fold each case only up to its last event recorded at or before that instant (the
+    case as it stood then); ``views=False``: verify only.
+    """
     started = time.perf_counter()
     folds: dict[int, dict[str, Fold | None]] = {}
+    cut: set[str] = set()
 
     def fold_chunk(partition: int, entries: list[Any]) -> None:
         part = folds.setdefault(partition, {})
         for _, fields in entries:
-            _fold_raw(store, partition, part, fields)
+            _fold_raw(store, partition, part, fields, until, cut)
 
     collecting = gc.isenabled()
     gc.disable()  # see rebuild()
     try:
-        audit = await verify(store, partitions=partitions, also=fold_chunk)
-        views = {
+        audit = await verify(store, progress, partitions=partitions, also=fold_chunk if views else None)
+        folded = {
             case_id: view
             for part in folds.values()
             for case_id, fold in part.items()
@@ -129,45 +142,94 @@ async def replay(store: EventStore, partitions: Sequence[int] | None = None) -> 
     finally:
         if collecting:
             gc.enable()
-    return Replay(audit, views, time.perf_counter() - started)
+    return Replay(audit, folded, time.perf_counter() - started)
 
 
 _share_encoder = msgspec.msgpack.Encoder()
 _share_decoder = msgspec.msgpack.Decoder(tuple[AuditReport, dict[str, CaseView]])
+_PROGRESS = "progress "
+"""A child's progress line on its standard error: the prefix, then the events it has verified."""
 
 
-async def replay_in_processes(url: str, partitions: int, processes: int) -> Replay:
+async def replay_in_processes(
+    url: str,
+    partitions: int,
+    processes: int,
+    *,
+    progress: Progress | None = None,
+    until: datetime | None = None,
+    views: bool = True,
+) -> Replay:
     """``replay`` with the partitions dealt over several processes (a Python process uses one core).
 
-    Each process (``python -m services.projections.rebuild URL P,P,...``) replays its
-    partitions and sends back its audit and views as msgpack on its standard output.
+    Each process (``python -m services.projections.rebuild URL P,P,... [options]``) replays its
+    partitions and sends back its audit and views as msgpack on its standard output, and, when
+    ``progress`` is given, a ``progress N`` line on its standard error after each chunk.
     """
     started = time.perf_counter()
     shares = [list(range(i, partitions, processes)) for i in range(processes) if i < partitions]
+    options = [f"--until={until.isoformat()}"] if until is not None else []
+    options += ["--progress"] if progress is not None else []
+    options += [] if views else ["--no-views"]
     children = [
         await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.projections.rebuild", url, ",".join(map(str, share)),
+            sys.executable, "-m", "services.projections.rebuild", url, ",".join(map(str, share)), *options,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         for share in shares
     ]
-    outputs = await asyncio.gather(*(child.communicate() for child in children))
+    seen = [0] * len(children)
+
+    def advanced(child: int, count: int) -> None:
+        seen[child] = count
+        if progress is not None:
+            progress(sum(seen))
+
+    outputs = await asyncio.gather(*(_collect(child, i, advanced) for i, child in enumerate(children)))
     audits: list[AuditReport] = []
-    views: dict[str, CaseView] = {}
+    folded: dict[str, CaseView] = {}
     for child, (out, err) in zip(children, outputs, strict=True):
         if child.returncode != 0:
-            raise RuntimeError(f"a replay process exited with {child.returncode}: {err.decode(errors='replace')}")
+            raise RuntimeError(f"a replay process exited with {child.returncode}: {err}")
         audit, part = _share_decoder.decode(out)
         audits.append(audit)
-        views.update(part)
+        folded.update(part)
     elapsed = time.perf_counter() - started
-    return Replay(combine(audits, partitions, elapsed), views, elapsed)
+    return Replay(combine(audits, partitions, elapsed), folded, elapsed)
 
 
-async def _share(url: str, partitions: list[int]) -> bytes:
+async def _collect(
+    child: asyncio.subprocess.Process, index: int, advanced: Callable[[int, int], None]
+) -> tuple[bytes, str]:
+    """A child's whole standard output, and its standard error less the progress lines (passed on as read)."""
+    assert child.stdout is not None  # both are pipes
+    assert child.stderr is not None
+    reading = asyncio.create_task(child.stdout.read())
+    errors: list[str] = []
+    while line := await child.stderr.readline():
+        said = line.decode(errors="replace")
+        if said.startswith(_PROGRESS) and said[len(_PROGRESS):].strip().isdigit():
+            advanced(index, int(said[len(_PROGRESS):]))
+        else:
+            errors.append(said)
+    out = await reading
+    await child.wait()
+    return out, "".join(errors)
+
+
+async def _share(url: str, partitions: list[int], options: list[str]) -> bytes:
+    until = next((datetime.fromisoformat(o.split("=", 1)[1]) for o in options if o.startswith("--until=")), None)
+
+    def report(count: int) -> None:
+        sys.stderr.write(f"{_PROGRESS}{count}\n")
+        sys.stderr.flush()
+
     redis = Redis.from_url(url)
     try:
-        done = await replay(await EventStore.open(redis), partitions)
+        done = await replay(
+            await EventStore.open(redis), partitions,
+            progress=report if "--progress" in options else None, until=until, views="--no-views" not in options,
+        )
     finally:
         await redis.aclose()
     return _share_encoder.encode((done.audit, done.views))
@@ -180,22 +242,49 @@ def _fields(raw: list[bytes]) -> dict[bytes, bytes]:
     return dict(zip(raw[::2], raw[1::2], strict=False))
 
 
-def _fold_raw(store: EventStore, partition: int, folds: dict[str, Fold | None], fields: list[bytes]) -> None:
+def _fold_raw(
+    store: EventStore,
+    partition: int,
+    folds: dict[str, Fold | None],
+    fields: list[bytes],
+    until: datetime | None = None,
+    cut: set[str] | None = None,
+) -> None:
     """Fold one entry as read raw ([field, value, ...]); the append script's layout skips building a dict."""
     if len(fields) == 8 and fields[0] == b"n" and fields[2] == b"prev" and fields[4] == b"hash" \
             and fields[6] == b"e" and fields[1].isdigit():
-        _fold_data(store, partition, folds, fields[7])
+        data = fields[7]
     else:
-        _fold_entry(store, partition, folds, _fields(fields))
-
-
-def _fold_entry(
-    store: EventStore, partition: int, folds: dict[str, Fold | None], fields: dict[bytes, bytes]
-) -> None:
-    data = fields.get(b"e")
-    if data is None or not fields.get(b"n", b"").isdigit() or b"prev" not in fields or b"hash" not in fields:
-        return  # the worker cannot read such an entry either: it parks it and changes no view
+        named = _fields(fields)
+        if b"e" not in named or not named.get(b"n", b"").isdigit() or b"prev" not in named or b"hash" not in named:
+            return  # the worker cannot read such an entry either: it parks it and changes no view
+        data = named[b"e"]
+    if until is not None and cut is not None and _after(data, until, cut):
+        return
     _fold_data(store, partition, folds, data)
+
+
+class _Recorded(msgspec.Struct):
+    case_id: str
+    recorded_at: datetime
+
+
+_recorded_decoder = msgspec.json.Decoder(_Recorded)
+
+
+def _after(data: bytes, until: datetime, cut: set[str]) -> bool:
+    """True if this event is past ``until`` for its case: recorded later, or after such an event
+    (a case is folded up to its first event recorded after the instant, so never across a gap)."""
+    try:
+        recorded = _recorded_decoder.decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return False  # folded (or skipped as unreadable) as the worker would: the time is unknown
+    if recorded.case_id in cut:
+        return True
+    if recorded.recorded_at > until:
+        cut.add(recorded.case_id)
+        return True
+    return False
 
 
 def _fold_data(store: EventStore, partition: int, folds: dict[str, Fold | None], data: bytes) -> None:
@@ -264,8 +353,17 @@ async def diff(store: EventStore) -> list[Difference]:
     from, so on a quiet system any difference is a real one (a live view that is merely behind
     a busy worker shows as ``different`` in ``version`` and what changed since).
     """
-    live_raw = {case_id: raw for part in (await raw_views(store)).values() for case_id, raw in part.items()}
-    rebuilt = await rebuild(store)
+    live_raw = await live_views(store)
+    return compare(live_raw, await rebuild(store))
+
+
+async def live_views(store: EventStore) -> dict[str, bytes]:
+    """Every stored live view's JSON, by case id (read before the log, for ``compare``)."""
+    return {case_id: raw for part in (await raw_views(store)).values() for case_id, raw in part.items()}
+
+
+def compare(live_raw: dict[str, bytes], rebuilt: dict[str, CaseView]) -> list[Difference]:
+    """The differences between stored live views and views rebuilt from the log, sorted by case id."""
     differences: list[Difference] = []
     for case_id in sorted(live_raw.keys() | rebuilt.keys()):
         raw = live_raw.get(case_id)
@@ -302,4 +400,4 @@ def _compare(live: Any, rebuilt: Any, path: str) -> list[FieldDifference]:
 
 
 if __name__ == "__main__":  # one share of replay_in_processes: python -m services.projections.rebuild URL P,P,...
-    sys.stdout.buffer.write(asyncio.run(_share(sys.argv[1], [int(p) for p in sys.argv[2].split(",")])))
+    sys.stdout.buffer.write(asyncio.run(_share(sys.argv[1], [int(p) for p in sys.argv[2].split(",")], sys.argv[3:])))

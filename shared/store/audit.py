@@ -65,7 +65,10 @@ Progress = Callable[[int], None]
 ChunkHook = Callable[[int, list[Entry]], None]
 """Called with a partition and each chunk of its log entries, after the chunk is checked."""
 
-__all__ = ["AuditReport", "Breach", "ChunkHook", "PartitionCount", "Progress", "combine", "report", "verify"]
+__all__ = [
+    "AuditReport", "Breach", "ChunkHook", "LogReader", "PartitionCount", "Progress", "combine", "digest_of", "report",
+    "verify",
+]
 
 
 class PartitionCount(msgspec.Struct, frozen=True, kw_only=True):
@@ -138,7 +141,7 @@ def _as_is(response: Any, **options: Any) -> Any:
     return response
 
 
-class _Reader:
+class LogReader:
     """The auditor's reads of one store: snapshots, the log in chunks, case index lengths."""
 
     def __init__(self, store: EventStore) -> None:
@@ -176,7 +179,7 @@ class _Reader:
 
 
 async def _verify_partition(
-    reader: _Reader, partition: int, check_index: bool, progress: Progress, also: ChunkHook | None
+    reader: LogReader, partition: int, check_index: bool, progress: Progress, also: ChunkHook | None
 ) -> PartitionCheck:
     store = reader.store
     audit = PartitionCheck(partition, store.partitions)
@@ -219,7 +222,8 @@ async def _verify_partition(
     return audit
 
 
-def _digest(heads: dict[str, tuple[int, str]]) -> str:
+def digest_of(heads: dict[str, tuple[int, str]]) -> str:
+    """sha256 over the sorted ``case version hash`` lines of every case's head."""
     digest = hashlib.sha256()
     for case_id in sorted(heads):
         version, head = heads[case_id]
@@ -252,7 +256,7 @@ def report(passes: Sequence[PartitionCheck], partitions: int, elapsed: float) ->
         partitions=partitions,
         counts=counts,
         heads=heads,
-        digest=_digest(heads),
+        digest=digest_of(heads),
         elapsed=elapsed,
         breaches=breaches,
     )
@@ -274,7 +278,7 @@ def combine(reports: Sequence[AuditReport], partitions: int, elapsed: float) -> 
         partitions=partitions,
         counts=counts,
         heads=heads,
-        digest=_digest(heads),
+        digest=digest_of(heads),
         elapsed=elapsed,
         breaches=[b for part in reports for b in part.breaches],
     )
@@ -304,7 +308,7 @@ async def verify(
             progress(seen)
 
     gate = asyncio.Semaphore(max(1, concurrency))
-    reader = _Reader(store)
+    reader = LogReader(store)
 
     async def one(partition: int) -> PartitionCheck:
         async with gate:

@@ -1,0 +1,213 @@
+"""Signed audit reports: what a unit attests about its log, signed with its Ed25519 key (pure, no Redis).
+
+A report lists every case's chain head (case id, version, hash of its last event), the
+counts per partition and the digest over the heads; the signature covers the report's
+canonical JSON (keys sorted, no spaces), so any change to any value breaks it. The other
+side checks the signature with the issuing unit's public key, then compares the heads with
+its own copy of the log.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import msgspec
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from shared.store.audit import AuditReport, digest_of
+from shared.units import Unit
+
+FORMAT = "liaison-audit-report"
+VERSION = 1
+ALGORITHM = "Ed25519"
+UNIT_LINE = "Liaison unit: "
+"""The line a key file starts with, naming its unit (PEM readers skip text before the armour)."""
+
+_canonical = msgspec.json.Encoder(order="sorted")
+
+
+class ReportInvalid(Exception):
+    """The report's signature or content does not hold."""
+
+
+def canonical(value: Any) -> bytes:
+    """The bytes a signature covers: JSON with keys sorted at every level and no spaces."""
+    return _canonical.encode(value)
+
+
+def fingerprint(public_key: Ed25519PublicKey) -> str:
+    """sha256 of the raw 32-byte public key, hex: names a key in a report and on screen."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _zone(offset: str) -> timezone:
+    sign = 1 if offset[0] == "+" else -1
+    return timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
+
+
+def build_report(unit: Unit, audit: AuditReport, public_key: Ed25519PublicKey, now: datetime) -> dict[str, Any]:
+    """The unsigned report of a verified audit, issued by ``unit`` at ``now`` (aware)."""
+    utc = now.astimezone(UTC).replace(microsecond=0)
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "issuer": {"unit": unit.code, "country": unit.country, "names": msgspec.to_builtins(unit.names)},
+        "issued_at": {
+            "utc": utc.isoformat().replace("+00:00", "Z"),
+            "offset": unit.utc_offset,
+            "local": utc.astimezone(_zone(unit.utc_offset)).isoformat(),
+        },
+        "key_fingerprint": fingerprint(public_key),
+        "partitions": audit.partitions,
+        "counts": [{"partition": c.partition, "entries": c.entries, "cases": c.cases} for c in audit.counts],
+        "totals": {"events": audit.events, "cases": audit.cases},
+        "digest": audit.digest,
+        "heads": [
+            {"case_id": case_id, "version": version, "hash": head}
+            for case_id, (version, head) in sorted(audit.heads.items())
+        ],
+    }
+
+
+def sign(report: dict[str, Any], private_key: Ed25519PrivateKey) -> dict[str, Any]:
+    """The signed document: the report and an Ed25519 signature over its canonical bytes."""
+    signature = private_key.sign(canonical(report))
+    return {
+        "report": report,
+        "signature": {
+            "algorithm": ALGORITHM,
+            "key_fingerprint": fingerprint(private_key.public_key()),
+            "value": base64.b64encode(signature).decode("ascii"),
+        },
+    }
+
+
+class _Head(msgspec.Struct, frozen=True):
+    case_id: str
+    version: int
+    hash: str
+
+
+class _Count(msgspec.Struct, frozen=True):
+    partition: int
+    entries: int
+    cases: int
+
+
+class _Totals(msgspec.Struct, frozen=True):
+    events: int
+    cases: int
+
+
+class _Issuer(msgspec.Struct, frozen=True):
+    unit: str
+
+
+class Report(msgspec.Struct, frozen=True):
+    """The fields of a report a verifier checks (others are carried, signed, and shown as they are)."""
+
+    format: str
+    version: int
+    issuer: _Issuer
+    issued_at: dict[str, str]
+    key_fingerprint: str
+    partitions: int
+    counts: list[_Count]
+    totals: _Totals
+    digest: str
+    heads: list[_Head]
+
+    def head_map(self) -> dict[str, tuple[int, str]]:
+        """case id -> (version, hash), as an ``AuditReport`` holds them."""
+        return {h.case_id: (h.version, h.hash) for h in self.heads}
+
+
+class _Signature(msgspec.Struct, frozen=True):
+    algorithm: str
+    key_fingerprint: str
+    value: str
+
+
+class _Document(msgspec.Struct, frozen=True):
+    report: dict[str, Any]
+    signature: _Signature
+
+
+def verify_document(raw: bytes, public_key: Ed25519PublicKey, key_unit: str | None) -> Report:
+    """The report, once its signature and its internal sums hold; ReportInvalid saying what does not.
+
+    ``key_unit``: the unit the public key file names (a report of another unit is refused).
+    """
+    try:
+        document = msgspec.json.decode(raw, type=_Document)
+        report = msgspec.convert(document.report, Report)
+    except (msgspec.ValidationError, msgspec.DecodeError) as error:
+        raise ReportInvalid(f"not a Liaison audit report: {error}") from error
+    signature = document.signature
+    if signature.algorithm != ALGORITHM:
+        raise ReportInvalid(f"the signature's algorithm is {signature.algorithm!r}, not {ALGORITHM}")
+    if signature.key_fingerprint != fingerprint(public_key):
+        raise ReportInvalid(
+            f"the report was signed with key {signature.key_fingerprint[:16]}…, not with this public key "
+            f"({fingerprint(public_key)[:16]}…)"
+        )
+    try:
+        public_key.verify(base64.b64decode(signature.value, validate=True), canonical(document.report))
+    except (InvalidSignature, ValueError) as error:
+        raise ReportInvalid("the signature does not match the report: it was altered after signing, "
+                            "or signed by another key") from error
+    if key_unit is not None and report.issuer.unit != key_unit:
+        raise ReportInvalid(f"the report names {report.issuer.unit} as its issuer but the key is {key_unit}'s")
+    _check_sums(report)
+    return report
+
+
+def _check_sums(report: Report) -> None:
+    """A signed report must also add up (a signer's bug must not pass as an attestation)."""
+    heads = report.head_map()
+    if report.format != FORMAT or report.version != VERSION:
+        raise ReportInvalid(f"format {report.format!r} version {report.version}: not one this tool reads")
+    if digest_of(heads) != report.digest:
+        raise ReportInvalid("the report's digest is not the digest of the heads it lists")
+    if len(heads) != report.totals.cases or sum(c.entries for c in report.counts) != report.totals.events:
+        raise ReportInvalid("the report's totals are not the sums of its heads and counts")
+
+
+def key_files(unit: str, private_key: Ed25519PrivateKey) -> tuple[bytes, bytes]:
+    """The private key file (PKCS#8 PEM) and the public key file (SubjectPublicKeyInfo PEM), each naming the unit."""
+    label = f"{UNIT_LINE}{unit}\n".encode()
+    private = private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public = private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return label + private, label + public
+
+
+def unit_of(data: bytes) -> str | None:
+    """The unit a key file names on its first line (None if it names none)."""
+    first = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    return first[len(UNIT_LINE):].strip() if first.startswith(UNIT_LINE) else None
+
+
+def load_private(data: bytes) -> Ed25519PrivateKey:
+    """An Ed25519 private key from a key file; ValueError if it is not one."""
+    key = serialization.load_pem_private_key(data, password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("not an Ed25519 private key")
+    return key
+
+
+def load_public(data: bytes) -> Ed25519PublicKey:
+    """An Ed25519 public key from a public key file; ValueError if it is not one."""
+    key = serialization.load_pem_public_key(data)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 public key")
+    return key
