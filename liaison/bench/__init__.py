@@ -31,6 +31,9 @@ PARTITIONS = 16
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 
+HOPS = ("intake_to_log", "log_to_update")
+"""Latency per hop at the offered rate (e2e.latency): where a report's time goes, on Redis's clock."""
+
 
 @dataclass(frozen=True)
 class Sizes:
@@ -128,6 +131,8 @@ def _e2e_figures(real: dict[str, Any], raw: dict[str, Any], layout: e2e.Layout) 
         "baseline_cpu_us_per_report": raw_sat["cpu_us_per_report"],
         "baseline_redis_cpu_us_per_report": raw_sat["redis_cpu_us_per_report"],
         "processes": {"hotline": layout.hotline, "projections": layout.projections},
+        "hops": {k: v for k, v in lat.items() if k.startswith(HOPS)},
+        "baseline_hops": {k: v for k, v in raw_lat.items() if k.startswith(HOPS)},
     }
 
 

@@ -58,6 +58,8 @@ class _Updates:
         self.redis = redis
         self.positions = {keys.PartitionKeys(p).updates: "$" for p in range(partitions)}
         self.seen: dict[tuple[bytes, bytes], float] = {}
+        self.stamped: dict[tuple[bytes, bytes], int] = {}
+        """Redis's clock (ms, from the update's stream id) when each (case, version) update was written."""
         self.stopping = False
 
     async def start(self) -> None:
@@ -70,8 +72,9 @@ class _Updates:
             reply: Any = await self.redis.xread(self.positions, count=1000, block=100)  # type: ignore[arg-type]
             now = time.perf_counter()
             for stream, entries in reply or []:
-                for _entry_id, fields in entries:
+                for entry_id, fields in entries:
                     self.seen.setdefault((fields[b"case_id"], fields[b"version"]), now)
+                    self.stamped.setdefault((fields[b"case_id"], fields[b"version"]), _ms(entry_id))
                 self.positions[stream.decode()] = entries[-1][0].decode()
 
 
@@ -157,6 +160,51 @@ async def _accepted(redis: Redis, after: str) -> int:
         start = f"({entries[-1][0].decode()}"
 
 
+class _Head(msgspec.Struct):
+    case_id: str
+    case_version: int
+
+
+_head = msgspec.json.Decoder(_Head)
+
+
+async def _logged(redis: Redis, partitions: int) -> dict[tuple[bytes, bytes], int]:
+    """Redis's clock (ms, from the log entry's id) when each (case, version) was appended to its partition log.
+
+    The e2e store is emptied before each run, so the logs hold only this run's events (the skeleton
+    writes ``case`` and ``v`` beside the report; the services, the event's canonical JSON)."""
+    logged: dict[tuple[bytes, bytes], int] = {}
+    for p in range(partitions):
+        start = "-"
+        while True:
+            entries: Any = await redis.xrange(keys.PartitionKeys(p).log, start, "+", count=LOAD_CHUNK)
+            for entry_id, fields in entries:
+                if b"case" in fields:
+                    key = (fields[b"case"], fields[b"v"])
+                else:
+                    head = _head.decode(fields[b"e"])
+                    key = (head.case_id.encode(), str(head.case_version).encode())
+                logged.setdefault(key, _ms(entry_id))
+            if len(entries) < LOAD_CHUNK:
+                break
+            start = f"({entries[-1][0].decode()}"
+    return logged
+
+
+def _hops(
+    wanted: list[tuple[bytes, bytes]], queued: list[int], logged: dict[tuple[bytes, bytes], int],
+    stamped: dict[tuple[bytes, bytes], int],
+) -> dict[str, float]:
+    """Percentiles of each hop on Redis's clock: intake entry -> log entry (hotline), log entry -> case update
+    (projections). Millisecond resolution: the stream ids carry milliseconds."""
+    to_log = sorted(float(logged[w] - q) for w, q in zip(wanted, queued, strict=True) if w in logged)
+    to_update = sorted(float(stamped[w] - logged[w]) for w in wanted if w in logged and w in stamped)
+    return {
+        "intake_to_log_p50_ms": percentile(to_log, 50), "intake_to_log_p99_ms": percentile(to_log, 99),
+        "log_to_update_p50_ms": percentile(to_update, 50), "log_to_update_p99_ms": percentile(to_update, 99),
+    }
+
+
 async def latency(redis: Redis, fleet: Fleet, rate: int, seconds: float, seed: int) -> dict[str, Any]:
     """Offer ``rate`` reports/s for ``seconds`` to the running fleet; latency to each visible update."""
     waves = max(1, round(seconds))
@@ -165,6 +213,8 @@ async def latency(redis: Redis, fleet: Fleet, rate: int, seconds: float, seed: i
     await updates.start()
     reader = asyncio.create_task(updates.run())
     sent: list[float] = [0.0] * len(reports)
+    queued: list[int] = [0] * len(reports)
+    """Redis's clock (ms, from the intake entry's id) when each report was queued."""
     try:
         started = time.perf_counter()
         i = 0
@@ -177,7 +227,8 @@ async def latency(redis: Redis, fleet: Fleet, rate: int, seconds: float, seed: i
                 continue
             for j in range(i, due):
                 sent[j] = time.perf_counter()
-            await pipelined.checked(redis, [_intake_entry(*reports[j]) for j in range(i, due)])
+            ids = await pipelined.checked(redis, [_intake_entry(*reports[j]) for j in range(i, due)])
+            queued[i:due] = [_ms(entry_id) for entry_id in ids]
             i = due
         wanted = [(case_id.encode(), str(version).encode()) for _, case_id, version in reports]
 
@@ -192,7 +243,10 @@ async def latency(redis: Redis, fleet: Fleet, rate: int, seconds: float, seed: i
     seen = [updates.seen.get(w) for w in wanted]
     latencies = sorted((s - t) * 1000 for s, t in zip(seen, sent, strict=True) if s is not None)
     offered = len(reports) / (sent[-1] - sent[0]) if len(sent) > 1 and sent[-1] > sent[0] else float(rate)
+    logged = await _logged(redis, fleet.partitions)
+    hops = _hops(wanted, queued, logged, updates.stamped)
     return {
+        **hops,
         "offered_per_s": offered,
         "reports": len(reports),
         "missing": len(reports) - len(latencies),

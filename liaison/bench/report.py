@@ -150,7 +150,10 @@ def markdown(result: dict[str, Any], info: dict[str, str], command: str, mode: s
         f"({e['accepted']:,} accepted); latency over {e['latency_reports']:,} reports "
         f"({e['missing']} without a visible update). CPU per report (µs): services "
         f"{_cpu(e['cpu_us_per_report'])}, Redis {e['redis_cpu_us_per_report']:.0f}; "
-        f"skeleton {_cpu(e['baseline_cpu_us_per_report'])}, Redis {e['baseline_redis_cpu_us_per_report']:.0f}.",
+        f"skeleton {_cpu(e['baseline_cpu_us_per_report'])}, Redis {e['baseline_redis_cpu_us_per_report']:.0f}. "
+        f"Latency per hop at the offered rate (p50 / p99, ms, Redis's clock): intake to log (hotline) "
+        f"{_hop(e['hops'], 'intake_to_log')}, log to case update (projections) {_hop(e['hops'], 'log_to_update')}; "
+        f"skeleton {_hop(e['baseline_hops'], 'intake_to_log')} and {_hop(e['baseline_hops'], 'log_to_update')}.",
         "",
         f"Sizes: {details['sizes']}.",
         "",
@@ -161,6 +164,10 @@ def markdown(result: dict[str, Any], info: dict[str, str], command: str, mode: s
 
 def _cpu(per_role: dict[str, float]) -> str:
     return ", ".join(f"{role} {value:.0f}" for role, value in sorted(per_role.items())) or "n/a"
+
+
+def _hop(hops: dict[str, float], name: str) -> str:
+    return f"{hops.get(name + '_p50_ms', 0.0):.0f} / {hops.get(name + '_p99_ms', 0.0):.0f}"
 
 
 def write(path: Path, section: str) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from services.hotline.domain import CaseState, fold
 from shared.events import AnyEvent, encode_event
-from shared.store import EventStore
+from shared.store import EventStore, RecordedEvent
 from shared.store.chain import GENESIS, link
 
 
@@ -50,6 +50,8 @@ class CaseCache:
         """
         loaded: dict[str, Loaded] = {}
         misses: list[str] = []
+        behind: dict[str, Loaded] = {}
+        """Cached states the head moved past (another process appended): only the newer events are read."""
         for case_id, head in wanted.items():
             cached = self._cases.get(case_id)
             if head is not None:
@@ -61,16 +63,36 @@ class CaseCache:
                 if version == 0:
                     loaded[case_id] = self._keep(Loaded(CaseState(case_id=case_id), GENESIS))
                     continue
+                if cached is not None and 0 < cached.state.version < version:
+                    behind[case_id] = cached
             misses.append(case_id)
-        # A miss, or the head moved: read the whole case. Cases are short (tens of events),
-        # and a full read cannot be fooled by a store that was emptied and refilled.
-        for case_id, recorded in zip(misses, await self.store.read_cases(misses), strict=True):
-            if not recorded:
-                loaded[case_id] = self._keep(Loaded(CaseState(case_id=case_id), GENESIS))
+        starts = [behind[c].state.version + 1 if c in behind else 1 for c in misses]
+        again: list[str] = []
+        for case_id, recorded in zip(misses, await self.store.read_cases(misses, starts), strict=True):
+            base = behind.get(case_id)
+            if base is not None:
+                # The newer events extend the cached state only if the first links to its head hash
+                # (the chain then proves the rest follows it); otherwise the case is read whole.
+                if recorded and recorded[0].prev == base.head_hash:
+                    state = fold(case_id, (entry.event() for entry in recorded), base.state)
+                    loaded[case_id] = self._keep(Loaded(state, recorded[-1].hash))
+                else:
+                    again.append(case_id)
                 continue
-            state = fold(case_id, (entry.event() for entry in recorded))
-            loaded[case_id] = self._keep(Loaded(state, recorded[-1].hash))
+            self._load_whole(case_id, recorded, loaded)
+        # A miss: read the whole case. Cases are short (tens of events), and a full read
+        # cannot be fooled by a store that was emptied and refilled.
+        if again:
+            for case_id, recorded in zip(again, await self.store.read_cases(again), strict=True):
+                self._load_whole(case_id, recorded, loaded)
         return loaded
+
+    def _load_whole(self, case_id: str, recorded: Sequence[RecordedEvent], loaded: dict[str, Loaded]) -> None:
+        if not recorded:
+            loaded[case_id] = self._keep(Loaded(CaseState(case_id=case_id), GENESIS))
+            return
+        state = fold(case_id, (entry.event() for entry in recorded))
+        loaded[case_id] = self._keep(Loaded(state, recorded[-1].hash))
 
     def appended(self, before: Loaded, events: Sequence[AnyEvent]) -> Loaded:
         """Remember the case after our own append: fold the events and extend the chain as the store did."""

@@ -22,6 +22,8 @@ import structlog
 from services.projections.decoding import describe, read_event, read_head
 from services.projections.view_store import Stored, ViewStore, Write
 from services.projections.views import Fold, ViewEvent
+from shared.append_metrics import VIEW_WRITES
+from shared.logging import bound
 from shared.redis_client import text
 from shared.store import EventStore, RecordedEvent, keys
 
@@ -157,7 +159,8 @@ class Projector:
                 for case_id, run in runs.items()
                 if run.fold.changed or run.acks
             ]
-            refused = await self.views.write(partition, writes)
+            with VIEW_WRITES.timed():  # exported by the gateway as liaison_view_write_seconds
+                refused = await self.views.write(partition, writes)
             self._count(writes, refused)
             self._remember(writes, refused)
             if not refused:
@@ -277,7 +280,8 @@ class Projector:
         try:
             fold.apply(event)
         except Exception as exc:
-            return await self._failed(partition, fold, record, event.case_version, delivered, describe(exc))
+            with bound(event_id=event.event_id):
+                return await self._failed(partition, fold, record, event.case_version, delivered, describe(exc))
         self.stats.events += 1
         return True
 
@@ -285,19 +289,23 @@ class Projector:
         self, partition: int, fold: Fold, record: RecordedEvent, version: int, delivered: Entry | None, reason: str
     ) -> bool:
         """An event of the case cannot be applied: skip it if parked, park it if retried enough, else wait."""
-        k = self.store.keys(partition)
-        if await self.store.redis.hexists(k.parked, record.position):
-            fold.skip_to(version)
-            return True
-        if delivered is not None:
-            deliveries = await self._deliveries(partition, record.position)
-            if deliveries >= self.max_deliveries:
-                await self._park(partition, record.position, reason, fold.case_id, version, deliveries)
+        # Every line about this case's event names it. Bound here, on the rare failure, not around
+        # every fold: binding per case and batch cost a tenth of the worker's CPU (docs/benchmarks.md).
+        with bound(case_id=fold.case_id):
+            k = self.store.keys(partition)
+            if await self.store.redis.hexists(k.parked, record.position):
                 fold.skip_to(version)
                 return True
-            log.warning("event not applied; it will be retried", partition=partition, position=record.position,
-                        case_id=fold.case_id, version=version, deliveries=deliveries, reason=reason)
-        return False
+            if delivered is not None:
+                deliveries = await self._deliveries(partition, record.position)
+                if deliveries >= self.max_deliveries:
+                    await self._park(partition, record.position, reason, fold.case_id, version, deliveries)
+                    fold.skip_to(version)
+                    return True
+                log.warning("event not applied; it will be retried", partition=partition,
+                            position=record.position, case_id=fold.case_id, version=version, deliveries=deliveries,
+                            reason=reason)
+            return False
 
     async def _unattributable(self, partition: int, entry: Entry) -> bool:
         """An entry with no case of this partition: park it once retried enough; True if it may be acked."""

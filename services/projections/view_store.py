@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 import msgspec
+from redis.exceptions import NoScriptError
 
 from services.projections.views import CaseView, decode_view, encode_view
 from shared.redis_client import text
-from shared.store import EventStore, keys
+from shared.store import EventStore, keys, pipelined
 
 UPDATES_MAXLEN = 10_000
 """Approximate length kept of each partition's case-updates stream.
@@ -82,5 +83,13 @@ class ViewStore:
             view = b"" if w.view is None else encode_view(w.view)
             version = str(w.view.version) if w.view is not None else ""
             args += [w.case_id, str(w.base), version, view, str(len(w.acks)), *w.acks]
-        refused = await self._write(keys=[k.views, k.view_versions, k.updates, k.log], args=args)
+        call = ("EVALSHA", self._write.sha, 4, k.views, k.view_versions, k.updates, k.log, *args)
+        # Packed by hiredis in one write (shared/store/pipelined.py): redis-py's Script packs each
+        # argument in Python, a sixth of the worker's CPU in the profile (docs/benchmarks.md).
+        [refused] = await pipelined.execute(self.store.redis, [call])
+        if isinstance(refused, NoScriptError):  # the script did not run (cache emptied by a restart)
+            await self.store.redis.script_load(self._write.script)
+            [refused] = await pipelined.execute(self.store.redis, [call])
+        if isinstance(refused, Exception):
+            raise refused
         return {text(case_id) for case_id in refused}

@@ -356,14 +356,18 @@ class EventStore:
         raw = await self._read_case(keys=[k.log, k.case(case_id)], args=[max(from_version - 1, 0)])
         return [RecordedEvent.from_entry(partition, entry_id, _pairs(fields)) for entry_id, fields in raw]
 
-    async def read_cases(self, case_ids: Sequence[str]) -> list[list[RecordedEvent]]:
-        """Every event of each case, in version order, for many cases in one pipelined round trip."""
+    async def read_cases(
+        self, case_ids: Sequence[str], from_versions: Sequence[int] | None = None
+    ) -> list[list[RecordedEvent]]:
+        """The events of each case (from ``from_versions[i]`` on; default every one), in version
+        order, for many cases in one pipelined round trip."""
         if not case_ids:
             return []
+        starts = [1] * len(case_ids) if from_versions is None else from_versions
         calls: list[_Call] = []
-        for case_id in case_ids:
+        for case_id, start in zip(case_ids, starts, strict=True):
             k = self.keys(self.partition_of(case_id))
-            calls.append(([k.log, k.case(case_id)], ["0"]))
+            calls.append(([k.log, k.case(case_id)], [str(max(start - 1, 0))]))
         replies = await self._evalsha_all(self._read_case, calls)
         for reply in replies:
             if isinstance(reply, ResponseError):
