@@ -31,6 +31,7 @@ RECLAIM_IDLE_MS = 300
 
 STARTED = {
     "hotline": '{{"consumer": "{consumer}", "intake": ',
+    "incidents": '{{"consumer": "{consumer}", "intake": ',
     "projections": '{{"consumer": "{consumer}", "partitions": ',
 }
 """The start of the log line each service writes once it is about to read, naming its consumer."""
@@ -140,6 +141,17 @@ class Stack:
             [sys.executable, "-m", "liaison", *args], env=self.env, cwd=self.workdir, input=stdin,
             capture_output=True, timeout=timeout, check=False,
         )
+
+    async def simulators(self, count: int, events_each: int, seed: int) -> list[asyncio.subprocess.Process]:
+        """Start ``count`` ``liaison simulate --json`` processes of ``events_each`` reports, seeds seed, seed+1..."""
+        return [
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "liaison", "simulate", "--events", str(events_each), "--seed", str(seed + i),
+                "--json", env=self.env, cwd=self.workdir, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            for i in range(count)
+        ]
 
     def stop_all(self) -> None:
         """Stop every instance still running (SIGTERM, then SIGKILL), and close their logs."""

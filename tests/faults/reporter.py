@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shared.outcomes import Outcome, outcome_decoder
+from shared.reports import SERVICE_OF
 from shared.store import keys
 
 FAILURES = (RedisError, OSError)
@@ -31,7 +32,7 @@ async def stop_task(task: asyncio.Task[None], grace: float = 2.0) -> None:
 
 
 class Reporter:
-    """Sends reports to the hotline intake and waits for their outcomes, retrying through outages."""
+    """Sends reports to the intake of the service for their type, waits for their outcomes, retries through outages."""
 
     def __init__(self, url: str, resend_after: float = 5.0) -> None:
         # Short socket timeouts: a dead server is noticed in about a second, not redis-py's default.
@@ -71,7 +72,7 @@ class Reporter:
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             try:
-                await self.redis.xadd(keys.intake("hotline"), {"report": raw})
+                await self.redis.xadd(keys.intake(SERVICE_OF.get(report.get("type", ""), "hotline")), {"report": raw})
             except FAILURES:
                 self.errors += 1
                 await asyncio.sleep(0.05)

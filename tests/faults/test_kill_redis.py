@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from typing import Any
 
 import pytest
 
@@ -14,9 +15,33 @@ from tests.faults.conftest import Stack, eventually, restart_redis
 from tests.faults.ledger import projections_agree, reconcile
 from tests.faults.reporter import Reporter
 from tests.unit.hotline.reports import acknowledge, log_call
+from tests.unit.incidents import incident_reports
 
 CONVERSATIONS = 1200
-"""Each one a call that opens a case, then its acknowledgement: 2,400 reports."""
+"""Each one a report that opens a case, then the other side's acknowledgement: 2,400 reports."""
+
+
+def _hotline_opening(n: int) -> dict[str, Any]:
+    return log_call(f"call-{n}")
+
+
+def _hotline_answer(n: int, opened: Outcome) -> dict[str, Any]:
+    return acknowledge(opened.case_id or "", opened.events[0].event_id, f"ack-{n}")
+
+
+def _incident_opening(n: int) -> dict[str, Any]:
+    return incident_reports.raise_incident(command_id=f"incident-{n}")
+
+
+def _incident_answer(n: int, opened: Outcome) -> dict[str, Any]:
+    return incident_reports.acknowledge(command_id=f"incident-ack-{n}", case_id=opened.case_id)
+
+
+CONVERSATION = {
+    "hotline": (_hotline_opening, _hotline_answer),
+    "incidents": (_incident_opening, _incident_answer),
+}
+"""Per intake service: the report that opens a case and the one that answers it."""
 SENDERS = 40
 OUTAGE_S = 3.0
 """How long Redis stays dead: long enough for every loop of both services to fail several times."""
@@ -27,13 +52,15 @@ RESEND_AFTER_S = 25.0
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("service", ["hotline", "incidents"])
 async def test_redis_killed_mid_run_keeps_every_accepted_report_and_the_services_carry_on(
-    stack: Stack, store: EventStore
+    stack: Stack, store: EventStore, service: str
 ) -> None:
     """Redis dies (kill -9) a third of the way through and comes back on its AOF 3 s later: every report answered
-    "accepted" is in the log, and hotline and projections reconnect by themselves and finish the run without
-    any report being sent twice."""
-    await stack.started("hotline", LIAISON_RECLAIM_IDLE_MS=IDLE_MS)
+    "accepted" is in the log, and the intake service and the projections reconnect by themselves and finish the
+    run without any report being sent twice."""
+    opening, answer = CONVERSATION[service]
+    await stack.started(service, LIAISON_RECLAIM_IDLE_MS=IDLE_MS)
     await stack.started("projections", LIAISON_RECLAIM_IDLE_MS=IDLE_MS)
     numbers = itertools.count()
     seen: dict[str, Outcome] = {}
@@ -42,10 +69,10 @@ async def test_redis_killed_mid_run_keeps_every_accepted_report_and_the_services
 
     async def converse(reporter: Reporter) -> None:
         while (n := next(numbers)) < CONVERSATIONS:
-            call = await reporter.send(log_call(f"call-{n}"))
-            seen[call.command_id] = call
-            assert call.status == "accepted", call
-            ack = await reporter.send(acknowledge(call.case_id or "", call.events[0].event_id, f"ack-{n}"))
+            opened = await reporter.send(opening(n))
+            seen[opened.command_id] = opened
+            assert opened.status == "accepted", opened
+            ack = await reporter.send(answer(n, opened))
             seen[ack.command_id] = ack
             if restarted.is_set():
                 after_restart.append(ack.command_id)
@@ -62,7 +89,7 @@ async def test_redis_killed_mid_run_keeps_every_accepted_report_and_the_services
         before_kill = dict(seen)
 
         async def both_noticed() -> bool:
-            return "Message fetch error" in stack.log("hotline") and "projections loop failed" in stack.log(
+            return "Message fetch error" in stack.log(service) and "projections loop failed" in stack.log(
                 "projections"
             )
 
@@ -77,10 +104,10 @@ async def test_redis_killed_mid_run_keeps_every_accepted_report_and_the_services
         # it returns: no report had to wait for the 30 s reclaim or be sent twice.
         assert reporter.resends == 0
 
-    assert stack.alive("hotline"), stack.log("hotline")[-3000:]
+    assert stack.alive(service), stack.log(service)[-3000:]
     assert stack.alive("projections"), stack.log("projections")[-3000:]
     assert len(after_restart) > CONVERSATIONS // 4, "the services must carry on after Redis comes back"
-    assert all(seen[c].status == "accepted" for c in after_restart)
+    assert all(seen[c].status == "accepted" for c in after_restart), [seen[c] for c in after_restart][:3]
     ledger = await reconcile(store, set(seen))
     for command_id, outcome in before_kill.items():
         assert ledger.outcomes[command_id] == outcome, f"{command_id} answered before the crash, changed after it"

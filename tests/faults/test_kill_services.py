@@ -6,9 +6,7 @@ import asyncio
 import json
 import os
 import random
-import sys
 import time
-from asyncio.subprocess import PIPE
 from typing import Any
 
 import pytest
@@ -61,13 +59,7 @@ async def test_kill_9_of_each_service_mid_run_loses_nothing_and_doubles_nothing(
     rng = random.Random(seed)
     await stack.started("hotline", LIAISON_RECLAIM_IDLE_MS=HOTLINE_IDLE_MS)
     await stack.started("projections")
-    simulators = [
-        await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "liaison", "simulate", "--events", str(REPORTS_EACH), "--seed", str(seed + i),
-            "--json", env=stack.env, cwd=stack.workdir, stdout=PIPE, stderr=PIPE,
-        )
-        for i in range(SIMULATORS)
-    ]
+    simulators = await stack.simulators(SIMULATORS, REPORTS_EACH, seed)
     kills: list[tuple[str, int]] = []
     try:
         victims = ["hotline", "projections"] * 3
