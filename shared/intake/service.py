@@ -28,6 +28,7 @@ from redis.exceptions import ResponseError
 from shared import append_metrics
 from shared.intake.consumers import forget_departed
 from shared.intake.reclaim import REDIS_FAILURES, EntryProcessor, Reclaimer
+from shared.intake.retention import keep_trimmed
 from shared.logging import faststream_logger
 from shared.redis_client import RETRYABLE, connect
 from shared.service_config import IntakeConfig
@@ -65,14 +66,14 @@ class IntakeService(ABC, Generic[C, P]):
         """The service's batch processor (and whatever else it runs), once Redis and the store are open."""
 
     def loops(self) -> list[Coroutine[Any, Any, None]]:
-        """What runs beside the subscriber: the reclaim loop (a service adds its own loops)."""
+        """What runs beside the subscriber: the reclaim loop and the intake's trim (a service adds its own loops)."""
         assert self.redis is not None
         assert self.processor is not None
         reclaimer = Reclaimer(
             self.redis, self.processor, self.config,
             group=self.group, own_pending_idle_ms=self.own_pending_idle_ms, service=self.name,
         )
-        return [reclaimer.run()]
+        return [reclaimer.run(), keep_trimmed(self.redis, self.intake, self.group, self.log)]
 
     async def start(self) -> None:
         """Connect, create or open the store, create the consumer group at 0 (FastStream would use $)."""
