@@ -74,12 +74,13 @@ def print_cases(views: list[CaseView]) -> None:
     if not views:
         print("no cases yet")
         return
-    header = f"{'CASE':<16} {'STATUS':<25} {'PARTIES':<24} {'CALLS':>5} {'L.OUT':>5} {'L.IN':>5} {'ACKS':>5} "
+    wide = max(24, *(len(",".join(v.parties)) for v in views))  # a case of three or more units stays in line
+    header = f"{'CASE':<16} {'STATUS':<25} {'PARTIES':<{wide}} {'CALLS':>5} {'L.OUT':>5} {'L.IN':>5} {'ACKS':>5} "
     print(header + f"{'CONF':>5} {'OWED':>4} {'V':>4}  LAST UPDATE")
     for v in views:
         c = v.counts
         print(
-            f"{v.case_id:<16} {v.status:<25} {','.join(v.parties):<24} {c.calls:>5} {c.letters_sent:>5} "
+            f"{v.case_id:<16} {v.status:<25} {','.join(v.parties):<{wide}} {c.calls:>5} {c.letters_sent:>5} "
             f"{c.letters_received:>5} {c.acknowledgements:>5} {c.confirmations:>5} {_owed(v):>4} "
             f"{v.version:>4}  {_clocks(v.last_update)}"
         )
