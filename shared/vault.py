@@ -169,10 +169,6 @@ class Vault:
         """Subject ids whose name (or alias) appears in any of the texts, sorted; [] if none."""
         return (await self.named_in_each([texts]))[0]
 
-    async def mentions_in(self, report: Any) -> list[str]:
-        """Subject ids named in any free text (``{original, vi, zh, en}``) of a report or event, sorted."""
-        return (await self.named_in([report]))[0]
-
     async def named_in(self, reports: Sequence[Any]) -> list[list[str]]:
         """For each report (a msgspec struct or decoded JSON), the subject ids its free texts name; one lookup."""
         return await self.named_in_each([vault_names.texts_of(report) for report in reports])
@@ -234,10 +230,3 @@ class Vault:
         info: dict[str, Any] = await self.redis.info("persistence")
         return bool(int(info.get("aof_rewrite_in_progress", 0)) or int(info.get("aof_rewrite_scheduled", 0)))
 
-
-async def mentioned_subjects(redis: Redis, report: Any) -> list[str]:
-    """Vault subjects named in any free text of a report (a msgspec struct or decoded JSON), sorted.
-
-    The incidents service calls this before ``decide`` and refuses a report that names one.
-    """
-    return await Vault(redis).mentions_in(report)

@@ -24,9 +24,9 @@ from services.hotline.config import HotlineConfig
 from services.hotline.domain import CaseState, Rejected, decide, fold
 from services.hotline.domain import rejected as reasons
 from services.hotline.intake import Malformed, Report, dead_letter_fields, read_entry
-from services.hotline.names_check import drop_refused, refusals
 from shared import answers, append_metrics
 from shared.events import AnyEvent
+from shared.intake.names import drop_refused, refusals
 from shared.outcomes import Outcome, rejected
 from shared.store import AppendOutcome, AppendRequest, AppendResult, ConcurrencyConflict, EventStore, keys
 

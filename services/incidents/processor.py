@@ -30,9 +30,9 @@ from services.incidents.intake import Malformed, Report, dead_letter_fields, rea
 from services.incidents.schedule import Schedule, case_member, next_deadline
 from services.incidents.submit import submit_follow_ups
 from shared import answers, append_metrics
+from shared.intake.names import drop_refused, refusals
 from shared.outcomes import Outcome, outcome_decoder, rejected
 from shared.store import ConcurrencyConflict, EventStore, keys
-from shared.vault import mentioned_subjects
 
 REDIS_FAILURES = (RedisError, OSError)
 """Failures that say nothing about the report: leave it pending and try again later."""
@@ -78,27 +78,20 @@ class Processor:
             except REDIS_FAILURES as err:
                 error = err
             else:
-                done, error = await self._decide_all(reports, known, give_up)
-                finished += done
+                try:
+                    named = await refusals(self.redis, reports, known)
+                except REDIS_FAILURES as err:
+                    error = err
+                else:
+                    refused = {reports[i].entry_id: outcome for i, outcome in named.items()}
+                    done, error = await self._decide_all(reports, known, give_up, refused)
+                    finished += done
         if finished:
             await batch_io.publish(self.redis, finished, self.dead_letters, self.config.rejection_ttl_s)
             self.completed += len(finished)
-            await self._drop_names(finished)
+            await drop_refused(self.redis, self.intake, finished)
         if error is not None:
             raise error
-
-    async def _drop_names(self, finished: Sequence[Finished]) -> None:
-        """Delete the intake entries of reports refused for naming a vault subject, once answered.
-
-        Such an entry holds the name in clear, and the intake keeps entries for good: after
-        ``liaison forget`` the name would still be in Redis. It is not the log (decision 1), the
-        report was refused, and nothing refers to the entry once its outcome is written.
-        """
-        named = [f.entry_id for f in finished
-                 if f.outcome is not None and f.outcome.reason is not None
-                 and f.outcome.reason.code == reasons.NAMES_VAULT_SUBJECT]
-        if named:
-            await self.redis.xdel(self.intake, *named)
 
     def _malformed(self, item: Malformed) -> Finished:
         log.warning("dead_letter", entry_id=item.entry_id.decode(), command_id=item.command_id, reason=item.reason)
@@ -107,7 +100,11 @@ class Processor:
         return Finished(item.entry_id, outcome, dead_letter_fields(self.intake, item, item.reason))
 
     async def _decide_all(
-        self, reports: Sequence[Report], known: Sequence[Known], give_up: frozenset[bytes]
+        self,
+        reports: Sequence[Report],
+        known: Sequence[Known],
+        give_up: frozenset[bytes],
+        refused: dict[bytes, Outcome],
     ) -> tuple[list[Finished], BaseException | None]:
         # Reports of one case go in order (each decides on the state the previous one left);
         # different cases go concurrently.
@@ -115,20 +112,24 @@ class Processor:
         for i, (report, k) in enumerate(zip(reports, known, strict=True)):
             by_case.setdefault(report.case_id or f"\0{i}", []).append((report, k))
         seen: dict[str, Outcome] = {}
-        results = await asyncio.gather(*(self._run_case(group, seen, give_up) for group in by_case.values()))
+        results = await asyncio.gather(*(self._run_case(group, seen, give_up, refused) for group in by_case.values()))
         finished = [f for done, _ in results for f in done]
         errors = [err for _, err in results if err is not None]
         return finished, (errors[0] if errors else None)
 
     async def _run_case(
-        self, group: Sequence[tuple[Report, Known]], seen: dict[str, Outcome], give_up: frozenset[bytes]
+        self,
+        group: Sequence[tuple[Report, Known]],
+        seen: dict[str, Outcome],
+        give_up: frozenset[bytes],
+        refused: dict[bytes, Outcome],
     ) -> tuple[list[Finished], BaseException | None]:
         done: list[Finished] = []
         current: Loaded | None = None
         async with self._limit:
             for report, k in group:
                 try:
-                    finished, current = await self._answer(report, k, seen, give_up, current)
+                    finished, current = await self._answer(report, k, seen, give_up, refused, current)
                 except REDIS_FAILURES as err:
                     log.error("redis_failed", command_id=report.command_id, case_id=report.case_id, error=str(err))
                     return done, err
@@ -145,6 +146,7 @@ class Processor:
         k: Known,
         seen: dict[str, Outcome],
         give_up: frozenset[bytes],
+        refused: dict[bytes, Outcome],
         current: Loaded | None,
     ) -> tuple[Finished | None, Loaded | None]:
         command_id, case_id = report.command_id, report.case_id
@@ -155,6 +157,8 @@ class Processor:
             outcome = await self._recorded(command_id, case_id, k.positions)
         elif k.rejection is not None:
             outcome = k.rejection
+        elif report.entry_id in refused:  # before give_up: a dead letter would keep the name
+            outcome, remember = refused[report.entry_id], True
         elif report.entry_id in give_up:
             return self._failed(report, f"not completed after {self.config.max_deliveries} deliveries"), current
         else:
@@ -187,14 +191,6 @@ class Processor:
         another instance has not appended yet (see ``_incident_refused``).
         """
         command, case_id = report.command, report.case_id
-        named = await mentioned_subjects(self.redis, command)
-        if named:
-            # Checked before decide: a name in free text would enter the log in clear, for ever.
-            message = (
-                "free text names a person whose data is held in the vault; refer to them only by "
-                f"subject id ({', '.join(named)}) and send the report again"
-            )
-            return rejected(command.command_id, reasons.NAMES_VAULT_SUBJECT, message, command.case_id), True, current
         for _ in range(self.config.append_tries):
             if case_id is None:
                 loaded = Loaded(NewCase(case_id=""), "")  # decide rejects it: the report names no case

@@ -1,24 +1,25 @@
 """Refusing reports whose free text names a vault subject (decision 10), a whole batch in one round trip.
 
-Checked before ``decide``: a name in a call's summary or a letter's text would otherwise enter
-the log in clear, for ever. The refused report's intake entry, which holds the name, is deleted
-once its outcome is written (as the incidents service does).
+Both intake services check before ``decide``: a name in a call's summary, a letter's text or an
+incident's description would otherwise enter the log in clear, for ever. The refused report's
+intake entry, which holds the name, is deleted once its outcome is written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from redis.asyncio import Redis
 
-from services.hotline.domain.rejected import NAMES_VAULT_SUBJECT
-from services.hotline.intake import Report
+from shared.domain.rejected import NAMES_VAULT_SUBJECT
 from shared.intake.batch_io import Finished, Known
+from shared.intake.entries import Report
 from shared.outcomes import Outcome, rejected
 from shared.vault import Vault
 
 
-async def refusals(redis: Redis, reports: Sequence[Report], known: Sequence[Known]) -> dict[int, Outcome]:
+async def refusals(redis: Redis, reports: Sequence[Report[Any]], known: Sequence[Known]) -> dict[int, Outcome]:
     """Index in ``reports`` -> rejection, for each report to be decided whose free text names a vault subject.
 
     Reports Redis already answered (recorded, or rejected before) are not checked: their answer stands.
@@ -30,7 +31,7 @@ async def refusals(redis: Redis, reports: Sequence[Report], known: Sequence[Know
     return {i: _refusal(reports[i], subjects) for i, subjects in zip(undecided, named, strict=True) if subjects}
 
 
-def _refusal(report: Report, subjects: Sequence[str]) -> Outcome:
+def _refusal(report: Report[Any], subjects: Sequence[str]) -> Outcome:
     message = (
         "free text names a person whose data is held in the vault; refer to them only by "
         f"subject id ({', '.join(subjects)}) and send the report again"
