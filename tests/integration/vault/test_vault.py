@@ -80,7 +80,7 @@ async def test_names_in_free_text_are_found_in_any_case_or_script(redis: Redis) 
     assert await vault.mentions("受害人王小红已获救，身体状况良好。") == [subject]
     assert await vault.mentions("Nạn nhân nữ, 16 tuổi, đã được giải cứu gần mốc 102") == []
     assert await vault.mentions("Hoa và Nguyễn Thị đều là họ tên phổ biến") == []
-    both = await vault.mentions_in({"summary": {"original": "vi", "vi": "Lò Văn Sơn và Nguyễn Thị Hoa"}})
+    [both] = await vault.named_in([{"summary": {"original": "vi", "vi": "Lò Văn Sơn và Nguyễn Thị Hoa"}}])
     assert both == sorted([subject, other])
 
 
