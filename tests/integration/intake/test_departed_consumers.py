@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from redis.asyncio import Redis
 
 from shared.intake.consumers import forget_departed
@@ -44,3 +45,21 @@ async def test_recently_active_consumers_are_kept(redis: Redis) -> None:
 async def test_a_missing_stream_or_group_is_nothing_to_tidy(redis: Redis) -> None:
     """Before the group exists there is nothing to forget, and no error."""
     assert await forget_departed(redis, STREAM, GROUP, keep="host-1") == []
+
+
+async def test_a_consumer_that_read_after_the_look_is_kept(redis: Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The look said idle and empty, but the name read an entry since (a restarted process with the same pid):
+    the delete re-checks inside one script and keeps it, with its pending entry."""
+    await redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+    await _read_as(redis, "host-7", ack=True)
+    await asyncio.sleep(0.05)
+    stale = await redis.xinfo_consumers(STREAM, GROUP)
+    await _read_as(redis, "host-7", ack=False)  # between the look and the delete
+
+    async def the_earlier_look(stream: str, group: str) -> object:
+        return stale
+
+    monkeypatch.setattr(redis, "xinfo_consumers", the_earlier_look)
+    assert await forget_departed(redis, STREAM, GROUP, keep="host-1", idle_ms=10) == []
+    summary = await redis.xpending(STREAM, GROUP)
+    assert summary["pending"] == 1
