@@ -8,6 +8,8 @@ from __future__ import annotations
 
 UNKNOWN_UNIT = "unknown_unit"
 """A unit code is not in the unit registry."""
+INVALID_TIME = "invalid_time"
+"""A time outside the years the log can hold, or times that contradict each other (checked by each service)."""
 WRONG_OFFSET = "wrong_offset"
 """A time carries an offset other than the sending unit's (+07:00 Vietnam, +08:00 China)."""
 INVALID_TEXT = "invalid_text"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from shared.domain import rejected as r
 from shared.domain.rejected import Rejected
@@ -11,6 +11,10 @@ from shared.units import Unit, get
 
 MAX_TEXT = 4000
 """Longest free text accepted in one language (characters)."""
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+"""Times a report may give: a year typed wrong (0001, 1900, 20260) is refused, not recorded (or overflowed)."""
 
 
 def unit(field: str, code: str) -> Unit:
@@ -35,6 +39,11 @@ def local_time(field: str, moment: datetime, author: Unit) -> Instant:
     The text kept is the local time as received: msgspec accepts only full RFC 3339 times,
     so isoformat reproduces what was sent (a fraction of a second may gain trailing zeros).
     """
+    if not EARLIEST <= moment < LATEST:
+        raise Rejected(
+            r.INVALID_TIME,
+            f"{field}: {moment.isoformat()} is outside the years this log holds ({EARLIEST.year} to {LATEST.year - 1})",
+        )
     offset = offset_of(moment)
     if offset != author.utc_offset:
         raise Rejected(

@@ -8,6 +8,7 @@ shared/domain/rejected.py, so both services spell them alike.
 from __future__ import annotations
 
 from shared.domain.rejected import INVALID_TEXT as INVALID_TEXT
+from shared.domain.rejected import INVALID_TIME as INVALID_TIME
 from shared.domain.rejected import NAMES_VAULT_SUBJECT as NAMES_VAULT_SUBJECT
 from shared.domain.rejected import UNKNOWN_UNIT as UNKNOWN_UNIT
 from shared.domain.rejected import WRONG_OFFSET as WRONG_OFFSET
@@ -15,8 +16,6 @@ from shared.domain.rejected import Rejected as Rejected
 
 INVALID_PARTY = "invalid_party"
 """The units of a call or letter do not make a cross-border exchange the sending unit takes part in."""
-INVALID_TIME = "invalid_time"
-"""Times contradict each other (a call ending before it started)."""
 UNKNOWN_CASE = "unknown_case"
 """A report that cannot open a case names no case, or a case that does not exist."""
 NOT_PARTY = "not_party"

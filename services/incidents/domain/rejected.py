@@ -9,14 +9,13 @@ from shared/domain/rejected.py.
 from __future__ import annotations
 
 from shared.domain.rejected import INVALID_TEXT as INVALID_TEXT
+from shared.domain.rejected import INVALID_TIME as INVALID_TIME
 from shared.domain.rejected import NAMES_VAULT_SUBJECT as NAMES_VAULT_SUBJECT
 from shared.domain.rejected import UNKNOWN_UNIT as UNKNOWN_UNIT
 from shared.domain.rejected import WRONG_OFFSET as WRONG_OFFSET
 from shared.domain.rejected import Rejected as Rejected
 
 # --- any report -------------------------------------------------------------------------------
-INVALID_TIME = "invalid_time"
-"""Times contradict each other (an end before its start, a handover scheduled before it was reported)."""
 INVALID_PARTY = "invalid_party"
 """The units named do not make a cross-border case the sending unit takes part in."""
 UNKNOWN_CASE = "unknown_case"
