@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import structlog
 
@@ -19,8 +20,19 @@ FOREIGN_LOGGERS = ("faststream", "faststream.access", "faststream.access.redis",
 FASTSTREAM_LOGGER = "faststream.liaison"
 
 
-def _shared_processors() -> list[structlog.typing.Processor]:
+def _named(service: str) -> structlog.typing.Processor:
+    """A processor that puts ``service`` on every line: a fixed value, so threads' lines carry it too."""
+
+    def name(_: Any, __: str, event: structlog.typing.EventDict) -> structlog.typing.EventDict:
+        event.setdefault("service", service)
+        return event
+
+    return name
+
+
+def _shared_processors(service: str) -> list[structlog.typing.Processor]:
     return [
+        _named(service),
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_logger_name,
         structlog.processors.add_log_level,
@@ -28,13 +40,13 @@ def _shared_processors() -> list[structlog.typing.Processor]:
     ]
 
 
-def _formatter(as_json: bool) -> structlog.stdlib.ProcessorFormatter:
+def _formatter(service: str, as_json: bool) -> structlog.stdlib.ProcessorFormatter:
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer(colors=False)
     )
     return structlog.stdlib.ProcessorFormatter(
         # ExtraAdder: a library's ``extra={...}`` fields (FastStream's channel, message_id) become keys of the line.
-        foreign_pre_chain=[*_shared_processors(), structlog.stdlib.ExtraAdder()],
+        foreign_pre_chain=[*_shared_processors(service), structlog.stdlib.ExtraAdder()],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
@@ -50,7 +62,7 @@ def configure(service: str, *, json: bool | None = None, level: int = logging.IN
     """
     as_json = (not sys.stderr.isatty()) if json is None else json
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_formatter(as_json))
+    handler.setFormatter(_formatter(service, as_json))
     handler.setLevel(level)  # also for libraries that lower their own logger's level (FastStream's DEBUG)
     root = logging.getLogger()
     root.handlers = [handler]
@@ -61,12 +73,11 @@ def configure(service: str, *, json: bool | None = None, level: int = logging.IN
         foreign.handlers = []
         foreign.propagate = True
     structlog.configure(
-        processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[*_shared_processors(service), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
-    structlog.contextvars.bind_contextvars(service=service)
 
 
 def faststream_logger() -> logging.Logger:

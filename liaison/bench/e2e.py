@@ -22,6 +22,7 @@ from typing import Any
 
 import msgspec
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from liaison.bench.processes import Fleet
 from liaison.bench.stats import percentile
@@ -109,13 +110,22 @@ async def _redis_cpu(redis: Redis) -> float:
                                         "used_cpu_sys_children"))
 
 
+async def _outcomes_written(redis: Redis) -> int:
+    """Outcomes ever added to the stream (not XLEN: the stream is capped, decision 0007)."""
+    try:
+        info: Any = await redis.xinfo_stream(keys.OUTCOMES)
+    except ResponseError:
+        return 0  # no outcome yet
+    return int(info["entries-added"])
+
+
 async def saturation(redis: Redis, fleet: Fleet, cases: int, waves: int, seed: int) -> dict[str, Any]:
     """Queue ``cases * waves`` reports as fast as Redis takes them (far faster than they are processed)
     on the running fleet, and time them from the first one queued to the last case update."""
     reports = Reports(seed, f"sat{seed}{'s' if fleet.skeleton else 'r'}").waves(cases, waves)
     before: Any = await redis.xrevrange(keys.OUTCOMES, "+", "-", count=1)
     after = before[0][0].decode() if before else "0-0"
-    outcomes_before = int(await redis.xlen(keys.OUTCOMES))
+    outcomes_before = await _outcomes_written(redis)
     redis_cpu, fleet_cpu = await _redis_cpu(redis), fleet.cpu_seconds()
     first_id: Any = None
     for start in range(0, len(reports), LOAD_CHUNK):
@@ -124,7 +134,7 @@ async def saturation(redis: Redis, fleet: Fleet, cases: int, waves: int, seed: i
         first_id = first_id or ids[0]
 
     async def drained() -> bool:
-        answered = int(await redis.xlen(keys.OUTCOMES)) - outcomes_before
+        answered = await _outcomes_written(redis) - outcomes_before
         return answered >= len(reports) and await _projected(redis, fleet.partitions)
 
     await _wait(drained, fleet, DRAIN_TIMEOUT_S, f"the drain of {len(reports)} reports")

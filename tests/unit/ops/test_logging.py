@@ -32,6 +32,10 @@ PROGRAM = textwrap.dedent(
         1 / 0
     except ZeroDivisionError:
         structlog.get_logger("trial").exception("failed")
+    import threading  # a library's worker thread: no context variables of ours there
+    worker = threading.Thread(target=lambda: logging.getLogger("redis").warning("from a thread"))
+    worker.start()
+    worker.join()
     print("done", file=sys.stdout)
     """
 )
@@ -50,7 +54,9 @@ def test_every_line_is_one_json_object_with_the_service_and_bound_ids() -> None:
     assert ran.stdout == "done\n"
     assert "\x1b" not in ran.stderr
     lines = [json.loads(line) for line in ran.stderr.splitlines()]
-    assert [line["event"] for line in lines] == ["accepted", "peer 1.2.3.4 went away", "Received", "failed"]
+    assert [line["event"] for line in lines] == [
+        "accepted", "peer 1.2.3.4 went away", "Received", "failed", "from a thread"
+    ]
     assert all(line["service"] == "trial" and line["timestamp"].endswith("Z") for line in lines)
     for line in lines[:3]:
         assert (line["case_id"], line["command_id"]) == ("HL-1", "cmd-1")
