@@ -11,6 +11,7 @@ entry pending; the reclaim loop processes it again, and the resend checks make t
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -30,6 +31,7 @@ from services.incidents.intake import Malformed, Report, dead_letter_fields, rea
 from services.incidents.schedule import Schedule, case_member, next_deadline
 from services.incidents.submit import submit_follow_ups
 from shared import answers, append_metrics
+from shared.intake.dead_letters import withhold_names
 from shared.intake.names import drop_refused, refusals
 from shared.outcomes import Outcome, outcome_decoder, rejected
 from shared.store import ConcurrencyConflict, EventStore, keys
@@ -39,6 +41,10 @@ REDIS_FAILURES = (RedisError, OSError)
 
 Entry = tuple[bytes, dict[bytes, bytes]]
 log = structlog.get_logger("incidents")
+
+
+LINK_WAIT_IDLE_TIMES = 4
+"""An urgent call's link waits for its incident up to this many reclaim idle times (2 min by default)."""
 
 
 class Processor:
@@ -87,6 +93,7 @@ class Processor:
                     done, error = await self._decide_all(reports, known, give_up, refused)
                     finished += done
         if finished:
+            await withhold_names(self.redis, finished)  # a dead letter is kept for ever: no vault subject's name
             await batch_io.publish(self.redis, finished, self.dead_letters, self.config.rejection_ttl_s)
             self.completed += len(finished)
             await drop_refused(self.redis, self.intake, finished)
@@ -159,7 +166,7 @@ class Processor:
             outcome = k.rejection
         elif report.entry_id in refused:  # before give_up: a dead letter would keep the name
             outcome, remember = refused[report.entry_id], True
-        elif report.entry_id in give_up:
+        elif report.entry_id in give_up and not self._link_may_wait(report):
             return self._failed(report, f"not completed after {self.config.max_deliveries} deliveries"), current
         else:
             decided, remember, current = await self._decide(report, current)
@@ -240,6 +247,19 @@ class Processor:
         # Not remembered: nothing was wrong with the report, so a resend is decided afresh.
         message = f"case {case_id} moved {self.config.append_tries} times while this report was decided; send it again"
         return rejected(command.command_id, reasons.VERSION_CONFLICT, message, command.case_id), False, None
+
+    def _link_may_wait(self, report: Report) -> bool:
+        """True for an urgent call's link whose incident may still come, however often it was delivered.
+
+        Each wait is a delivery (its own reclaim takes it every few seconds), so ``max_deliveries``
+        would give it up before a crashed instance's RaiseIncident is even reclaimed
+        (``reclaim_idle_ms``); such a link waits by age instead, up to ``LINK_WAIT_IDLE_TIMES`` reclaims.
+        """
+        command = report.command
+        if not isinstance(command, LinkCases) or awaited_opening(command) is None:
+            return False
+        written_ms = int(report.entry_id.split(b"-")[0])
+        return time.time() * 1000 - written_ms < LINK_WAIT_IDLE_TIMES * self.config.reclaim_idle_ms
 
     async def _incident_refused(self, command: LinkCases, opening: str) -> Outcome | None:
         """For an urgent call's link whose incident does not exist yet: the rejection if that incident was refused.

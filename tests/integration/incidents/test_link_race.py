@@ -127,3 +127,35 @@ async def test_the_running_service_records_a_waiting_link_once_its_incident_arri
         linked = await outcome_of(redis, _link()["command_id"])
     assert linked.status == "accepted"
     assert linked.version == 2
+
+
+async def test_a_waiting_link_outlives_max_deliveries_until_its_incident_comes(
+    redis: Redis, store: EventStore, redis_server: RedisServer
+) -> None:
+    """Delivered too often while its incident sits with a crashed instance, the link is not dead-lettered:
+    it keeps waiting (by age, not by deliveries) and is recorded once the incident is appended."""
+    a, b = await _two(redis, store, redis_server.url)
+    raise_entry = await _take(redis, "a", _raise())
+    link_entry = await _take(redis, "b", _link())
+    given_up = frozenset(entry_id for entry_id, _ in link_entry)
+    await b.process(link_entry, given_up)
+    assert await _outcomes(redis) == {}
+    assert await redis.xlen(keys.dead_letters("incidents")) == 0
+    await a.process(raise_entry)
+    await b.process(link_entry, given_up)
+    assert _link()["command_id"] in {c for c, o in (await _outcomes(redis)).items() if o.status == "accepted"}
+
+
+async def test_a_link_that_waited_too_long_is_dead_lettered(
+    redis: Redis, store: EventStore, redis_server: RedisServer
+) -> None:
+    """Past its waiting time (a few reclaim idle times) a link given up is dead-lettered as any report is."""
+    await redis.xgroup_create(INTAKE, GROUP, id="0", mkstream=True)
+    config = IncidentsConfig(redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer="b", reclaim_idle_ms=1)
+    b = Processor(redis, store, config)
+    link_entry = await _take(redis, "b", _link())
+    await asyncio.sleep(0.01)
+    await b.process(link_entry, frozenset(entry_id for entry_id, _ in link_entry))
+    answered = await _outcomes(redis)
+    assert answered[_link()["command_id"]].reason is not None
+    assert answered[_link()["command_id"]].reason.code == reasons.PROCESSING_FAILED  # type: ignore[union-attr]
