@@ -111,10 +111,14 @@ class Vault:
         return bool(await self.redis.sismember(keys.VAULT_FORGOTTEN, subject_id))
 
     async def put(self, subject_id: str, personal: dict[str, Any]) -> None:
-        """Store (or replace) a person's data, encrypted under their own key; VaultError if forgotten."""
+        """Store (or replace) a person's data under their own key; VaultError if forgotten or a name is unindexable."""
         check_subject_id(subject_id)
         if not isinstance(personal, dict):
             raise VaultError("personal data: must be a JSON object")
+        try:
+            names = vault_names.names_of(personal)  # before anything is stored: a name it cannot index is refused
+        except vault_names.UnindexableName as err:
+            raise VaultError(f"personal data: {err}") from None
         if await self.is_forgotten(subject_id):
             raise VaultError(f"subject {subject_id} was forgotten; issue a new subject id")
         await self.redis.set(keys.vault_key(subject_id), AESGCM.generate_key(bit_length=256), nx=True)
@@ -125,7 +129,6 @@ class Vault:
         sealed = AESGCM(_raw(key)).encrypt(nonce, msgspec.json.encode(personal), subject_id.encode())
         await self.redis.set(keys.vault_data(subject_id), nonce + sealed)
         index_key = await self._load_index_key()  # not the cached one: a flushed index gets a new key
-        names = vault_names.names_of(personal)
         longest = max((len(name.split(" ")) for name in names), default=0)
         await self.names.replace(subject_id, index_key, sorted(vault_names.digests(index_key, names)), longest)
         if await self.is_forgotten(subject_id):  # a forget that ran meanwhile wins

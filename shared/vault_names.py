@@ -7,6 +7,8 @@ its tokens; a text mentions it if the run occurs in the text's tokens. Runs are 
 a keyed hash (BLAKE2b under the vault's index key, over each token followed by a unit
 separator), so the index in Redis holds no name. Hashing token by token lets every run that
 starts at one token share the hashing of its prefix: the check runs on the hotline's hot path.
+A name has MIN_NAME_TOKENS to MAX_NAME_TOKENS tokens; ``names_of`` refuses any other name
+rather than leave it out of the index.
 """
 
 from __future__ import annotations
@@ -23,18 +25,24 @@ import msgspec.inspect as mi
 NAME_FIELDS = ("name", "names", "aliases", "other_names")
 """Fields of a person's record whose strings (or lists or dicts of strings) are names to protect."""
 
-MAX_NAME_TOKENS = 8
-"""Longest name looked for, in tokens (a Chinese name of 2-4 characters, a Vietnamese one of 2-5 words)."""
+MIN_NAME_TOKENS = 2
+"""Shortest name indexed, in tokens: one Latin word (``Mai``, ``An``, ``Sơn``) or one Chinese character is an
+ordinary word too (``ngày mai``, ``an ninh``, ``Lạng Sơn``) and would refuse reports that name no one."""
 
-MIN_NAME_CHARS = 2
-"""A name shorter than this (after normalisation) is not indexed: it would match almost any text."""
+MAX_NAME_TOKENS = 16
+"""Longest name indexed, in tokens (a transliterated name of 11 Chinese characters fits; a Vietnamese name has
+2-6 words). Lookups hash every run up to the longest name indexed, so a longer one is refused, not indexed."""
 
-_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_]+", re.UNICODE)
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+"""CJK ideographs: Extension A, the unified block, compatibility ideographs, Extensions B to H."""
 
+_TOKEN = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
+"""One CJK character, or a run of other letters and digits (folded ``Chở在104`` is ``cho``, ``在``, ``104``)."""
 
 def _fold(text: str) -> str:
-    """Lower case, without diacritics (``đ`` becomes ``d``), CJK characters kept as they are."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("đ", "d"))
+    """Lower case, without diacritics (``đ`` and ``ð`` become ``d``), CJK characters kept as they are."""
+    # NFKD does not take đ apart, nor the ð often typed for it (Đ and Ð casefold to these)
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("đ", "d").replace("ð", "d"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -43,33 +51,54 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(_fold(text))
 
 
-def _strings(value: Any) -> Iterator[str]:
+def _strings(value: Any, at: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, str):
-        yield value
+        yield at, value
     elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
+        for key, item in value.items():
+            yield from _strings(item, f"{at}.{key}")
     elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{at}[{i}]")
+
+
+class UnindexableName(ValueError):
+    """A name the index cannot protect (no tokens, too short, too long); the message names the field."""
+
+
+def name_problem(name: str) -> str | None:
+    """Why this name cannot be indexed, or None if it can."""
+    count = len(tokens(name))
+    if count == 0:
+        return "a name must have letters or digits (this one has none the names check can match)"
+    if count < MIN_NAME_TOKENS:
+        return ("a name must have at least two words (or two Chinese characters): one alone is also an ordinary"
+                " word and would refuse reports that name no one; give the full name")
+    if count > MAX_NAME_TOKENS:
+        return (f"a name must have at most {MAX_NAME_TOKENS} words or Chinese characters (this one has {count});"
+                " give the name as it is written in reports")
+    return None
 
 
 def names_of(personal: dict[str, Any]) -> list[str]:
-    """The names in a person's record (fields ``NAME_FIELDS``), as token runs joined by spaces, unique."""
+    """The names in a person's record (fields ``NAME_FIELDS``), as token runs joined by spaces, unique.
+
+    UnindexableName if one cannot be indexed: a name is never left out of the index silently.
+    """
     runs: dict[str, None] = {}
     for field in NAME_FIELDS:
-        for name in _strings(personal.get(field)):
-            found = tokens(name)
-            run = " ".join(found)
-            if found and len(found) <= MAX_NAME_TOKENS and len(run.replace(" ", "")) >= MIN_NAME_CHARS:
-                runs[run] = None
+        for at, name in _strings(personal.get(field), field):
+            problem = name_problem(name)
+            if problem is not None:
+                raise UnindexableName(f"{at}: {problem}")
+            runs[" ".join(tokens(name))] = None
     return list(runs)
 
 
 def runs_in(text: str) -> set[str]:
-    """Every run of 1 to MAX_NAME_TOKENS consecutive tokens of the text, joined by spaces."""
+    """Every run of the text's tokens that could be a name (MIN_NAME_TOKENS to MAX_NAME_TOKENS), joined by spaces."""
     found = tokens(text)
-    return {" ".join(found[i : i + n]) for i in range(len(found)) for n in range(1, MAX_NAME_TOKENS + 1)
+    return {" ".join(found[i : i + n]) for i in range(len(found)) for n in range(MIN_NAME_TOKENS, MAX_NAME_TOKENS + 1)
             if i + n <= len(found)}
 
 
@@ -96,20 +125,18 @@ def digests(index_key: bytes, runs: Iterable[str]) -> set[str]:
 
 
 def run_digests(keyed: Any, found: list[str], longest: int, into: set[str]) -> None:
-    """Add to ``into`` the keyed hash of every run of 1 to ``longest`` consecutive tokens of ``found``.
+    """Add to ``into`` the keyed hash of every run of MIN_NAME_TOKENS to ``longest`` consecutive tokens of ``found``.
 
     ``keyed`` is a ``hasher``; ``digest`` of each run gives the same value, one run at a time.
-    A one-token run shorter than MIN_NAME_CHARS is left out: ``names_of`` never indexes one.
+    A one-token run is not hashed: ``names_of`` never indexes one.
     """
-    if longest < 1:
-        return
     encoded = [token.encode("utf-8") + _SEPARATOR for token in found]
-    for start, first in enumerate(encoded):
+    shortest = MIN_NAME_TOKENS - 1  # tokens hashed before a run is long enough to be a name
+    for start in range(len(encoded) - shortest):
         run = keyed.copy()
-        run.update(first)
-        if len(found[start]) >= MIN_NAME_CHARS:
-            into.add(run.hexdigest())
-        for token in encoded[start + 1 : start + longest]:
+        for token in encoded[start : start + shortest]:
+            run.update(token)
+        for token in encoded[start + shortest : start + longest]:
             run.update(token)  # the digest of each longer run, without hashing its prefix again
             into.add(run.hexdigest())
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from redis.asyncio import Redis
 
 from shared.redis_server import RedisServer
 from shared.store import keys
-from shared.vault import Vault, new_subject_id
+from shared.vault import Vault, VaultError, new_subject_id
 from shared.vault_names import digests, names_of
 
 HOA = {"name": "Nguyễn Thị Hoa", "other_names": ["阮氏花"]}
@@ -89,3 +90,32 @@ async def test_a_checker_notices_a_longer_name_and_a_new_index_key(redis: Redis,
         assert await checker.index_key() != stale
     finally:
         await checker_client.aclose()
+
+
+async def test_a_latin_name_written_against_chinese_text_is_found(redis: Redis) -> None:
+    """A Vietnamese name with no space before or after the Chinese around it names its bearer."""
+    vault, subject = Vault(redis), new_subject_id()
+    await vault.put(subject, {"name": "Sùng Thị Chở"})
+    assert await vault.mentions("越南公民Sùng Thị Chở在104(2)号界碑附近越境") == [subject]
+    assert await vault.mentions("越南公民SÙNG THỊ CHỞ在界碑附近") == [subject]
+
+
+async def test_a_long_transliterated_name_is_indexed_and_found(redis: Redis) -> None:
+    """An 11-character Chinese name is found in a sentence by a checker that had seen only 3-token names."""
+    vault, short, long_name = Vault(redis), new_subject_id(), new_subject_id()
+    await vault.put(short, {"name": "Lò Văn Sơn"})
+    assert await vault.mentions("không có ai") == []  # caches the longest name: 3 tokens
+    await vault.put(long_name, {"name": "玛丽亚·特蕾莎·德尔加多罗"})
+    assert await vault.mentions("据报玛丽亚特蕾莎德尔加多罗已越境") == [long_name]
+
+
+async def test_one_word_names_are_refused_and_ordinary_words_name_no_one(redis: Redis) -> None:
+    """Put refuses a one-word alias, storing nothing; with the full names indexed, ``ngày mai``, ``an ninh``
+    and ``Lạng Sơn`` name no one."""
+    vault, subject = Vault(redis), new_subject_id()
+    with pytest.raises(VaultError, match=r"aliases\[0\]: a name must have at least two words"):
+        await vault.put(subject, {"name": "Nguyễn Thị Mai", "aliases": ["Mai"]})
+    assert await vault.get(subject) is None
+    await vault.put(subject, {"name": "Nguyễn Thị Mai", "aliases": ["Lò An", "Vi Văn Sơn"]})
+    assert await vault.mentions("Hẹn gặp lại ngày mai", "bảo đảm an ninh biên giới", "Lạng Sơn") == []
+    assert await vault.mentions("anh Vi Văn Sơn ở Lạng Sơn") == [subject]

@@ -53,6 +53,8 @@ async def test_post_persons_seals_the_data_and_answers_201_with_the_subject_id(r
         ({"name": "A B", "full_name": "A B"}, "full_name"),
         ({"name": "A B", "documents": [{"kind": "passport"}]}, "number"),
         ({"born": "2004"}, "name"),
+        ({"name": "Lò Thị Sếnh", "other_names": ["Sếnh"]}, "$.other_names[0]"),
+        ({"name": "Lò Thị Sếnh", "born": "2004-02-30"}, "$.born"),
     ],
 )
 async def test_post_persons_refuses_invalid_data_with_422_naming_the_field(
@@ -74,6 +76,14 @@ async def test_post_persons_refuses_a_body_that_is_not_json(redis: Redis, redis_
         response = await client.post("/v1/persons", data=b"name=Lo Thi Senh")
         assert response.status == 422
         assert "not a JSON object" in (await response.json())["reason"]["message"]
+
+
+async def test_post_persons_refuses_bytes_that_are_not_utf8(redis: Redis, redis_server: RedisServer) -> None:
+    """A body with a byte that is not UTF-8 is a 422 naming the byte and its offset, not a 500."""
+    async with gateway_client(gateway_config(redis_server.url)) as client:
+        response = await client.post("/v1/persons", data=b'{"name": "L\xf2 Thi Senh"}')
+        assert response.status == 422
+        assert "not valid UTF-8: byte 0xf2 at offset 11" in (await response.json())["reason"]["message"]
 
 
 def test_person_add_show_forget_show(
@@ -108,15 +118,25 @@ def test_person_show_of_an_id_never_issued_says_unknown(
     assert "unknown" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        (b'{"name": "Lo Thi Senh", "phone": 84987654321}', "$.phone"),
+        (b'{"name": "\xff"}', "not valid UTF-8"),
+        (b'{"name": "Lo Thi Senh", "other_names": ["Senh"]}', "$.other_names[0]"),
+        (b'{"name": "Lo Thi Senh", "born": "1998-13-45"}', "$.born"),
+    ],
+)
 def test_person_add_refuses_invalid_data_naming_the_field(
-    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], body: bytes,
+    named: str
 ) -> None:
     """Invalid data from stdin: exit 1, one line naming the field, no traceback, nothing stored."""
     monkeypatch.setenv("LIAISON_REDIS_URL", redis_server.url)
-    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b'{"name": "Lo Thi Senh", "phone": 84987654321}')))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(body)))
     assert _run(["person", "add", "-"]) == 1
     err = capsys.readouterr().err
-    assert "$.phone" in err
+    assert named in err
     assert "Traceback" not in err
 
     async def stored() -> list[bytes]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -26,13 +27,42 @@ def test_valid_data_comes_back_as_plain_values_and_its_names_are_indexed() -> No
         (b'{"name": "Giang Thi Mua", "other_names": [""]}', "$.other_names[0]"),
         (b'{"name": "   "}', "$.name"),
         (b'"Giang Thi Mua"', "object"),
+        (b'{"name": "Giang Thi Mua", "other_names": ["Giang Mua", "Mua"]}', "$.other_names[1]"),
+        (b'{"name": "Mai"}', "$.name"),
+        (b'{"name": "\xe5\xb1\xb1"}', "$.name"),  # one Chinese character
+        (b'{"name": "A"}', "$.name"),
+        (b'{"name": "..."}', "$.name"),
+        (b'{"name": "\xe2\x80\x8b"}', "$.name"),  # a zero-width space
+        (b'{"name": "' + "阿".encode() * 17 + b'"}', "$.name"),
+        (b'{"name": "Giang Thi Mua", "born": "1998-13-45"}', "$.born"),
+        (b'{"name": "Giang Thi Mua", "born": "1998-02-29"}', "$.born"),
+        (b'{"name": "Giang Thi Mua", "born": "1998-00"}', "$.born"),
+        (b'{"name": "Giang Thi Mua", "born": "2999"}', "$.born"),
+        (b'{"name": "\xff"}', "not valid UTF-8: byte 0xff at offset 10"),
     ],
 )
 def test_invalid_data_is_refused_naming_the_field(body: bytes, named: str) -> None:
-    """A wrong type, a value outside its set, an empty or blank name, an unknown field: refused by name."""
+    """A wrong type, a value outside its set, an empty or blank name, an unknown field, a name the index cannot
+    protect, a date that does not exist or bytes that are not UTF-8: refused by name, never a traceback."""
     with pytest.raises(InvalidPerson, match="personal data") as refused:
         decode_person(body)
     assert named in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [("Mai", "at least two words"), ("...", "letters or digits"), ("阿" * 17, "at most 16")],
+)
+def test_a_name_refused_says_why(name: str, problem: str) -> None:
+    """The message says what is wrong with the name, not only where it is."""
+    with pytest.raises(InvalidPerson, match=re.escape(problem)):
+        decode_person(json.dumps({"name": name}).encode())
+
+
+def test_a_leading_byte_order_mark_is_skipped() -> None:
+    """JSON saved by an editor that starts it with the UTF-8 byte order mark is read as if it had none."""
+    assert decode_person(b'\xef\xbb\xbf{"name": "Giang Thi Mua", "born": "2000-02-29"}') == {
+        "name": "Giang Thi Mua", "born": "2000-02-29"}
 
 
 def test_data_over_the_size_limit_is_refused_before_decoding() -> None:
