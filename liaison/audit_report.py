@@ -8,8 +8,10 @@ and, with ``--against-store``, that its own copy of the log has the same chain h
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,8 +22,10 @@ from liaison import exits
 from liaison.connect import open_redis, open_store
 from liaison.replay import print_breaches, replay_with_progress
 from liaison.report_signing import (
+    UNIT_LINE,
     Report,
     ReportInvalid,
+    ReportUnreadable,
     build_report,
     fingerprint,
     key_files,
@@ -44,22 +48,42 @@ def known_unit(code: str) -> Unit:
     return unit
 
 
+def _create(path: Path, mode: int) -> int:
+    """A new file's descriptor; O_EXCL: an existing key is never replaced (reports signed with it would fail)."""
+    try:
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError as error:
+        raise exits.CliError(f"--out: {path} exists; keys are never overwritten, choose another file") from error
+    except OSError as error:
+        raise exits.CliError(f"--out: cannot write {path}: {error.strerror}") from error
+
+
+def _write_pair(private_path: Path, private: bytes, public_path: Path, public: bytes) -> None:
+    """Both key files or neither: a half-written pair would make a rerun refuse with "exists"."""
+    private_fd = _create(private_path, 0o600)
+    try:
+        public_fd = _create(public_path, 0o644)
+    except exits.CliError:
+        os.close(private_fd)
+        private_path.unlink(missing_ok=True)
+        raise
+    try:
+        with os.fdopen(private_fd, "wb") as private_file, os.fdopen(public_fd, "wb") as public_file:
+            private_file.write(private)
+            public_file.write(public)
+    except OSError as error:
+        private_path.unlink(missing_ok=True)
+        public_path.unlink(missing_ok=True)
+        raise exits.CliError(f"--out: cannot write {private_path} and {public_path}: {error.strerror}") from error
+
+
 def keygen(unit_code: str, out: str) -> int:
     """Create a unit's key pair: ``out`` (private, mode 0600) and ``out.pub``; never overwrites a key."""
     unit = known_unit(unit_code)
     private_path, public_path = Path(out), Path(out + ".pub")
     key = Ed25519PrivateKey.generate()
     private, public = key_files(unit.code, key)
-    try:
-        # O_EXCL: an existing key is never replaced (reports signed with it would no longer verify).
-        descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError as error:
-        raise exits.CliError(f"--out: {out} exists; keys are never overwritten, choose another file") from error
-    except OSError as error:
-        raise exits.CliError(f"--out: cannot create {out}: {error}") from error
-    with os.fdopen(descriptor, "wb") as f:
-        f.write(private)
-    public_path.write_bytes(public)
+    _write_pair(private_path, private, public_path, public)
     sys.stdout.write(public.decode())
     print(f"key pair of {unit.code}: private key {private_path} (mode 0600, keep it secret), public key "
           f"{public_path} (give it to the other side); fingerprint {fingerprint(key.public_key())}",
@@ -74,10 +98,19 @@ def _read(path: str, what: str) -> bytes:
         raise exits.CliError(f"{what}: cannot read {path}: {error}") from error
 
 
+def _named_unit(data: bytes, path: str, what: str) -> str:
+    """The unit a key file names; refused if it names none (the key alone would sign or verify for any unit)."""
+    named = unit_of(data)
+    if named is None:
+        raise exits.CliError(f"{what}: {path} names no unit: its first line must be '{UNIT_LINE}CODE', as "
+                             "liaison keygen writes it (without it the key is bound to no unit)")
+    return named
+
+
 def _private_key(path: str, unit: Unit) -> Ed25519PrivateKey:
     data = _read(path, "--key")
-    named = unit_of(data)
-    if named is not None and named != unit.code:
+    named = _named_unit(data, path, "--key")
+    if named != unit.code:
         raise exits.CliError(f"--key: {path} is the key of {named}, not of {unit.code}")
     try:
         return load_private(data)
@@ -85,10 +118,11 @@ def _private_key(path: str, unit: Unit) -> Ed25519PrivateKey:
         raise exits.CliError(f"--key: {path} is not an Ed25519 private key file: {error}") from error
 
 
-def _public_key(path: str) -> tuple[Ed25519PublicKey, str | None]:
+def _public_key(path: str) -> tuple[Ed25519PublicKey, str]:
     data = _read(path, "--public-key")
+    named = _named_unit(data, path, "--public-key")
     try:
-        return load_public(data), unit_of(data)
+        return load_public(data), named
     except (ValueError, TypeError) as error:
         raise exits.CliError(f"--public-key: {path} is not an Ed25519 public key file: {error}") from error
 
@@ -110,17 +144,44 @@ async def _audit_of_store(what: str) -> AuditReport:
         await client.aclose()
 
 
+def _check_writable(out: str) -> None:
+    """Refuse an --out the report could not be written to, before the whole log is verified for nothing."""
+    path = Path(out)
+    if path.is_dir():
+        raise exits.CliError(f"--out: cannot write {out}: Is a directory")
+    try:  # a probe file in the directory: the only check that holds for root, ACLs and read-only mounts
+        descriptor, probe = tempfile.mkstemp(prefix=".liaison-probe-", dir=path.parent)
+    except OSError as error:
+        raise exits.CliError(f"--out: cannot write {out}: {error.strerror}") from error
+    os.close(descriptor)
+    os.unlink(probe)
+
+
+def _write_report(out: str, text: bytes) -> None:
+    """Write the report whole or not at all (a partial file, then renamed over ``out``)."""
+    partial = Path(out + ".partial")
+    try:
+        partial.write_bytes(text)
+        partial.replace(out)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise exits.CliError(f"--out: cannot write {out}: {error.strerror}") from error
+
+
 def audit_report(unit_code: str, key_path: str, out: str | None) -> int:
     """Verify the log and write the signed report of its chain heads (to ``out`` or standard output)."""
     unit = known_unit(unit_code)
     key = _private_key(key_path, unit)
+    if out is not None:
+        _check_writable(out)
     audit = asyncio.run(_audit_of_store("no report issued"))
     document = sign(build_report(unit, audit, key.public_key(), datetime.now(UTC)), key)
     text = msgspec.json.format(msgspec.json.encode(document), indent=1) + b"\n"
     if out is None:
         sys.stdout.buffer.write(text)
     else:
-        Path(out).write_bytes(text)
+        _write_report(out, text)
     print(f"signed audit report of {unit.code}: {audit.events} events, {audit.cases} cases, digest {audit.digest}"
           + (f", written to {out}" if out else ""), file=sys.stderr)
     return exits.OK
@@ -157,6 +218,8 @@ def verify_report(file: str, public_key_path: str, against_store: bool) -> int:
     public_key, key_unit = _public_key(public_key_path)
     try:
         report = verify_document(raw, public_key, key_unit)
+    except ReportUnreadable as unreadable:
+        raise exits.CliError(f"verify-report: {file}: {unreadable}") from unreadable
     except ReportInvalid as invalid:
         raise exits.CliError(f"verify-report: {file}: {invalid}", exits.TAMPERED) from invalid
     issued = report.issued_at

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -35,6 +36,25 @@ class ExportFailed(Exception):
         self.breaches = breaches
 
 
+class OutputFailed(Exception):
+    """Writing the export failed (no such directory, disk full, a closed pipe): what was written is incomplete."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.strerror or str(error))
+
+
+def _writer(out: BinaryIO) -> Callable[[bytes], None]:
+    """``out.write`` raising OutputFailed, so a failed write is never taken for a Redis failure."""
+
+    def write(data: bytes) -> None:
+        try:
+            out.write(data)
+        except OSError as error:
+            raise OutputFailed(error) from error
+
+    return write
+
+
 def _heads(snapshots: list[Snapshot]) -> dict[str, tuple[int, str]]:
     heads: dict[str, tuple[int, str]] = {}
     for _, _, raw in snapshots:
@@ -57,7 +77,8 @@ async def _commands(store: EventStore, partition: int, end: str) -> list[Command
 
 
 async def write_export(store: EventStore, out: BinaryIO, progress: ProgressBar | None = None) -> Header:
-    """Write the header and every partition's entries and commands to ``out``; raises ExportFailed."""
+    """Write the header and every partition's entries and commands to ``out``; raises ExportFailed, OutputFailed."""
+    write = _writer(out)
     reader = LogReader(store)
     try:
         snapshots = [await reader.snapshot(p) for p in range(store.partitions)]
@@ -71,7 +92,7 @@ async def write_export(store: EventStore, out: BinaryIO, progress: ProgressBar |
                     for p, s in enumerate(snapshots)],
             digest=digest_of(heads),
         )
-        out.write(encoder.encode(header) + b"\n")
+        write(encoder.encode(header) + b"\n")
         done = 0
         breaches: list[Breach] = []
         for partition, (numbered, end, raw_heads) in enumerate(snapshots):
@@ -82,7 +103,7 @@ async def write_export(store: EventStore, out: BinaryIO, progress: ProgressBar |
                 if not entries:
                     break
                 check.feed(entries)
-                out.write(b"".join(_line(partition, entry_id, fields) for entry_id, fields in entries))
+                write(b"".join(_line(partition, entry_id, fields) for entry_id, fields in entries))
                 done += len(entries)
                 if progress is not None:
                     progress(done)
@@ -92,7 +113,7 @@ async def write_export(store: EventStore, out: BinaryIO, progress: ProgressBar |
                 start = f"({last}"
             check.finish(numbered, dict(raw_heads))
             breaches += check.breaches
-            out.write(b"".join(encoder.encode(c) + b"\n" for c in commands[partition]))
+            write(b"".join(encoder.encode(c) + b"\n" for c in commands[partition]))
     finally:
         await reader.aclose()
     if breaches:
@@ -112,36 +133,71 @@ def _line(partition: int, entry_id: bytes, fields: list[bytes]) -> bytes:
     return encoder.encode(entry) + b"\n"
 
 
+def _open_partial(out_path: str) -> tuple[Path, BinaryIO]:
+    """The ``.partial`` file the export is written to, then renamed; CliError before any Redis work if it cannot be."""
+    partial = Path(out_path + ".partial")
+    try:
+        if Path(out_path).is_dir():
+            raise IsADirectoryError(21, "Is a directory")
+        return partial, partial.open("wb")
+    except OSError as error:
+        raise exits.CliError(f"--out: cannot write {out_path}: {error.strerror}") from error
+
+
+def _finish_file(out: BinaryIO, partial: Path, out_path: str) -> None:
+    """Make the written export durable, then give it its name (a reader never sees half a file)."""
+    try:
+        out.flush()
+        os.fsync(out.fileno())
+        out.close()
+        partial.replace(out_path)
+    except OSError as error:
+        raise OutputFailed(error) from error
+
+
+def _failed_output(out_path: str, failed: OutputFailed) -> exits.CliError:
+    if out_path != "-":
+        return exits.CliError(f"--out: cannot write {out_path}: {failed}; nothing exported")
+    return exits.CliError(f"standard output: cannot write: {failed}; what was written to it is an incomplete "
+                          "export: liaison import will refuse it")
+
+
 async def export(out_path: str) -> int:
     """``liaison export [--out FILE|-]``: 0 when the whole log was written and verified, 3 if it did not verify."""
-    client = await open_redis()
-    partial = None if out_path == "-" else Path(out_path + ".partial")
+    partial, out = (None, sys.stdout.buffer) if out_path == "-" else _open_partial(out_path)
     try:
-        store = await open_store(client)
-        total = sum([await store.numbered(p) for p in range(store.partitions)])
-        bar = ProgressBar("export", total)
+        client = await open_redis()
         try:
-            if partial is None:
-                header = await write_export(store, sys.stdout.buffer, bar)
-                sys.stdout.buffer.flush()
-            else:
-                with partial.open("wb") as out:
-                    header = await write_export(store, out, bar)
-                    out.flush()
-                    os.fsync(out.fileno())
-                partial.replace(out_path)
+            store = await open_store(client)
+            total = sum([await store.numbered(p) for p in range(store.partitions)])
+            bar = ProgressBar("export", total)
+            try:
+                header = await write_export(store, out, bar)
+                if partial is None:
+                    try:
+                        out.flush()
+                    except OSError as error:
+                        raise OutputFailed(error) from error
+                else:
+                    _finish_file(out, partial, out_path)
+            finally:
+                bar.close()
         finally:
-            bar.close()
+            await client.aclose()
+    except OutputFailed as failed:
+        raise _failed_output(out_path, failed) from failed
     except ExportFailed as failed:
         for breach in failed.breaches:
             print(f"liaison export: {breach}", file=sys.stderr)
+        outcome = ("nothing exported" if partial is not None else
+                   "what was written to standard output is an incomplete export: liaison import will refuse it")
         raise exits.CliError(
-            f"the log does not verify ({len(failed.breaches)} breach(es) above): nothing exported", exits.TAMPERED
+            f"the log does not verify ({len(failed.breaches)} breach(es) above): {outcome}", exits.TAMPERED
         ) from failed
     finally:
         if partial is not None:
+            out.close()
             partial.unlink(missing_ok=True)
-        await client.aclose()
     where = "standard output" if partial is None else out_path
     print(f"exported {header.events} events of {header.cases} cases over {header.partitions} partitions to "
           f"{where}; chain heads digest {header.digest}", file=sys.stderr)

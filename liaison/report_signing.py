@@ -32,7 +32,11 @@ _canonical = msgspec.json.Encoder(order="sorted")
 
 
 class ReportInvalid(Exception):
-    """The report's signature or content does not hold."""
+    """The report's signature or content does not hold (a well-formed report: exit 3)."""
+
+
+class ReportUnreadable(Exception):
+    """The file is not a Liaison audit report: not JSON, not a report's shape, or another format (exit 2)."""
 
 
 def canonical(value: Any) -> bytes:
@@ -139,30 +143,45 @@ class _Document(msgspec.Struct, frozen=True):
     signature: _Signature
 
 
-def verify_document(raw: bytes, public_key: Ed25519PublicKey, key_unit: str | None) -> Report:
-    """The report, once its signature and its internal sums hold; ReportInvalid saying what does not.
-
-    ``key_unit``: the unit the public key file names (a report of another unit is refused).
-    """
+def _read_document(raw: bytes) -> tuple[_Document, Report]:
+    """The document and its report, checked for shape and format only; ReportUnreadable naming the problem."""
     try:
         document = msgspec.json.decode(raw, type=_Document)
         report = msgspec.convert(document.report, Report)
     except (msgspec.ValidationError, msgspec.DecodeError) as error:
-        raise ReportInvalid(f"not a Liaison audit report: {error}") from error
+        raise ReportUnreadable(f"not a Liaison audit report: {error}") from error
+    if report.format != FORMAT or report.version != VERSION:
+        raise ReportUnreadable(f"format {report.format!r} version {report.version}: not one this tool reads "
+                               f"({FORMAT!r} version {VERSION})")
+    return document, report
+
+
+def verify_document(raw: bytes, public_key: Ed25519PublicKey, key_unit: str) -> Report:
+    """The report, once its signature and its internal sums hold; ReportInvalid saying what does not.
+
+    ``key_unit``: the unit the public key file names (a report of another unit is refused).
+    ReportUnreadable if ``raw`` is not a report at all.
+    """
+    document, report = _read_document(raw)
     signature = document.signature
+    expected = fingerprint(public_key)
     if signature.algorithm != ALGORITHM:
         raise ReportInvalid(f"the signature's algorithm is {signature.algorithm!r}, not {ALGORITHM}")
-    if signature.key_fingerprint != fingerprint(public_key):
+    if signature.key_fingerprint != expected:
         raise ReportInvalid(
             f"the report was signed with key {signature.key_fingerprint[:16]}…, not with this public key "
-            f"({fingerprint(public_key)[:16]}…)"
+            f"({expected[:16]}…)"
         )
     try:
         public_key.verify(base64.b64decode(signature.value, validate=True), canonical(document.report))
     except (InvalidSignature, ValueError) as error:
         raise ReportInvalid("the signature does not match the report: it was altered after signing, "
                             "or signed by another key") from error
-    if key_unit is not None and report.issuer.unit != key_unit:
+    # The signature block's fingerprint is not signed; the report's is: it must name this key too.
+    if report.key_fingerprint != expected:
+        raise ReportInvalid(f"the report's signed key_fingerprint {report.key_fingerprint[:16]}… is not this "
+                            f"public key's ({expected[:16]}…)")
+    if report.issuer.unit != key_unit:
         raise ReportInvalid(f"the report names {report.issuer.unit} as its issuer but the key is {key_unit}'s")
     _check_sums(report)
     return report
@@ -171,8 +190,6 @@ def verify_document(raw: bytes, public_key: Ed25519PublicKey, key_unit: str | No
 def _check_sums(report: Report) -> None:
     """A signed report must also add up (a signer's bug must not pass as an attestation)."""
     heads = report.head_map()
-    if report.format != FORMAT or report.version != VERSION:
-        raise ReportInvalid(f"format {report.format!r} version {report.version}: not one this tool reads")
     if digest_of(heads) != report.digest:
         raise ReportInvalid("the report's digest is not the digest of the heads it lists")
     if len(heads) != report.totals.cases or sum(c.entries for c in report.counts) != report.totals.events:
@@ -194,7 +211,7 @@ def key_files(unit: str, private_key: Ed25519PrivateKey) -> tuple[bytes, bytes]:
 def unit_of(data: bytes) -> str | None:
     """The unit a key file names on its first line (None if it names none)."""
     first = data.split(b"\n", 1)[0].decode("utf-8", "replace")
-    return first[len(UNIT_LINE):].strip() if first.startswith(UNIT_LINE) else None
+    return (first[len(UNIT_LINE):].strip() or None) if first.startswith(UNIT_LINE) else None
 
 
 def load_private(data: bytes) -> Ed25519PrivateKey:

@@ -31,7 +31,7 @@ async def _contents(url: str) -> dict[str, Any]:
         found: dict[str, Any] = {"partitions": store.partitions}
         for p in range(store.partitions):
             k = store.keys(p)
-            heads = await redis.hgetall(k.heads)
+            heads: dict[bytes, bytes] = await redis.hgetall(k.heads)  # type: ignore[assignment]
             found[f"{p}"] = {
                 "log": await redis.xrange(k.log),
                 "number": await redis.get(k.number),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -121,7 +122,7 @@ def test_an_export_of_a_tampered_log_fails_and_leaves_no_file(
 
     async def delete_one() -> None:
         redis = Redis.from_url(source.url)
-        entries = await redis.xrange("liaison:{p2}:log", count=5)
+        entries: Any = await redis.xrange("liaison:{p2}:log", count=5)
         await redis.xdel("liaison:{p2}:log", entries[3][0])
         await redis.aclose()
 
@@ -132,3 +133,58 @@ def test_an_export_of_a_tampered_log_fails_and_leaves_no_file(
     assert run(["export", "--out", str(out)], source.url, monkeypatch) == 3
     assert "number_gap at partition 2" in capsys.readouterr().err
     assert list(out.parent.iterdir()) == []
+
+
+def test_an_export_to_stdout_of_a_tampered_log_says_it_is_incomplete_and_import_refuses_it(
+    source: RedisServer, target: RedisServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    """To standard output the lines are already written when the breach shows: the error says the output is an
+    incomplete export (not "nothing exported"), and `liaison import` of what was written is refused (exit 3)."""
+
+    async def alter_one() -> None:
+        redis = Redis.from_url(source.url)
+        entries: Any = await redis.xrange("liaison:{p1}:log", count=3)
+        entry_id, fields = entries[2]
+        await redis.xdel("liaison:{p1}:log", entry_id)  # an altered event appended in place of the original
+        await redis.xadd("liaison:{p1}:log", {**fields, b"e": fields[b"e"].replace(b"\"", b"'", 1)})
+        await redis.aclose()
+
+    asyncio.run(alter_one())
+    capsysbinary.readouterr()
+    assert run(["export"], source.url, monkeypatch) == 3
+    written = capsysbinary.readouterr()
+    assert b"what was written to standard output is an incomplete export: liaison import will refuse it" in written.err
+    assert b"nothing exported" not in written.err
+    assert written.out.startswith(b'{"kind":"header"')
+    out = tmp_path / "from-stdout.jsonl"
+    out.write_bytes(written.out)
+    assert run(["import", str(out)], target.url, monkeypatch) == 3
+    assert dbsize(target.url) == 0
+
+
+class _FullDisk:
+    """A standard output that takes ``room`` bytes, then fails as a full disk does."""
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+
+    def write(self, data: bytes) -> int:
+        if len(data) > self.room:
+            raise OSError(28, "No space left on device")
+        self.room -= len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_an_export_to_stdout_that_fails_midway_says_it_is_incomplete(
+    source: RedisServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A write to standard output failing after the header: exit 2 naming the error and the incomplete output."""
+    stdout = type("Stdout", (), {"buffer": _FullDisk(4000)})()
+    monkeypatch.setattr("sys.stdout", stdout)
+    assert run(["export"], source.url, monkeypatch) == 2
+    assert ("standard output: cannot write: No space left on device; what was written to it is an incomplete "
+            "export: liaison import will refuse it") in capsys.readouterr().err

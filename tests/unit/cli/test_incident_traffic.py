@@ -27,8 +27,9 @@ def _run(kind: str, seed: int, now: datetime) -> tuple[list[str], dict[str, dict
     """Decide one scripted case from opening to its last step; returns the event types, the vault data, the reports."""
     rng = random.Random(seed)
     traffic = IncidentTraffic(rng, Traffic(rng, "test").base)
-    report, flow = traffic.open(kind, now)
-    reports, types = [report], []
+    opened, flow = traffic.open(kind, now)
+    report: dict[str, Any] | None = opened
+    reports, types = [opened], []
     state: CaseState | None = None
     while report is not None:
         command: AnyCommand = _decoder.decode(msgspec.json.encode(report))

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from liaison.audit_report import compare_heads
 from liaison.report_signing import (
     ReportInvalid,
+    ReportUnreadable,
     build_report,
     canonical,
     key_files,
@@ -88,10 +89,39 @@ def test_a_signed_report_that_does_not_add_up_is_refused() -> None:
         verify_document(json.dumps(document).encode(), key.public_key(), UNIT)
 
 
-def test_garbage_is_not_a_report() -> None:
-    """A file that is not a report says so."""
-    with pytest.raises(ReportInvalid, match="not a Liaison audit report"):
-        verify_document(b'{"hello": 1}', Ed25519PrivateKey.generate().public_key(), None)
+@pytest.mark.parametrize("raw", [b'{"hello": 1}', b"not json at all", b"[1, 2]", b'{"report": {}, "signature": 3}'])
+def test_garbage_is_not_a_report(raw: bytes) -> None:
+    """A file that is not JSON or not a report's shape is unreadable (exit 2), not a tampered report (exit 3)."""
+    with pytest.raises(ReportUnreadable, match="not a Liaison audit report"):
+        verify_document(raw, Ed25519PrivateKey.generate().public_key(), UNIT)
+
+
+def test_a_report_of_another_format_is_unreadable_not_tampered() -> None:
+    """A well-formed document of a format or version this tool does not read is refused as unreadable."""
+    key = Ed25519PrivateKey.generate()
+    document = json.loads(_signed(key))
+    document["report"]["version"] = 2
+    document["signature"] = sign(document["report"], key)["signature"]
+    with pytest.raises(ReportUnreadable, match="version 2: not one this tool reads"):
+        verify_document(json.dumps(document).encode(), key.public_key(), UNIT)
+
+
+def test_the_signed_key_fingerprint_must_be_the_verifying_keys() -> None:
+    """A report whose signed key_fingerprint names another key is refused, even though the signature holds."""
+    key, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    unit = get(UNIT)
+    assert unit is not None
+    report = build_report(unit, _audit(), other.public_key(), datetime(2026, 11, 23, 8, 30, tzinfo=UTC))
+    raw = json.dumps(sign(report, key)).encode()
+    with pytest.raises(ReportInvalid, match=r"signed key_fingerprint \w+… is not this public key's"):
+        verify_document(raw, key.public_key(), UNIT)
+
+
+def test_a_key_file_without_its_unit_line_names_no_unit() -> None:
+    """Stripping the label (or leaving it empty) leaves a key file that names no unit."""
+    private, public = key_files(UNIT, Ed25519PrivateKey.generate())
+    assert unit_of(public.split(b"\n", 1)[1]) is None
+    assert unit_of(b"Liaison unit: \n" + private.split(b"\n", 1)[1]) is None
 
 
 def test_canonical_bytes_ignore_key_order_and_spacing() -> None:
