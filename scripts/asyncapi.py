@@ -113,14 +113,19 @@ def messages() -> dict[str, Any]:
         },
     )
     result["DeadLetter"] = _entry(
-        "An intake entry the service could not read, kept with the reason; the service goes on.",
-        ["reason", "stream", "entry_id", "original"],
+        "An intake entry the service could not read, kept with the reason; the service goes on. An entry naming "
+        "a person held in the vault, or over 128 KiB, keeps no body: `withheld` says why, `size` and `sha256` "
+        "describe its report (decision 10).",
+        ["reason", "stream", "entry_id"],
         {
             "reason": _string("Why the entry could not be read."),
             "stream": _string("The intake stream it came from."),
             "entry_id": _string("Its entry id there."),
-            "original": _string("The `report` field as received (bytes, possibly not UTF-8)."),
+            "original": _string("The `report` field as received (bytes, possibly not UTF-8); absent when withheld."),
             "command_id": _string("The report's command_id, when one could be read."),
+            "withheld": _string("Why the body was not kept (then no `original` fields)."),
+            "size": _string("With `withheld`: the `report` field's length in bytes (decimal)."),
+            "sha256": _string("With `withheld`: the hex SHA-256 of the `report` field."),
         },
         patternProperties={r"^original\.": _string("Any other field of the entry, as received.")},
     )

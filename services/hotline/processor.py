@@ -26,6 +26,7 @@ from services.hotline.domain import rejected as reasons
 from services.hotline.intake import Malformed, Report, dead_letter_fields, read_entry
 from shared import answers, append_metrics
 from shared.events import AnyEvent
+from shared.intake.dead_letters import withhold_names
 from shared.intake.names import drop_refused, refusals
 from shared.outcomes import Outcome, rejected
 from shared.store import AppendOutcome, AppendRequest, AppendResult, ConcurrencyConflict, EventStore, keys
@@ -87,6 +88,7 @@ class Processor:
                 done, error = await self._decide_all(reports, known, give_up)
                 finished += done
         if finished:
+            await withhold_names(self.redis, finished)  # a dead letter is kept for ever: no vault subject's name
             await batch_io.publish(self.redis, finished, self.dead_letters, self.config.rejection_ttl_s)
             self.completed += len(finished)
             await drop_refused(self.redis, self.intake, finished)  # their entries hold a vault subject's name

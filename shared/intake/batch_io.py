@@ -38,6 +38,8 @@ class Finished:
     outcome: Outcome | None = None
     dead: dict[str, bytes | str] | None = None
     remember_rejection: bool = False
+    drop_entry: bool = False
+    """The intake entry names a vault subject: delete it once answered (``names.drop_refused``)."""
 
 
 def _outcome(raw: bytes | None) -> Outcome | None:

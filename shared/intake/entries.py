@@ -12,6 +12,7 @@ stream with the reason; the service goes on.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -142,4 +143,20 @@ def dead_letter_fields(stream: str, item: Report[Any] | Malformed, reason: str) 
     for name, value in item.fields.items():
         if name != REPORT_FIELD:
             out[f"original.{name.decode('utf-8', 'replace')}"] = value
+    return out
+
+
+KEPT_WHEN_WITHHELD = ("reason", "stream", "entry_id", "command_id")
+
+
+def withheld_fields(dead: dict[str, bytes | str], why: str) -> dict[str, bytes | str]:
+    """A dead letter without the report: reason, origin, command id, and the report's size and SHA-256.
+
+    For a report whose content may not be kept (decision 10); the hash still lets an operator
+    match the dead letter with a copy the sender holds.
+    """
+    original = dead.get("original", b"")
+    raw = original.encode() if isinstance(original, str) else original
+    out = {name: dead[name] for name in KEPT_WHEN_WITHHELD if name in dead}
+    out |= {"withheld": why, "size": str(len(raw)), "sha256": hashlib.sha256(raw).hexdigest()}
     return out

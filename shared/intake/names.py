@@ -28,25 +28,29 @@ async def refusals(redis: Redis, reports: Sequence[Report[Any]], known: Sequence
     if not undecided:
         return {}
     named = await Vault(redis).named_in([reports[i].command for i in undecided])
-    return {i: _refusal(reports[i], subjects) for i, subjects in zip(undecided, named, strict=True) if subjects}
+    return {i: _refusal(reports[i]) for i, subjects in zip(undecided, named, strict=True) if subjects}
 
 
-def _refusal(report: Report[Any], subjects: Sequence[str]) -> Outcome:
-    message = (
-        "free text names a person whose data is held in the vault; refer to them only by "
-        f"subject id ({', '.join(subjects)}) and send the report again"
-    )
-    return rejected(report.command_id, NAMES_VAULT_SUBJECT, message, report.command.case_id)
+REFUSAL = ("free text names a person whose data is held in the vault; refer to them only by their subject id "
+           "and send the report again")
+"""Says neither the name nor which subject bears it: a sender could otherwise probe names for subject ids."""
+
+
+def _refusal(report: Report[Any]) -> Outcome:
+    return rejected(report.command_id, NAMES_VAULT_SUBJECT, REFUSAL, report.command.case_id)
 
 
 async def drop_refused(redis: Redis, intake: str, finished: Sequence[Finished]) -> None:
-    """Delete the intake entries of reports refused for naming a vault subject, once answered.
+    """Delete the intake entries that name a vault subject, once answered: refused for it, or marked ``drop_entry``.
 
     Such an entry holds the name in clear and the intake keeps entries: after ``liaison forget``
     the name would still be in Redis. The intake is not the log (decision 1), and nothing refers
-    to the entry once its outcome is written.
+    to the entry once its outcome is written. ``dead_letters.withhold_names`` marks the others.
     """
-    named = [f.entry_id for f in finished
-             if f.outcome is not None and f.outcome.reason is not None and f.outcome.reason.code == NAMES_VAULT_SUBJECT]
+    named = [f.entry_id for f in finished if f.drop_entry or _refused_for_a_name(f.outcome)]
     if named:
         await redis.xdel(intake, *named)
+
+
+def _refused_for_a_name(outcome: Outcome | None) -> bool:
+    return outcome is not None and outcome.reason is not None and outcome.reason.code == NAMES_VAULT_SUBJECT

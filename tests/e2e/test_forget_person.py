@@ -85,7 +85,8 @@ def test_after_forget_the_person_is_nowhere_and_the_log_still_verifies(
     deployment: Deployment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Readable via person show before; after forget, absent from every output, Redis value and AOF file
-    (a hotline call and a handover report that named her were refused, their intake entries deleted)."""
+    (a hotline call and a handover report that named her were refused, their intake entries deleted; a malformed
+    call naming her was dead-lettered without its body, its entry deleted too)."""
     monkeypatch.setitem(READS, "incidents", (keys.intake("incidents"), "incidents"))
     for service in ("hotline", "incidents", "projections"):
         deployment.start(service)
@@ -96,6 +97,8 @@ def test_after_forget_the_person_is_nowhere_and_the_log_still_verifies(
                                                 "zh": "已通知范氏串的家属"})
     refused_call = _send(deployment, call)
     assert refused_call["reason"]["code"] == "names_vault_subject", refused_call  # the hotline refuses it too
+    malformed = _send(deployment, call | {"command_id": "e2e-call-malformed", "direction": "sideways"})
+    assert malformed["reason"]["code"] == "malformed", malformed  # dead-lettered without its body
     case_id = _hand_over(deployment, subject_id)
     wait_until(lambda: deployment.liaison_json("case", case_id)["version"] == 5, 20, "the handover's view")
     shown = deployment.liaison("person", "show", subject_id)

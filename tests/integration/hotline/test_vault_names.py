@@ -44,9 +44,9 @@ async def _process_batch(redis: Redis, processor: Processor, reports: list[dict[
 async def test_a_call_naming_a_subject_is_refused_and_leaves_no_trace(
     redis: Redis, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Summaries naming her in Vietnamese, Chinese or English are refused, their entries deleted, nothing appended;
-    the other reports of the same batch are recorded, and the whole batch is checked with one lookup (one round
-    trip: tests/integration/vault/test_name_index.py)."""
+    """Summaries naming her in Vietnamese, Chinese or English are refused (saying no subject id), their entries
+    deleted, nothing appended; the other reports of the same batch are recorded, and the whole batch is checked
+    with one lookup (one round trip: tests/integration/vault/test_name_index.py)."""
     processor = await _processor(redis, redis_server)
     subject = new_subject_id()
     await Vault(redis).put(subject, VICTIM)
@@ -68,7 +68,8 @@ async def test_a_call_naming_a_subject_is_refused_and_leaves_no_trace(
         assert outcome.status == "rejected"
         assert outcome.reason is not None
         assert outcome.reason.code == NAMES_VAULT_SUBJECT
-        assert subject in outcome.reason.message
+        assert "SUBJ-" not in outcome.reason.message  # no subject id: a sender could probe names for them
+        assert "vault" in outcome.reason.message
         assert await processor.store.read_case(report["case_id"]) == []
     for report in plain:
         assert (await outcome_of(redis, report["command_id"])).status == "accepted"

@@ -18,15 +18,21 @@ NAME = "Sùng Thị Chở"
 async def test_the_refused_entry_is_deleted_from_the_intake_once_answered(
     redis: Redis, store: EventStore, run_incidents: RunIncidents
 ) -> None:
-    """Refused names_vault_subject; its intake entry is then deleted, so no key holds the name in clear."""
+    """Refused names_vault_subject (and a malformed one naming her, dead-lettered without its body); their intake
+    entries are then deleted, so no key holds the name in clear."""
     await Vault(redis).put(new_subject_id(), {"name": NAME})
     named = inc.raise_incident(command_id="raise-named", summary=text(f"Đã tìm thấy {NAME} gần mốc 104(2)"))
+    malformed = named | {"command_id": "raise-malformed", "impact": "huge"}
     async with run_incidents():
         await send(redis, inc.raise_incident(command_id="raise-clean"))
         await send(redis, named)
+        await send(redis, malformed)
         refused = await outcome_of(redis, "raise-named")
         assert refused.reason is not None
         assert refused.reason.code == reasons.NAMES_VAULT_SUBJECT
+        unreadable = await outcome_of(redis, "raise-malformed")
+        assert unreadable.reason is not None
+        assert unreadable.reason.code == reasons.MALFORMED
 
         async def intake_is_clean() -> bool:
             return await redis.xlen(INTAKE) == 1  # the clean report's entry stays
