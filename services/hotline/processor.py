@@ -26,7 +26,7 @@ from services.hotline.domain import rejected as reasons
 from services.hotline.intake import Malformed, Report, dead_letter_fields, read_entry
 from shared import answers, append_metrics
 from shared.events import AnyEvent
-from shared.intake.dead_letters import withhold_names
+from shared.intake.dead_letters import log_fields, withhold_names
 from shared.intake.names import drop_refused, refusals
 from shared.outcomes import Outcome, rejected
 from shared.store import AppendOutcome, AppendRequest, AppendResult, ConcurrencyConflict, EventStore, keys
@@ -70,14 +70,15 @@ class Processor:
         """Process and acknowledge a batch. Entries in ``give_up`` failed too often: answered if already
         decided, else dead-lettered. Raises the Redis error that stopped part of the batch, after
         acknowledging what was completed; the rest stays pending."""
-        finished: list[Finished] = []
+        malformed: list[Finished] = []
         reports: list[Report] = []
         for entry_id, fields in entries:
             item = read_entry(entry_id, fields)
             if isinstance(item, Malformed):
-                finished.append(self._malformed(item))
+                malformed.append(self._malformed(item))
             else:
                 reports.append(item)
+        finished = list(malformed)
         error: BaseException | None = None
         if reports:
             try:
@@ -89,6 +90,8 @@ class Processor:
                 finished += done
         if finished:
             await withhold_names(self.redis, finished)  # a dead letter is kept for ever: no vault subject's name
+            for dead in malformed:  # logged only now: the reason may quote a name (e.g. as an enum value)
+                log.warning("dead_letter", **log_fields(dead))
             await batch_io.publish(self.redis, finished, self.dead_letters, self.config.rejection_ttl_s)
             self.completed += len(finished)
             await drop_refused(self.redis, self.intake, finished)  # their entries hold a vault subject's name
@@ -96,7 +99,6 @@ class Processor:
             raise error
 
     def _malformed(self, item: Malformed) -> Finished:
-        log.warning("dead_letter", entry_id=item.entry_id.decode(), command_id=item.command_id, reason=item.reason)
         outcome = None if item.command_id is None else rejected(item.command_id, reasons.MALFORMED, item.reason)
         # A malformed report's rejection is not remembered: it is no decision about the command,
         # and the sender should be able to fix the report and send it again under the same id.

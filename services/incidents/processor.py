@@ -31,7 +31,7 @@ from services.incidents.intake import Malformed, Report, dead_letter_fields, rea
 from services.incidents.schedule import Schedule, case_member, next_deadline
 from services.incidents.submit import submit_follow_ups
 from shared import answers, append_metrics
-from shared.intake.dead_letters import withhold_names
+from shared.intake.dead_letters import log_fields, withhold_names
 from shared.intake.names import drop_refused, refusals
 from shared.outcomes import Outcome, outcome_decoder, rejected
 from shared.store import ConcurrencyConflict, EventStore, keys
@@ -69,14 +69,15 @@ class Processor:
 
         Raises the Redis error that stopped part of the batch, after acknowledging what was completed.
         """
-        finished: list[Finished] = []
+        malformed: list[Finished] = []
         reports: list[Report] = []
         for entry_id, fields in entries:
             item = read_entry(entry_id, fields)
             if isinstance(item, Malformed):
-                finished.append(self._malformed(item))
+                malformed.append(self._malformed(item))
             else:
                 reports.append(item)
+        finished = list(malformed)
         error: BaseException | None = None
         if reports:
             try:
@@ -94,6 +95,8 @@ class Processor:
                     finished += done
         if finished:
             await withhold_names(self.redis, finished)  # a dead letter is kept for ever: no vault subject's name
+            for dead in malformed:  # logged only now: the reason may quote a name (e.g. as an enum value)
+                log.warning("dead_letter", **log_fields(dead))
             await batch_io.publish(self.redis, finished, self.dead_letters, self.config.rejection_ttl_s)
             self.completed += len(finished)
             await drop_refused(self.redis, self.intake, finished)
@@ -101,7 +104,6 @@ class Processor:
             raise error
 
     def _malformed(self, item: Malformed) -> Finished:
-        log.warning("dead_letter", entry_id=item.entry_id.decode(), command_id=item.command_id, reason=item.reason)
         outcome = None if item.command_id is None else rejected(item.command_id, reasons.MALFORMED, item.reason)
         # Not remembered: no decision about the command; the sender may fix it and resend under the same id.
         return Finished(item.entry_id, outcome, dead_letter_fields(self.intake, item, item.reason))

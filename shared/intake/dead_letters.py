@@ -63,6 +63,20 @@ async def withhold_names(redis: Redis, finished: Sequence[Finished]) -> None:
             _fields(item).pop("command_id", None)
 
 
+def log_fields(item: Finished) -> dict[str, str | None]:
+    """A dead letter's entry id, command id and reason for a log line, as ``withhold_names`` left them.
+
+    Log lines are kept too: one written before the names check could repeat a vault subject's name.
+    """
+    fields = _fields(item)
+    return {"entry_id": item.entry_id.decode(), "command_id": _text(fields.get("command_id")),
+            "reason": _text(fields["reason"])}
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
 def _fields(item: Finished) -> dict[str, bytes | str]:
     assert item.dead is not None
     return item.dead
