@@ -26,8 +26,8 @@ from services.hotline.domain import rejected as reasons
 from services.hotline.intake import Malformed, Report, dead_letter_fields, read_entry
 from shared import answers, append_metrics
 from shared.events import AnyEvent
-from shared.intake.dead_letters import log_fields, withhold_names
-from shared.intake.names import drop_refused, refusals
+from shared.intake.names import refusals
+from shared.intake.settle import settle
 from shared.outcomes import Outcome, rejected
 from shared.store import AppendOutcome, AppendRequest, AppendResult, ConcurrencyConflict, EventStore, keys
 
@@ -89,14 +89,13 @@ class Processor:
                 done, error = await self._decide_all(reports, known, give_up)
                 finished += done
         if finished:
-            await withhold_names(self.redis, finished)  # a dead letter is kept for ever: no vault subject's name
-            for dead in malformed:  # logged only now: the reason may quote a name (e.g. as an enum value)
-                log.warning("dead_letter", **log_fields(dead))
-            await batch_io.publish(self.redis, finished, self.dead_letters, self.config.rejection_ttl_s)
+            await settle(self.redis, self.intake, finished, malformed, self._publish, log)
             self.completed += len(finished)
-            await drop_refused(self.redis, self.intake, finished)  # their entries hold a vault subject's name
         if error is not None:
             raise error
+
+    async def _publish(self, finished: Sequence[Finished]) -> None:
+        await batch_io.publish(self.redis, finished, self.dead_letters, self.config.rejection_ttl_s)
 
     def _malformed(self, item: Malformed) -> Finished:
         outcome = None if item.command_id is None else rejected(item.command_id, reasons.MALFORMED, item.reason)

@@ -31,8 +31,8 @@ from services.incidents.intake import Malformed, Report, dead_letter_fields, rea
 from services.incidents.schedule import Schedule, case_member, next_deadline
 from services.incidents.submit import submit_follow_ups
 from shared import answers, append_metrics
-from shared.intake.dead_letters import log_fields, withhold_names
-from shared.intake.names import drop_refused, refusals
+from shared.intake.names import refusals
+from shared.intake.settle import settle
 from shared.outcomes import Outcome, outcome_decoder, rejected
 from shared.store import ConcurrencyConflict, EventStore, keys
 
@@ -94,14 +94,13 @@ class Processor:
                     done, error = await self._decide_all(reports, known, give_up, refused)
                     finished += done
         if finished:
-            await withhold_names(self.redis, finished)  # a dead letter is kept for ever: no vault subject's name
-            for dead in malformed:  # logged only now: the reason may quote a name (e.g. as an enum value)
-                log.warning("dead_letter", **log_fields(dead))
-            await batch_io.publish(self.redis, finished, self.dead_letters, self.config.rejection_ttl_s)
+            await settle(self.redis, self.intake, finished, malformed, self._publish, log)
             self.completed += len(finished)
-            await drop_refused(self.redis, self.intake, finished)
         if error is not None:
             raise error
+
+    async def _publish(self, finished: Sequence[Finished]) -> None:
+        await batch_io.publish(self.redis, finished, self.dead_letters, self.config.rejection_ttl_s)
 
     def _malformed(self, item: Malformed) -> Finished:
         outcome = None if item.command_id is None else rejected(item.command_id, reasons.MALFORMED, item.reason)
