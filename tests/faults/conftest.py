@@ -142,17 +142,6 @@ class Stack:
             capture_output=True, timeout=timeout, check=False,
         )
 
-    async def simulators(self, count: int, events_each: int, seed: int) -> list[asyncio.subprocess.Process]:
-        """Start ``count`` ``liaison simulate --json`` processes of ``events_each`` reports, seeds seed, seed+1..."""
-        return [
-            await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "liaison", "simulate", "--events", str(events_each), "--seed", str(seed + i),
-                "--json", env=self.env, cwd=self.workdir, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-            for i in range(count)
-        ]
-
     def stop_all(self) -> None:
         """Stop every instance still running (SIGTERM, then SIGKILL), and close their logs."""
         for process in self.processes.values():

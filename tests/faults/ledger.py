@@ -1,26 +1,37 @@
 """What the fault tests check after the dust settles: every report answered once, the log exact.
 
-Read from Redis alone: the intake stream (what was sent), the outcomes stream (what was answered)
-and the partition logs (what was recorded).
+Built from what the senders know they sent (their command ids, and the simulator's own record of
+what each case recorded) against what Redis holds: the outcomes stream (what was answered) and the
+partition logs (what was recorded). Never from the intake streams: the services trim them and delete
+entries from them, so what is left there is not what was sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
 from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import msgspec
 from redis.asyncio import Redis
 
-from services.projections.queries import backlog
+from liaison.sender import Sender
+from services.incidents.calls import LINK_PREFIX, incident_command_id
+from services.incidents.domain.follow_ups import finding_command_id
+from services.projections.queries import backlog, list_views
 from services.projections.rebuild import diff
 from shared.outcomes import Outcome, outcome_decoder
 from shared.store import EventStore, keys
 from shared.store.audit import verify
-from tests.faults.conftest import eventually
+from tests.faults.conftest import ROOT, Stack, eventually
 
 CHUNK = 5000
+
 
 async def scan(redis: Redis, stream: str) -> list[tuple[str, dict[bytes, bytes]]]:
     """Every entry of a stream, oldest first."""
@@ -34,24 +45,26 @@ async def scan(redis: Redis, stream: str) -> list[tuple[str, dict[bytes, bytes]]
         start = f"({chunk[-1][0].decode()}"
 
 
-INTAKES = ("hotline", "incidents")
-
 AUTOMATIC = frozenset({"AcknowledgementOverdue", "AcceptanceOverdue", "ConfirmationOverdue"})
 """Event types the incidents service's deadline watch records without a report (so no outcome names them)."""
 
+CASE_OPENED_BY_CALL = incident_command_id("")
+"""The command id prefix of the incident the incidents service raises for a hotline case's urgent call."""
+FINDING = finding_command_id("", 0).removesuffix("0")
+"""What a patrol finding's follow-up command id holds between its event id and its index (``/finding/``)."""
 
-async def sent_command_ids(redis: Redis) -> Counter[str]:
-    """How many times each command id was put on an intake (entries whose id can be read)."""
-    sent: Counter[str] = Counter()
-    for service in INTAKES:
-        for _, fields in await scan(redis, keys.intake(service)):
-            try:
-                command_id = json.loads(fields[b"report"])["command_id"]
-            except (KeyError, ValueError, TypeError):
-                continue
-            if isinstance(command_id, str):
-                sent[command_id] += 1
-    return sent
+
+def derived_from(command_id: str) -> tuple[str, str] | None:
+    """("case", hotline case id) or ("event", event id) a command the incidents service submits itself is
+    derived from, read from its command id; None for any other command id."""
+    if command_id.startswith(CASE_OPENED_BY_CALL):
+        return "case", command_id.removeprefix(CASE_OPENED_BY_CALL)
+    if command_id.startswith(LINK_PREFIX):
+        return "event", command_id.removeprefix(LINK_PREFIX)
+    source, slash, index = command_id.rpartition(FINDING)
+    if slash and index.isdigit():
+        return "event", source
+    return None
 
 
 async def answers(redis: Redis) -> dict[str, list[bytes]]:
@@ -62,19 +75,32 @@ async def answers(redis: Redis) -> dict[str, list[bytes]]:
     return by_command
 
 
-async def all_answered(redis: Redis, within: float = 60) -> None:
-    """Wait until every report on the intakes has an outcome and no new one came for a while (the incidents
-    service submits follow-ups of what it reads from the logs after the senders are done)."""
-    last: set[str] = set()
+async def _idle(redis: Redis, service: str) -> bool:
+    """True if the service's group has read every entry of its intake and holds none unacknowledged."""
+    try:
+        groups: Any = await redis.xinfo_groups(keys.intake(service))
+    except Exception:  # no intake: the service never ran
+        return True
+    return all(int(g["pending"]) == 0 and g.get("lag") in (0, None) for g in groups)
+
+
+async def all_answered(redis: Redis, sent: Collection[str], within: float = 60) -> None:
+    """Wait until every command the senders sent has an outcome, and the intake services went quiet: nothing
+    left unread or unacknowledged and no new outcome between two looks (the incidents service submits
+    follow-ups of what it reads from the logs, after the senders are done)."""
+    expected = set(sent)
+    last = -1
 
     async def answered() -> bool:
         nonlocal last
-        sent = set(await sent_command_ids(redis))
-        settled = sent == last and not sent - (await answers(redis)).keys()
-        last = sent
+        found = await answers(redis)
+        written = sum(len(copies) for copies in found.values())
+        idle = all([await _idle(redis, service) for service in ("hotline", "incidents")])
+        settled = idle and written == last and not expected - found.keys()
+        last = written
         return settled
 
-    await eventually(answered, within, "an outcome for every report on the intakes", every=2.0)
+    await eventually(answered, within, f"an outcome for each of the {len(expected)} reports sent", every=2.0)
 
 
 @dataclass
@@ -82,39 +108,55 @@ class Ledger:
     """The reconciliation of what was sent, answered and recorded."""
 
     outcomes: dict[str, Outcome] = field(default_factory=dict)
-    """The one outcome of each command (all its copies are byte-identical)."""
+    """The one outcome of each command the senders sent (all its copies are byte-identical)."""
+    derived: dict[str, Outcome] = field(default_factory=dict)
+    """The outcome of each command the incidents service submitted itself (follow-ups, urgent calls' incidents)."""
     accepted_events: int = 0
+    """Events the accepted outcomes of the senders' commands list."""
+    derived_events: int = 0
+    """Events the accepted outcomes of the service's own commands list."""
     automatic_events: int = 0
     """Overdue events the deadline watch recorded (each once: event ids are checked unique)."""
     log_entries: int = 0
+    by_case: dict[str, Counter[str]] = field(default_factory=dict)
+    """Every event type the log holds, counted per case."""
+    automatic_by_case: dict[str, Counter[str]] = field(default_factory=dict)
+    """The deadline watch's events, counted per case and type."""
 
     @property
     def accepted(self) -> dict[str, Outcome]:
-        """The accepted outcomes, by command id."""
+        """The accepted outcomes of the senders' commands, by command id."""
         return {c: o for c, o in self.outcomes.items() if o.status == "accepted"}
 
     def rejected_codes(self) -> Counter[str]:
-        """How many commands were rejected, by reason code."""
+        """How many of the senders' commands were rejected, by reason code."""
         return Counter(o.reason.code for o in self.outcomes.values() if o.reason is not None)
 
 
-async def reconcile(store: EventStore, sent: set[str] | None = None) -> Ledger:
-    """Check that every sent report has exactly one outcome (copies identical), every accepted outcome's
-    positions hold exactly its events, the log holds nothing else and no event twice, and the audit
-    finds no breach. ``sent``: the command ids to expect (default: every one on the intake)."""
+def _one_answer(command_id: str, copies: Sequence[bytes]) -> Outcome:
+    """The command's outcome; every copy must say the same (version_conflict is not remembered: a resend is
+    decided afresh, by design)."""
+    decoded = {raw: outcome_decoder.decode(raw) for raw in copies}
+    settled = {raw: o for raw, o in decoded.items() if o.reason is None or o.reason.code != "version_conflict"}
+    if settled:
+        decoded = settled
+    assert len(decoded) == 1, f"{command_id} was answered differently: {sorted(decoded)}"
+    return next(iter(decoded.values()))
+
+
+async def reconcile(store: EventStore, sent: Collection[str]) -> Ledger:
+    """Check that every command in ``sent`` (what the senders sent) has exactly one outcome (copies identical),
+    that every other outcome answers a command the incidents service derives from a recorded event, that
+    every accepted outcome's positions hold exactly its events, that the log holds nothing else (but the
+    deadline watch's overdue events) and no event twice, and that the audit finds no breach."""
     redis = store.redis
-    expected = set(await sent_command_ids(redis)) if sent is None else sent
+    expected = set(sent)
     answered = await answers(redis)
     missing = expected - answered.keys()
     assert not missing, f"{len(missing)} reports never answered, e.g. {sorted(missing)[:5]}"
     ledger = Ledger()
     for command_id in expected:
-        copies = {raw: outcome_decoder.decode(raw) for raw in answered[command_id]}
-        settled = {raw: o for raw, o in copies.items() if o.reason is None or o.reason.code != "version_conflict"}
-        if settled:  # version_conflict is not remembered: a resend is decided afresh, by design
-            copies = settled
-        assert len(copies) == 1, f"{command_id} was answered differently: {sorted(copies)}"
-        ledger.outcomes[command_id] = next(iter(copies.values()))
+        ledger.outcomes[command_id] = _one_answer(command_id, answered[command_id])
 
     log: dict[tuple[int, str], dict[str, Any]] = {}
     event_ids: Counter[str] = Counter()
@@ -123,25 +165,49 @@ async def reconcile(store: EventStore, sent: set[str] | None = None) -> Ledger:
             event = json.loads(fields[b"e"])
             log[(p, position)] = event
             event_ids[event["event_id"]] += 1
+            ledger.by_case.setdefault(event["case_id"], Counter())[event["type"]] += 1
+            if event["type"] in AUTOMATIC:
+                ledger.automatic_by_case.setdefault(event["case_id"], Counter())[event["type"]] += 1
     doubled = [e for e, n in event_ids.items() if n > 1]
     assert not doubled, f"events recorded twice: {doubled[:5]}"
 
-    for command_id, outcome in ledger.accepted.items():
-        assert outcome.case_id is not None
-        p = store.partition_of(outcome.case_id)
-        for ref in outcome.events:
-            event = log.get((p, ref.position))
-            assert event is not None, f"{command_id}: no event at {ref.position} of partition {p}"
-            held = (event["event_id"], event["type"], event["case_version"], event["case_id"], event["causation_id"])
-            assert held == (ref.event_id, ref.type, ref.case_version, outcome.case_id, command_id), (
-                f"{command_id}: position {ref.position} holds {held}, the outcome says {ref}"
-            )
-        ledger.accepted_events += len(outcome.events)
+    cases = set(ledger.by_case)
+    for command_id in answered.keys() - expected:
+        source = derived_from(command_id)
+        assert source is not None, f"{command_id} was answered, but no sender sent it and no service derives it"
+        kind, origin = source
+        assert origin in (cases if kind == "case" else event_ids), f"{command_id} derives from no recorded {kind}"
+        ledger.derived[command_id] = _one_answer(command_id, answered[command_id])
+
+    listed: set[tuple[int, str]] = set()
+    for mine, outcomes in ((True, ledger.outcomes), (False, ledger.derived)):
+        for command_id, outcome in outcomes.items():
+            if outcome.status != "accepted":
+                continue
+            assert outcome.case_id is not None
+            p = store.partition_of(outcome.case_id)
+            for ref in outcome.events:
+                event = log.get((p, ref.position))
+                assert event is not None, f"{command_id}: no event at {ref.position} of partition {p}"
+                held = (event["event_id"], event["type"], event["case_version"], event["case_id"],
+                        event["causation_id"])
+                assert held == (ref.event_id, ref.type, ref.case_version, outcome.case_id, command_id), (
+                    f"{command_id}: position {ref.position} holds {held}, the outcome says {ref}"
+                )
+                listed.add((p, ref.position))
+            if mine:
+                ledger.accepted_events += len(outcome.events)
+            else:
+                ledger.derived_events += len(outcome.events)
     ledger.log_entries = len(log)
     ledger.automatic_events = sum(1 for event in log.values() if event["type"] in AUTOMATIC)
-    assert ledger.log_entries == ledger.accepted_events + ledger.automatic_events, (
+    unexplained = [(at, e["type"], e["causation_id"]) for at, e in log.items()
+                   if at not in listed and e["type"] not in AUTOMATIC]
+    assert not unexplained, f"{len(unexplained)} events no accepted outcome lists, e.g. {unexplained[:3]}"
+    assert ledger.log_entries == ledger.accepted_events + ledger.derived_events + ledger.automatic_events, (
         f"the log holds {ledger.log_entries} events, the accepted outcomes account for {ledger.accepted_events} "
-        f"and the deadline watch for {ledger.automatic_events}"
+        f"(+{ledger.derived_events} of the service's own reports) and the deadline watch for "
+        f"{ledger.automatic_events}"
     )
     report = await verify(store)
     assert report.breaches == [], f"the audit found breaches: {report.breaches[:5]}"
@@ -157,3 +223,112 @@ async def projections_agree(store: EventStore, within: float = 60) -> None:
     await eventually(caught_up, within, "the projections to apply the whole log", every=0.2)
     differences = await diff(store)
     assert differences == [], f"{len(differences)} views differ from the rebuild, e.g. {differences[:3]}"
+
+
+KIND_OF_EVENT = {
+    **dict.fromkeys(("HotlineCallLogged", "LetterSent", "LetterReceived", "MessageAcknowledged",
+                     "UrgentCallConfirmedInWriting"), "hotline"),
+    **dict.fromkeys(("IncidentRaised", "IncidentAcknowledged", "IncidentUpdated", "ResponseRecorded",
+                     "CasesLinked", "IncidentClosed"), "incident"),
+    **dict.fromkeys(("HandoverProposed", "NationalityVerified", "RiskAssessed", "ConsentRecorded",
+                     "HandoverAccepted", "HandoverRejected", "HandoverScheduled", "HandoverExecuted",
+                     "HandoverCompleted", "HandoverAborted"), "handover"),
+    **dict.fromkeys(("PatrolScheduled", "PatrolRecorded"), "patrol"),
+    **dict.fromkeys(("MeetingRecorded", "MinutesSigned"), "meeting"),
+}
+"""The kind of case (the view's ``kind``) each event type a sender's report records belongs to."""
+COUNTED = {
+    "calls": ("HotlineCallLogged",), "letters_sent": ("LetterSent",), "letters_received": ("LetterReceived",),
+    "acknowledgements": ("MessageAcknowledged", "IncidentAcknowledged"), "confirmations": (
+        "UrgentCallConfirmedInWriting",), "updates": ("IncidentUpdated",), "responses": ("ResponseRecorded",),
+    "links": ("CasesLinked",), "verifications": ("NationalityVerified",), "risk_assessments": ("RiskAssessed",),
+    "consents": ("ConsentRecorded",), "schedules": ("HandoverScheduled",), "minutes": ("MinutesSigned",),
+}
+"""The view's ``counts`` that count one per event, by the event types they count."""
+CLOSING = frozenset({"IncidentClosed", "HandoverCompleted", "HandoverAborted", "HandoverRejected"})
+"""Event types after which a case's view says ``closed``."""
+
+
+async def views_match_senders(store: EventStore, ledger: Ledger, cases: Mapping[str, Mapping[str, int]]) -> None:
+    """Compare each case the senders recorded (case id -> event type -> how many events their accepted
+    outcomes listed) with the log and the live view: the log holds exactly those events plus the deadline
+    watch's; the view is of their kind, at the log's version, with their counts, overdue events and
+    closed status."""
+    assert cases, "the senders recorded no case"
+    views = {view.case_id: view for view in await list_views(store)}
+    for case_id, known in cases.items():
+        recorded = Counter({t: n for t, n in known.items() if n})
+        automatic = ledger.automatic_by_case.get(case_id, Counter())
+        assert ledger.by_case.get(case_id) == recorded + automatic, (
+            f"{case_id}: the log holds {ledger.by_case.get(case_id)}, the senders recorded {dict(recorded)} "
+            f"and the deadline watch {dict(automatic)}"
+        )
+        view = views.get(case_id)
+        assert view is not None, f"{case_id}: the senders recorded it, the projections have no view of it"
+        kinds = {KIND_OF_EVENT[t] for t in recorded}
+        assert kinds == {view.kind}, f"{case_id}: a {view.kind} view of a case of {sorted(recorded)}"
+        assert view.version == sum(recorded.values()) + sum(automatic.values()), (case_id, view.version, recorded)
+        counts = msgspec.structs.asdict(view.counts)
+        want = {name: sum(recorded[t] for t in types) for name, types in COUNTED.items()}
+        assert {name: counts[name] for name in COUNTED} == want, f"{case_id}: view counts {counts}, sent {want}"
+        assert counts["overdue"] == sum(automatic.values()), (case_id, counts, automatic)
+        assert counts["other"] == 0, (case_id, counts)
+        assert (view.status == "closed") == bool(CLOSING & recorded.keys()), (case_id, view.status, recorded)
+
+
+@dataclass
+class Simulator:
+    """A ``liaison simulate --json`` process whose sender writes down every command id it puts on an intake."""
+
+    process: asyncio.subprocess.Process
+    sent_file: Path
+
+    async def finish(self, within: float) -> tuple[int, dict[str, Any], list[str], str]:
+        """Wait for it (``within`` s): exit code, JSON summary (or {}), the command ids it sent, stderr's end."""
+        out, err = await asyncio.wait_for(self.process.communicate(), timeout=within)
+        sent = json.loads(self.sent_file.read_text()) if self.sent_file.exists() else []
+        return self.process.returncode or 0, json.loads(out or b"{}"), sent, err.decode()[-2000:]
+
+    async def stop(self) -> None:
+        """Kill it if it still runs."""
+        if self.process.returncode is None:
+            self.process.kill()
+            await self.process.communicate()
+
+
+async def simulators(stack: Stack, count: int, events_each: int, seed: int) -> list[Simulator]:
+    """Start ``count`` recording simulators of ``events_each`` reports, seeds seed, seed+1..."""
+    started = []
+    for i in range(count):
+        sent_file = stack.workdir / f"sent-{seed + i}.json"
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.faults.ledger", str(sent_file), "simulate", "--events", str(events_each),
+            "--seed", str(seed + i), "--json", env=stack.env, cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        started.append(Simulator(process, sent_file))
+    return started
+
+
+def _record_sends(sent_file: str, argv: list[str]) -> None:
+    """Run ``liaison ARGV`` with its sender writing every command id it put on an intake to ``sent_file``."""
+    import liaison.simulate
+    from liaison.cli import main
+
+    sent: list[str] = []
+
+    class RecordingSender(Sender):
+        async def send(self, service: str, command_id: str, line: bytes) -> asyncio.Future[bytes]:
+            future = await super().send(service, command_id, line)
+            sent.append(command_id)  # on the intake now
+            return future
+
+    setattr(liaison.simulate, "Sender", RecordingSender)  # noqa: B010 - the simulator's sender, recording
+    try:
+        main(argv)
+    finally:
+        Path(sent_file).write_text(json.dumps(sent))
+
+
+if __name__ == "__main__":
+    _record_sends(sys.argv[1], sys.argv[2:])

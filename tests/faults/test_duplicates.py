@@ -10,13 +10,13 @@ import msgspec
 import pytest
 from redis.asyncio import Redis
 
-from services.hotline import batch_io
 from services.hotline.config import HotlineConfig
 from services.hotline.processor import Processor
+from shared.intake import batch_io
 from shared.outcomes import Outcome, outcome_decoder
 from shared.store import EventStore, keys
 from tests.faults.conftest import PARTITIONS, Stack, eventually
-from tests.faults.ledger import answers, projections_agree, reconcile
+from tests.faults.ledger import answers, projections_agree, reconcile, views_match_senders
 from tests.faults.reporter import stop_task
 from tests.unit.hotline.reports import acknowledge, log_call
 
@@ -74,11 +74,14 @@ async def test_reports_delivered_2_to_10_times_to_two_instances_record_one_set_o
         await stop_task(sampling)
 
     assert sent >= 2 * (2 * CALLS + REFUSED)
-    ledger = await reconcile(store)
+    ledger = await reconcile(store, {r["command_id"] for r in calls + refused + acks})
     assert len(ledger.accepted) == 2 * CALLS
     assert ledger.rejected_codes() == {"wrong_offset": REFUSED}
     assert ledger.log_entries == 2 * CALLS, "each call and each acknowledgement recorded exactly once"
     await projections_agree(store)
+    # What the sender knows of each case: one call, then its acknowledgement.
+    known = {first[c["command_id"]].case_id or "": {"HotlineCallLogged": 1, "MessageAcknowledged": 1} for c in calls}
+    await views_match_senders(store, ledger, known)
     names = {stack.consumer(n) for n in ("hotline", "hotline-2")}
     assert busy["hotline"] == names, f"both hotline instances must have taken reports: {busy}"
     names = {stack.consumer(n) for n in ("projections", "projections-2")}
@@ -109,11 +112,11 @@ async def test_a_copy_racing_its_original_is_answered_like_the_original(
     first = Processor(store.redis, store, config)
     second = Processor(store.redis, store, HotlineConfig(redis_url=stack.redis.url, consumer="second"))
     intake = keys.intake("hotline")
-    call_entry = await store.redis.xadd(intake, {"report": msgspec.json.encode(log_call("race-call"))})
+    call_entry: Any = await store.redis.xadd(intake, {"report": msgspec.json.encode(log_call("race-call"))})
     await first.process([(call_entry, {b"report": msgspec.json.encode(log_call("race-call"))})])
     call = (await _answered(store.redis, {"race-call"}))["race-call"]
     ack = {b"report": msgspec.json.encode(acknowledge(call.case_id or "", call.events[0].event_id, "race-ack"))}
-    copies = [await store.redis.xadd(intake, ack) for _ in range(2)]
+    copies: list[Any] = [await store.redis.xadd(intake, {"report": ack[b"report"]}) for _ in range(2)]
 
     looked_up, recorded = asyncio.Event(), asyncio.Event()
     real_lookup = batch_io.lookup
@@ -132,7 +135,10 @@ async def test_a_copy_racing_its_original_is_answered_like_the_original(
     recorded.set()
     await asyncio.wait_for(racing, 10)
 
-    found = [o for o in (await answers(store.redis))["race-ack"]]
-    assert len(set(found)) == 1, f"one command answered two ways: {found}"
+    found = [outcome_decoder.decode(raw) for raw in (await answers(store.redis))["race-ack"]]
+    assert len(found) == 2, f"each copy must be answered: {found}"
+    assert found[0] == found[1], f"one command answered two ways: {found}"
+    assert found[0].status == "accepted", found[0]
+    assert [e.type for e in found[0].events] == ["MessageAcknowledged"], found[0]
     assert store.partition_of(call.case_id or "") in range(PARTITIONS)
     assert (await store.head(call.case_id or ""))[0] == 2
