@@ -241,8 +241,9 @@ class Processor:
                 continue
             if result.duplicate:  # another process recorded this command meanwhile: give its answer
                 return await self._recorded(command.command_id, case_id, result.positions), False, None
-            if deadline is None:  # only once recorded: a refused append leaves the obligation as it was
-                await self.schedule.settle(case_id, case_member(case_id))
+            # Only once recorded (a refused append leaves the obligation as it was), and only while the case is
+            # still at this version: a later report may have re-armed the entry since (schedule.py).
+            await self.schedule.after_append(case_id, result.version, deadline)
             await submit_follow_ups(self.redis, events)
             return answers.from_append(command.command_id, case_id, events, result.positions), False, after
         # Not remembered: nothing was wrong with the report, so a resend is decided afresh.
