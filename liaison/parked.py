@@ -7,7 +7,9 @@ entry becomes applicable only when the code reading it does (a fixed fold rule, 
 writes the view (no longer stale if every event now applies) through the projections' own view
 script (which refuses the write if a worker moved the view meanwhile; then it folds again), and
 un-parks every entry of the case that now applies. An entry that still fails stays parked, and the
-command says why.
+command says why. The script compares the stored view's digest as well as its version, so a worker
+still holding the case's old (stale) view in memory cannot fold its next event over the repair: its
+write is refused, and it reads the repaired view and folds again.
 
 IDs are ``<partition>:<log position>`` as listed; a bare position is accepted when only one
 partition has it parked.
@@ -175,7 +177,8 @@ async def _retry_case(store: EventStore, views: ViewStore, partition: int, case_
         folded = _fold_case(case_id, records)
         if folded.view is None:
             return folded
-        if await views.write(partition, [Write(case_id, stored.version, folded.view)]) == set():
+        # The digest too: a view rewritten at the same version meanwhile (another retry) is not overwritten.
+        if await views.write(partition, [Write(case_id, stored.version, folded.view, digest=stored.digest)]) == set():
             return folded
     raise exits.CliError(f"case {case_id}: its view kept moving while it was folded again; try again", exits.REJECTED)
 

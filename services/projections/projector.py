@@ -5,17 +5,16 @@ round trip; fold each case's entries in version order — an older one is skippe
 filled by reading the case from the store; then write every changed view, its case update
 and the acknowledgement of the entries it covers in one script call. The script refuses a
 view whose stored version moved meanwhile (another worker got there first): that case is
-re-read and folded again. An entry that cannot be applied stays pending (the reclaim loop
-delivers it again); after ``max_deliveries`` it is parked with its reason, its case's view is
-marked stale, and the case goes on past it.
+re-read and folded again. An entry that cannot be applied stays pending, and the outcome tells
+the log follower (shared/follow) why, so it retries it with backoff; on its ``max_deliveries``-th
+delivery it is parked in the follower's parking store (the partition's ``parked`` hash) with its
+reason, its case's view is marked stale, and the case goes on past it in the same write.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import structlog
 
@@ -23,8 +22,8 @@ from services.projections.decoding import describe, read_event, read_head
 from services.projections.view_store import Stored, ViewStore, Write
 from services.projections.views import Fold, ViewEvent
 from shared.append_metrics import VIEW_WRITES
+from shared.follow import Batch, Outcome
 from shared.logging import bound
-from shared.redis_client import text
 from shared.store import EventStore, RecordedEvent, keys
 
 MAX_DELIVERIES = 5
@@ -48,6 +47,8 @@ class Entry:
     """Why the entry cannot be attributed to a case of this partition (then it is parked in time)."""
     event: ViewEvent | None = None
     """The decoded event, when it decodes (decoded once, on delivery)."""
+    deliveries: int = 1
+    """Times the group handed it out, this time included."""
 
 
 @dataclass(slots=True)
@@ -74,21 +75,19 @@ class _CaseRun:
     entries: list[Entry]
     stored: Stored
     acks: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    """Delivered entries of the case that could not be applied (not yet retried enough), with why."""
 
 
-
-def _position_key(position: str) -> tuple[int, int]:
-    ms, _, seq = position.partition("-")
-    return int(ms), int(seq or 0)
-
-
-def parse_entry(store: EventStore, partition: int, entry_id: bytes | str, fields: dict[bytes, bytes]) -> Entry:
+def parse_entry(
+    store: EventStore, partition: int, entry_id: bytes | str, fields: dict[bytes, bytes], deliveries: int = 1
+) -> Entry:
     """Read the case and version of a delivered entry without decoding the whole event."""
     position = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
     try:
         record = RecordedEvent.from_entry(partition, entry_id, fields)
     except (KeyError, ValueError, UnicodeDecodeError) as exc:
-        return Entry(position, None, problem=f"malformed log entry ({describe(exc)})")
+        return Entry(position, None, problem=f"malformed log entry ({describe(exc)})", deliveries=deliveries)
     event: ViewEvent | None
     try:
         event = read_event(record.data)
@@ -98,12 +97,14 @@ def parse_entry(store: EventStore, partition: int, entry_id: bytes | str, fields
     else:
         head = event.case_id, event.case_version
     if head is None:
-        return Entry(position, record, problem="the event is not JSON with a case_id and a case_version")
+        return Entry(position, record, problem="the event is not JSON with a case_id and a case_version",
+                     deliveries=deliveries)
     case_id, version = head
     home = store.partition_of(case_id)
     if home != partition:
-        return Entry(position, record, case_id, version, f"case {case_id} lives in partition {home}, not {partition}")
-    return Entry(position, record, case_id, version, event=event)
+        return Entry(position, record, case_id, version, f"case {case_id} lives in partition {home}, not {partition}",
+                     deliveries=deliveries)
+    return Entry(position, record, case_id, version, event=event, deliveries=deliveries)
 
 
 class Projector:
@@ -130,32 +131,37 @@ class Projector:
         self._known: dict[str, Stored] = {}
         """Views this projector wrote last, by case (insertion order is recency: the oldest go first)."""
 
-    async def handle(self, partition: int, raw: Sequence[tuple[Any, Any]], reclaimed: bool = False) -> None:
-        """Apply one batch (entries as XREADGROUP/XAUTOCLAIM return them) and ack what it covered.
+    async def handle(self, batch: Batch) -> Outcome:
+        """Apply one batch of a partition and ack, in the view-write script, what it covered.
 
-        ``reclaimed``: the entries were taken over from another consumer, so some may have been
-        delivered many times before (new entries are on their first delivery).
+        The outcome names the entries acked, the ones that failed (with why; the follower retries
+        them) and, as waiting, the rest (behind a failed event of their case, or refused too often).
         """
+        partition = batch.partition
         entries = [
-            parse_entry(self.store, partition, entry_id, fields) for entry_id, fields in raw if entry_id is not None
+            parse_entry(self.store, partition, d.position, d.fields, d.deliveries) for d in batch.entries
         ]
-        hot = await self._worn_out(partition, [e.position for e in entries]) if reclaimed else set()
+        hot = {e.position for e in entries if e.deliveries > self.give_up_after}
         self.stats.batches += 1
+        outcome = Outcome()
         by_case: dict[str, list[Entry]] = {}
         acks_only: list[str] = []
         for entry in entries:
             if entry.problem is not None or entry.case_id is None:
-                if await self._unattributable(partition, entry):
+                if await self._unattributable(batch, entry):
                     acks_only.append(entry.position)
+                else:
+                    outcome.failed[entry.position] = entry.problem or "unreadable"
             else:
                 by_case.setdefault(entry.case_id, []).append(entry)
         writes = [Write(case_id="", base=0, view=None, acks=acks_only)] if acks_only else []
         todo = by_case
         for attempt in range(WRITE_ATTEMPTS):
             stored = await self._stored(partition, list(todo), fresh=attempt > 0)
-            runs = {case: await self._advance(partition, case, stored[case], todo[case], hot) for case in todo}
+            runs = {case: await self._advance(batch, case, stored[case], todo[case], hot) for case in todo}
             writes += [
-                Write(case_id, run.stored.version, run.fold.view() if run.fold.changed else None, run.acks)
+                Write(case_id, run.stored.version, run.fold.view() if run.fold.changed else None, run.acks,
+                      digest=run.stored.digest)
                 for case_id, run in runs.items()
                 if run.fold.changed or run.acks
             ]
@@ -163,13 +169,18 @@ class Projector:
                 refused = await self.views.write(partition, writes)
             self._count(writes, refused)
             self._remember(writes, refused)
+            outcome.acked.update(a for w in writes if w.case_id not in refused for a in w.acks)
+            outcome.failed.update(f for case, run in runs.items() if case not in refused for f in run.failed.items())
             if not refused:
-                return
+                break
             log.info("views moved by another worker; folding again", partition=partition, cases=len(refused),
                      attempt=attempt + 1)
             todo = {case_id: todo[case_id] for case_id in refused}
             writes = []
-        self.stats.left_pending += sum(len(v) for v in todo.values())
+        else:
+            self.stats.left_pending += sum(len(v) for v in todo.values())
+        outcome.waiting = {e.position for e in entries} - outcome.acked - set(outcome.failed)
+        return outcome
 
     async def _stored(self, partition: int, case_ids: list[str], *, fresh: bool) -> dict[str, Stored]:
         """The cases' stored views: from this projector's memory when it wrote them last, else read.
@@ -193,7 +204,7 @@ class Projector:
                 self._known.pop(w.case_id, None)
             elif w.view is not None:
                 self._known.pop(w.case_id, None)
-                self._known[w.case_id] = Stored(version=w.view.version, view=w.view)
+                self._known[w.case_id] = Stored(version=w.view.version, view=w.view, digest=w.written)
         while len(self._known) > KNOWN_VIEWS:
             del self._known[next(iter(self._known))]
 
@@ -207,7 +218,7 @@ class Projector:
                 self.stats.written += 1
 
     async def _advance(
-        self, partition: int, case_id: str, stored: Stored, entries: list[Entry], hot: Collection[str]
+        self, batch: Batch, case_id: str, stored: Stored, entries: list[Entry], hot: Collection[str]
     ) -> _CaseRun:
         """Fold a case's delivered entries onto its stored view; fill a gap from the store."""
         run = _CaseRun(Fold(stored.view, case_id), sorted(entries, key=lambda e: e.version), stored)
@@ -217,35 +228,37 @@ class Projector:
         if contiguous:
             candidates = [(e.record, e.version, e, e.position in hot) for e in needed if e.record is not None]
         else:
-            candidates = await self._fill(partition, run, needed)
+            candidates = await self._fill(batch, run, needed)
         for record, version, delivered, worn_out in candidates:
-            if not await self._fold_one(partition, run.fold, record, version, delivered, worn_out):
+            if not await self._fold_one(batch, run, record, version, delivered, worn_out):
                 break
         self.stats.left_pending += sum(1 for e in needed if e.version > run.fold.version)
         run.acks = [e.position for e in run.entries if e.version <= run.fold.version]
         return run
 
-    async def _fill(
-        self, partition: int, run: _CaseRun, needed: list[Entry]
-    ) -> list[_Candidate]:
+    async def _fill(self, batch: Batch, run: _CaseRun, needed: list[Entry]) -> list[_Candidate]:
         """The case's events from the view's next version on, read from the store (decision 7's gap fill)."""
         delivered = {e.position: e for e in needed}
         start = run.fold.version + 1
         try:
             records = await self.store.read_case(run.fold.case_id, from_version=start)
         except Exception as exc:  # Redis went away, or an entry of the case is malformed
-            if needed and await self._deliveries(partition, needed[0].position) >= self.max_deliveries:
+            if needed and needed[0].deliveries >= self.max_deliveries:
                 # Retried enough: go on with what was delivered; the gaps make the view stale.
                 log.error("gap fill failed; folding the delivered events alone", case_id=run.fold.case_id,
-                          partition=partition, error=describe(exc))
+                          partition=batch.partition, error=describe(exc))
                 return [(e.record, e.version, e, False) for e in needed if e.record is not None]
-            log.warning("gap fill failed; will retry", case_id=run.fold.case_id, partition=partition,
+            log.warning("gap fill failed; will retry", case_id=run.fold.case_id, partition=batch.partition,
                         error=describe(exc))
+            if needed:
+                run.failed[needed[0].position] = f"gap fill failed: {describe(exc)}"
             return []
-        # An event of the gap that workers keep dying on is not tried here either (see _worn_out).
-        hot = await self._worn_out(partition, [r.position for r in records])
+        # An event of the gap that workers keep dying on is not tried here either: one delivered more
+        # than give_up_after times (an event that kills the worker never reaches _failed's parking).
+        counts = await batch.deliveries([r.position for r in records])
         candidates: list[_Candidate] = [
-            (r, start + i, delivered.get(r.position), r.position in hot) for i, r in enumerate(records)
+            (r, start + i, delivered.get(r.position), counts.get(r.position, 0) > self.give_up_after)
+            for i, r in enumerate(records)
         ]
         # Delivered entries the case index does not list (a log written around the append script)
         # are still folded, after the indexed ones, so live views and rebuilds agree.
@@ -254,22 +267,24 @@ class Projector:
         return candidates
 
     async def _fold_one(
-        self, partition: int, fold: Fold, record: RecordedEvent, version: int, delivered: Entry | None, worn_out: bool
+        self, batch: Batch, run: _CaseRun, record: RecordedEvent, version: int, delivered: Entry | None,
+        worn_out: bool,
     ) -> bool:
         """Fold one recorded event (``delivered``: its entry, if this batch holds it); False if the case must wait."""
+        fold = run.fold
         if worn_out and version > fold.version:
             return await self._failed(
-                partition, fold, record, version, delivered, "delivered again and again without being finished "
-                "(the workers that took it died?)"
+                batch, run, record, version, delivered, "delivered again and again without being finished "
+                "(the workers that took it died?)", at_once=True,
             )
         try:
             decoded = delivered.event if delivered is not None else None
             event = decoded if decoded is not None else read_event(record.data)
         except Exception as exc:
-            return await self._failed(partition, fold, record, version, delivered, describe(exc))
+            return await self._failed(batch, run, record, version, delivered, describe(exc))
         if event.case_id != fold.case_id:
             return await self._failed(
-                partition, fold, record, version, delivered, f"the event belongs to case {event.case_id}"
+                batch, run, record, version, delivered, f"the event belongs to case {event.case_id}"
             )
         if event.case_version <= fold.version:
             return True
@@ -281,76 +296,48 @@ class Projector:
             fold.apply(event)
         except Exception as exc:
             with bound(event_id=event.event_id):
-                return await self._failed(partition, fold, record, event.case_version, delivered, describe(exc))
+                return await self._failed(batch, run, record, event.case_version, delivered, describe(exc))
         self.stats.events += 1
         return True
 
     async def _failed(
-        self, partition: int, fold: Fold, record: RecordedEvent, version: int, delivered: Entry | None, reason: str
+        self, batch: Batch, run: _CaseRun, record: RecordedEvent, version: int, delivered: Entry | None,
+        reason: str, *, at_once: bool = False,
     ) -> bool:
-        """An event of the case cannot be applied: skip it if parked, park it if retried enough, else wait."""
+        """An event of the case cannot be applied: skip it if parked, park it if retried enough, else wait.
+
+        Parked here, not by the follower, so the case goes on past it in this very write.
+        """
         # Every line about this case's event names it. Bound here, on the rare failure, not around
         # every fold: binding per case and batch cost a tenth of the worker's CPU (docs/benchmarks.md).
+        fold = run.fold
         with bound(case_id=fold.case_id):
-            k = self.store.keys(partition)
-            if await self.store.redis.hexists(k.parked, record.position):
+            if await batch.is_parked(record.position):
                 fold.skip_to(version)
                 return True
             if delivered is not None:
-                deliveries = await self._deliveries(partition, record.position)
-                if deliveries >= self.max_deliveries:
-                    await self._park(partition, record.position, reason, fold.case_id, version, deliveries)
+                if at_once or delivered.deliveries >= self.max_deliveries:
+                    await batch.park(record.position, reason, case_id=fold.case_id, version=version,
+                                     deliveries=delivered.deliveries)
+                    self.stats.parked += 1
                     fold.skip_to(version)
                     return True
-                log.warning("event not applied; it will be retried", partition=partition,
-                            position=record.position, case_id=fold.case_id, version=version, deliveries=deliveries,
-                            reason=reason)
+                log.warning("event not applied; it will be retried", partition=batch.partition,
+                            position=record.position, case_id=fold.case_id, version=version,
+                            deliveries=delivered.deliveries, reason=reason)
+                run.failed[record.position] = reason
             return False
 
-    async def _unattributable(self, partition: int, entry: Entry) -> bool:
+    async def _unattributable(self, batch: Batch, entry: Entry) -> bool:
         """An entry with no case of this partition: park it once retried enough; True if it may be acked."""
-        if await self.store.redis.hexists(self.store.keys(partition).parked, entry.position):
+        if await batch.is_parked(entry.position):
             return True
-        deliveries = await self._deliveries(partition, entry.position)
-        if deliveries < self.max_deliveries:
-            log.warning("unreadable log entry; it will be retried", partition=partition, position=entry.position,
-                        deliveries=deliveries, reason=entry.problem)
+        if entry.deliveries < self.max_deliveries:
+            log.warning("unreadable log entry; it will be retried", partition=batch.partition,
+                        position=entry.position, deliveries=entry.deliveries, reason=entry.problem)
             self.stats.left_pending += 1
             return False
-        await self._park(partition, entry.position, entry.problem or "unreadable", entry.case_id, entry.version,
-                         deliveries)
-        return True
-
-    async def _worn_out(self, partition: int, positions: Sequence[str]) -> set[str]:
-        """Of these positions, those pending after more than ``give_up_after`` deliveries.
-
-        An event that makes the worker die (rather than raise) never reaches the parking of
-        ``_failed``; its delivery count grows with every takeover instead, and this stops it.
-        """
-        if not positions:
-            return set()
-        ordered = sorted(positions, key=_position_key)
-        pending: Any = await self.store.redis.xpending_range(
-            self.store.keys(partition).log, self.group, min=ordered[0], max=ordered[-1], count=len(ordered) + 1000
-        )
-        wanted = set(positions)
-        return {
-            text(p["message_id"]) for p in pending
-            if int(p["times_delivered"]) > self.give_up_after and text(p["message_id"]) in wanted
-        }
-
-    async def _deliveries(self, partition: int, position: str) -> int:
-        """How many times the group delivered this entry (0 if it is no longer pending)."""
-        pending = await self.store.redis.xpending_range(
-            self.store.keys(partition).log, self.group, min=position, max=position, count=1
-        )
-        return int(pending[0]["times_delivered"]) if pending else 0
-
-    async def _park(
-        self, partition: int, position: str, reason: str, case_id: str | None, version: int, deliveries: int
-    ) -> None:
-        record = {"reason": reason, "case_id": case_id, "version": version or None, "deliveries": deliveries,
-                  "consumer": self.consumer}
-        await self.store.redis.hset(self.store.keys(partition).parked, position, json.dumps(record, sort_keys=True))
+        await batch.park(entry.position, entry.problem or "unreadable", case_id=entry.case_id,
+                         version=entry.version, deliveries=entry.deliveries)
         self.stats.parked += 1
-        log.error("log entry parked", partition=partition, position=position, **record)
+        return True

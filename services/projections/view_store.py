@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -28,6 +29,14 @@ class Stored:
     version: int
     view: CaseView | None
     """None when there is no view yet, or the stored JSON is unreadable (then folded from scratch)."""
+    digest: str = ""
+    """SHA-1 of the stored view's JSON ("" when there is none): a view rewritten at the same version (a
+    ``liaison parked --retry`` repair) has another digest, so a write folded from the old one is refused."""
+
+
+def digest_of(raw: bytes | None) -> str:
+    """The digest the write script compares: SHA-1 (hex) of a stored view's JSON, "" for none."""
+    return "" if raw is None else hashlib.sha1(raw, usedforsecurity=False).hexdigest()
 
 
 @dataclass(slots=True)
@@ -38,6 +47,10 @@ class Write:
     base: int
     view: CaseView | None
     acks: list[str] = field(default_factory=list)
+    digest: str | None = None
+    """The digest of the stored view this one was folded from (``Stored.digest``); None compares versions only."""
+    written: str = ""
+    """The digest of the view this write sent (set by ``ViewStore.write``), to remember it by."""
 
 
 
@@ -63,6 +76,7 @@ class ViewStore:
         result: dict[str, Stored] = {}
         for case_id, version, raw in zip(case_ids, versions, views, strict=True):
             view: CaseView | None = None
+            digest = digest_of(raw)
             if raw is not None:
                 try:
                     view = decode_view(raw)
@@ -70,7 +84,7 @@ class ViewStore:
                     view = None  # folded again from the case's first event; the script still compares versions
             if view is not None and view.case_id != case_id:
                 view = None
-            result[case_id] = Stored(version=int(version) if version is not None else 0, view=view)
+            result[case_id] = Stored(version=int(version) if version is not None else 0, view=view, digest=digest)
         return result
 
     async def write(self, partition: int, writes: Sequence[Write]) -> set[str]:
@@ -82,7 +96,9 @@ class ViewStore:
         for w in writes:
             view = b"" if w.view is None else encode_view(w.view)
             version = str(w.view.version) if w.view is not None else ""
-            args += [w.case_id, str(w.base), version, view, str(len(w.acks)), *w.acks]
+            w.written = digest_of(view) if w.view is not None else ""
+            digest = "*" if w.digest is None else w.digest
+            args += [w.case_id, str(w.base), digest, version, view, str(len(w.acks)), *w.acks]
         call = ("EVALSHA", self._write.sha, 4, k.views, k.view_versions, k.updates, k.log, *args)
         # Packed by hiredis in one write (shared/store/pipelined.py): redis-py's Script packs each
         # argument in Python, a sixth of the worker's CPU in the profile (docs/benchmarks.md).

@@ -3,28 +3,37 @@
 Write case views with their versions, their case updates and their acknowledgements,
 all at once (decision 7: "two workers on one partition must never corrupt a view").
 
-A view is written only if the version stored for it is exactly the one the new view was
-folded from; otherwise another worker moved the case first and this one must re-read
-and fold again, so its entries are not acknowledged either. All keys carry the
+A view is written only if the view stored is exactly the one the new view was folded
+from: the same version and, when the caller gives one, the same digest (SHA-1 of its
+JSON; a `liaison parked --retry` repair rewrites a view at the same version, and a worker
+folding onto its remembered copy of the old one must not undo the repair). Otherwise
+another writer moved the case first and this one must re-read and fold again, so its
+entries are not acknowledged either. All keys carry the
 partition's hash tag, so this runs unchanged on a Redis Cluster.
 
 KEYS: 1 views (hash), 2 view versions (hash), 3 updates (stream), 4 partition log (stream)
 ARGV: 1 consumer group, 2 approximate MAXLEN of the updates stream,
-      then per record: case id ("" = acknowledge only), base version, new version,
-      view JSON ("" = nothing to write), number of entry ids k, then k entry ids to XACK
-Reply: the case ids whose write was refused (stored version was not the base version)
+      then per record: case id ("" = acknowledge only), base version, base digest ("" = no
+      view stored, "*" = compare versions only), new version, view JSON ("" = nothing to
+      write), number of entry ids k, then k entry ids to XACK
+Reply: the case ids whose write was refused (the stored view was not the base one)
 ]]
 local group = ARGV[1]
 local maxlen = ARGV[2]
 local refused = {}
 local i = 3
 while i <= #ARGV do
-  local case_id, base, version, view = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local k = tonumber(ARGV[i + 4])
+  local case_id, base, digest, version, view = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local k = tonumber(ARGV[i + 5])
   local ok = true
   if view ~= "" then
     local stored = redis.call("HGET", KEYS[2], case_id) or "0"
-    if stored ~= base then
+    local moved = stored ~= base
+    if not moved and digest ~= "*" then
+      local raw = redis.call("HGET", KEYS[1], case_id)
+      moved = (raw and redis.sha1hex(raw) or "") ~= digest
+    end
+    if moved then
       ok = false
       refused[#refused + 1] = case_id
     else
@@ -35,9 +44,9 @@ while i <= #ARGV do
   end
   if ok then
     for j = 1, k do
-      redis.call("XACK", KEYS[4], group, ARGV[i + 4 + j])
+      redis.call("XACK", KEYS[4], group, ARGV[i + 5 + j])
     end
   end
-  i = i + 5 + k
+  i = i + 6 + k
 end
 return refused

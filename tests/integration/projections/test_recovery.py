@@ -63,22 +63,26 @@ async def test_a_worker_cancelled_mid_batch_is_taken_over_by_reclaim(store: Even
     assert await diff(store) == []
 
 
-async def test_a_dead_worker_process_on_this_host_is_taken_over_at_start(store: EventStore, redis: Redis) -> None:
-    """Entries pending for a host-pid consumer whose process is gone are claimed at once, without the idle wait."""
+async def test_a_departed_consumer_is_taken_over_then_forgotten(store: EventStore, redis: Redis) -> None:
+    """Entries a consumer left pending past reclaim_idle_ms are taken over; once it holds nothing and has been
+    idle past forget_idle_ms, it is deleted (judged by idle time and pending entries, never by its name)."""
     case = busy_case("case-dead")
     await append_all(store, [case])
     finished = await asyncio.create_subprocess_exec("true")
     await finished.wait()
     dead = f"{socket.gethostname()}-{finished.pid}"
-    worker = fast_worker(store, "alive", reclaim_idle_ms=600_000)
+    worker = fast_worker(store, "alive", reclaim_idle_ms=50, forget_idle_ms=200)
     await worker.ensure_groups()
     log = store.keys(store.partition_of("case-dead")).log
     await redis.xreadgroup(GROUP, dead, {log: ">"}, count=100)
     async with running(worker):
         await views_are(store, expected([case]))
         await caught_up(store)
-    consumers = [c["name"] for c in await redis.xinfo_consumers(log, GROUP)]
-    assert dead.encode() not in consumers
+
+        async def forgotten() -> bool:
+            return dead.encode() not in [c["name"] for c in await redis.xinfo_consumers(log, GROUP)]
+
+        await eventually(forgotten, 10, "the departed consumer to be deleted")
 
 
 async def test_poison_entries_are_parked_and_later_cases_keep_flowing(store: EventStore, redis: Redis) -> None:

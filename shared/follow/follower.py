@@ -1,0 +1,318 @@
+"""The log follower: one consumer of a group on every partition log, handing batches to a handler.
+
+Plain redis-py, not FastStream (decision 0002): FastStream 0.7 creates groups at ``$``, never
+redelivers an entry whose handler raised, and reads every stream with one position. Here, per
+partition (one read per partition, so it runs unchanged on a Redis Cluster), one task:
+
+- creates the group at ``0`` (the whole log), again if it vanished;
+- sweeps every ``reclaim_idle_ms / 2`` (at start first): XAUTOCLAIMs what any consumer left pending
+  that long, then forgets departed consumers through shared/intake/consumers.py's checked script
+  (idle and holding nothing: never judged by name, pid or host);
+- hands entries again whose retry is due (``pending.py``); after a failure of the loop itself (Redis
+  gone, group gone), first every entry this consumer holds;
+- reads new entries (``>``) in batches and hands them to the handler.
+
+Each entry is isolated (batch.py): one that fails is retried with backoff while the rest are acked,
+and parked with its reason once delivered ``max_deliveries`` times; later entries of its case (``key``)
+wait behind it. ``give_up_after``: entries delivered more often are parked without being handed
+(consumers died on them); None leaves that to a handler that parks entries itself (the projections).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from redis.exceptions import RedisError, ResponseError
+
+from shared.follow.batch import REDIS_FAILURES, Batch, CaseKey, Delivery, Handler, Outcome, describe, one_at_a_time
+from shared.follow.parking import Parking
+from shared.follow.pending import Schedule
+from shared.intake.consumers import IDLE_BEFORE_FORGOTTEN_MS, forget_departed
+from shared.redis_client import text
+from shared.store import EventStore
+
+Reply = Any
+"""A stream reply as redis-py returns it (lists under RESP2, a dict of streams under RESP3)."""
+
+
+@dataclass(slots=True)
+class Stats:
+    """What the follower did so far (logs and tests wait on these)."""
+
+    handed: int = 0
+    acked: int = 0
+    retried: int = 0
+    reclaimed: int = 0
+    sweeps: int = 0
+    """Sweeps finished on any partition (the first one of each runs at start)."""
+    failures: int = 0
+    """Loop iterations that failed (Redis unreachable, group gone, a bug) and were recovered."""
+
+
+class Follower:
+    """Follows one group's partition logs as one consumer and hands every entry to ``handler``."""
+
+    def __init__(
+        self, store: EventStore, group: str, consumer: str, handler: Handler, *,
+        partitions: Sequence[int] | None = None, key: CaseKey | None = None, count: int = 200,
+        block_ms: int = 1000, reclaim_idle_ms: int = 30_000, max_deliveries: int = 5,
+        give_up_after: int | None = None, forget_idle_ms: int = IDLE_BEFORE_FORGOTTEN_MS, service: str = "follower",
+    ) -> None:
+        self.store, self.group, self.consumer, self.handler, self.key = store, group, consumer, handler, key
+        self.partitions = list(range(store.partitions) if partitions is None else partitions)
+        self.count, self.block_ms, self.reclaim_idle_ms = count, block_ms, reclaim_idle_ms
+        self.max_deliveries, self.give_up_after, self.forget_idle_ms = max_deliveries, give_up_after, forget_idle_ms
+        self.parking = Parking(store, group, consumer, service=service)
+        self.stats = Stats()
+        self.log = structlog.get_logger(service)
+        # Retries wait at most half the reclaim idle time, so no other consumer takes them meanwhile.
+        self._schedules = {p: Schedule(max_wait_s=reclaim_idle_ms / 2000) for p in self.partitions}
+        self._sweep_every = min(max(reclaim_idle_ms / 2, 20), 5000) / 1000
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Ask the loops to finish their current batch and end."""
+        self._stopping.set()
+
+    async def ensure_groups(self) -> None:
+        """Create the group at 0 (the whole log) on every partition, if it is not there."""
+        for p in self.partitions:
+            await self._ensure_group(p)
+
+    async def _ensure_group(self, partition: int) -> None:
+        try:
+            await self.store.redis.xgroup_create(self.store.keys(partition).log, self.group, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def run(self) -> None:
+        """Follow every partition until ``stop()`` or cancellation; never ends on a bad entry or a lost Redis."""
+        try:
+            await self.ensure_groups()
+        except RedisError as exc:  # each loop creates its missing group once Redis answers again
+            self.log.warning("could not create the groups yet", group=self.group, error=describe(exc))
+        tasks = [asyncio.create_task(self._follow(p), name=f"{self.group}-{p}") for p in self.partitions]
+        try:
+            await self._stopping.wait()
+            # Loops end after their current read (at most block_ms) and batch; then stop waiting.
+            await asyncio.wait(tasks, timeout=self.block_ms / 1000 + 5)
+        finally:
+            await _cancel(tasks)
+
+    async def _follow(self, partition: int) -> None:
+        failures, resume, next_sweep = 0, False, 0.0
+        while not self._stopping.is_set():
+            try:
+                if resume:
+                    await self.resume_own(partition)
+                    resume = False
+                if time.monotonic() >= next_sweep:
+                    await self.sweep(partition)
+                    next_sweep = time.monotonic() + self._sweep_every
+                await self.retry_due(partition)
+                wait = min(next_sweep, self._schedules[partition].next_due()) - time.monotonic()
+                await self.read(partition, block_ms=max(1, min(self.block_ms, int(wait * 1000))))
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # never die: a lost group is recreated, anything else retried
+                failures += 1
+                resume = True
+                await self._recover(partition, exc, failures)
+
+    async def read(self, partition: int, block_ms: int | None = None) -> int:
+        """Read new entries of one partition (waiting up to ``block_ms``; None: not at all) and hand them."""
+        log = self.store.keys(partition).log
+        reply: Reply = await self.store.redis.xreadgroup(
+            self.group, self.consumer, {log: ">"}, count=self.count, block=block_ms
+        )
+        entries = [Delivery(text(entry_id), fields) for entry_id, fields in _entries(reply) if fields]
+        await self.hand(partition, entries)
+        return len(entries)
+
+    async def sweep(self, partition: int) -> int:
+        """Claim and hand what any consumer left pending over ``reclaim_idle_ms``; forget departed consumers."""
+        log = self.store.keys(partition).log
+        start: Any = "0-0"
+        claimed_total = 0
+        while True:
+            reply: Reply = await self.store.redis.xautoclaim(
+                log, self.group, self.consumer, self.reclaim_idle_ms, start, count=self.count
+            )
+            start, claimed = reply[0], reply[1]
+            live = [(text(entry_id), fields) for entry_id, fields in claimed if entry_id is not None and fields]
+            if live:
+                claimed_total += len(live)
+                self.stats.reclaimed += len(live)
+                counts = await self.parking.deliveries(partition, [position for position, _ in live])
+                await self.hand(partition, [Delivery(p, f, counts.get(p, 1)) for p, f in live])
+            if text(start) == "0-0":
+                break
+        for name in await forget_departed(self.store.redis, log, self.group, keep=self.consumer,
+                                          idle_ms=self.forget_idle_ms):
+            self.log.info("forgot a departed consumer", group=self.group, partition=partition, consumer=name)
+        self.stats.sweeps += 1
+        return claimed_total
+
+    async def resume_own(self, partition: int) -> None:
+        """Hand again, now, every entry this consumer holds (a read whose reply was lost, a batch cut short)."""
+        log = self.store.keys(partition).log
+        after = "-"
+        while True:
+            page: Reply = await self.store.redis.xpending_range(
+                log, self.group, min=after, max="+", count=self.count, consumername=self.consumer
+            )
+            self._schedules[partition].resume([text(p["message_id"]) for p in page])
+            if len(page) < self.count:
+                break
+            after = f"({text(page[-1]['message_id'])}"
+        await self.retry_due(partition)
+
+    async def retry_due(self, partition: int) -> int:
+        """Hand again this consumer's entries whose retry is due, in log order; returns how many."""
+        schedule = self._schedules[partition]
+        due = schedule.due()
+        if not due:
+            return 0
+        owners = await self.parking.pending(partition, due)
+        mine = [p for p in due if owners.get(p, ("", 0))[0] == self.consumer]
+        schedule.forget(set(due) - set(mine))  # acked, deleted, or taken over by another consumer meanwhile
+        failed = [p for p in mine if schedule.counts(p)]
+        waiting = [p for p in mine if not schedule.counts(p)]
+        log, redis = self.store.keys(partition).log, self.store.redis
+        fields: dict[str, dict[bytes, bytes]] = {}
+        if failed:  # a retry of an entry that failed is one more delivery (toward parking it)
+            claimed: Reply = await redis.xclaim(log, self.group, self.consumer, 0, _ids(failed))
+            fields |= {text(entry_id): f for entry_id, f in claimed if entry_id is not None and f}
+        if waiting:  # an entry that only waited is not: JUSTID keeps its count (and resets its idle time)
+            await redis.xclaim(log, self.group, self.consumer, 0, _ids(waiting), justid=True)
+            fields |= {r.position: r.fields for r in await _read(self.store, partition, waiting)}
+        gone = [p for p in mine if p not in fields]
+        if gone:  # no longer in the log: nothing to hand
+            await redis.xack(log, self.group, *gone)
+            schedule.forget(gone)
+        entries = [Delivery(p, fields[p], owners[p][1] + (p in failed)) for p in mine if p in fields]
+        await self.hand(partition, entries)
+        return len(entries)
+
+    async def hand(self, partition: int, entries: Sequence[Delivery]) -> None:
+        """Hand entries (in log order) to the handler, and settle each as its outcome says."""
+        if not entries:
+            return
+        self.stats.handed += len(entries)
+        schedule, outcome = self._schedules[partition], Outcome()
+        handing = {entry.position for entry in entries}
+        todo = []
+        for entry in entries:
+            if self.give_up_after is not None and entry.deliveries > self.give_up_after:
+                await self.parking.park(partition, entry.position, f"delivered {entry.deliveries} times without being "
+                                        "finished (the consumers that took it died?)", case_id=self._key(entry),
+                                        deliveries=entry.deliveries)
+            elif schedule.holds(self._key(entry), entry.position, handing):  # an earlier entry of its case waits
+                outcome.waiting.add(entry.position)
+            else:
+                todo.append(entry)
+        batch = Batch(partition, todo, self.parking, self.max_deliveries)
+        try:
+            answer = await self.handler(batch) if todo else None
+        except REDIS_FAILURES:
+            raise
+        except Exception as exc:
+            self.log.warning("a batch failed; handing its entries one at a time", group=self.group,
+                             partition=partition, entries=len(todo), error=describe(exc))
+            answer = await one_at_a_time(batch, self._alone, self.key)
+        if answer is not None:
+            outcome.add(answer)
+        await self._settle(partition, entries, outcome)
+
+    async def _alone(self, partition: int, entry: Delivery) -> Outcome | None:
+        return await self.handler(Batch(partition, [entry], self.parking, self.max_deliveries))
+
+    async def _settle(self, partition: int, entries: Sequence[Delivery], outcome: Outcome) -> None:
+        """Ack what is done, park what failed too often, and schedule the retry of the rest."""
+        schedule, done = self._schedules[partition], []
+        for entry in entries:
+            position, case = entry.position, self._key(entry)
+            if position in outcome.acked:
+                schedule.forget([position])
+            elif position in outcome.failed:
+                reason = outcome.failed[position]
+                if entry.deliveries >= self.max_deliveries:
+                    await self.parking.park(partition, position, reason, case_id=case, deliveries=entry.deliveries)
+                    schedule.release(position)  # its case goes on behind it
+                    done.append(position)
+                else:
+                    schedule.fail(position, case, entry.deliveries)
+                    self.stats.retried += 1
+                    self.log.warning("log entry not handled; it will be retried", group=self.group,
+                                     partition=partition, position=position, case_id=case,
+                                     deliveries=entry.deliveries, reason=reason)
+            elif position in outcome.waiting:
+                schedule.wait(position, case)
+            else:
+                schedule.forget([position])
+                done.append(position)
+        if done:
+            await self.store.redis.xack(self.store.keys(partition).log, self.group, *done)
+            self.stats.acked += len(done)
+
+    def _key(self, entry: Delivery) -> str | None:
+        return self.key(entry) if self.key is not None else None
+
+    async def _recover(self, partition: int, exc: Exception, failures: int) -> None:
+        self.stats.failures += 1
+        if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
+            self.log.warning("group missing; creating it again at 0", group=self.group, partition=partition)
+            with contextlib.suppress(RedisError):
+                await self._ensure_group(partition)
+        else:
+            self.log.error("follower loop failed; retrying", group=self.group, partition=partition,
+                           error=describe(exc), failures=failures)
+        await self._pause(min(0.05 * 2 ** min(failures, 6), 3.0))
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but wake at once when asked to stop."""
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()
+
+
+def _entries(reply: Reply) -> list[tuple[Any, dict[bytes, bytes]]]:
+    """The entries of an XREADGROUP reply: RESP2 gives ``[[stream, entries]]``, RESP3 ``{stream: [entries]}``."""
+    if isinstance(reply, dict):
+        return [entry for wrapped in reply.values() for entries in wrapped for entry in entries]
+    return [entry for _, entries in reply or [] for entry in entries]
+
+
+def _ids(positions: list[str]) -> Any:
+    return positions  # redis-py 8.1's stub wants an invariant list of a union (or a 1-tuple) here
+
+
+async def _read(store: EventStore, partition: int, positions: Sequence[str]) -> list[Delivery]:
+    log = store.keys(partition).log
+    async with store.redis.pipeline(transaction=False) as pipe:
+        for position in positions:
+            pipe.xrange(log, position, position)
+        replies: list[Any] = await pipe.execute()
+    return [Delivery(text(found[0][0]), found[0][1]) for found in replies if found]
+
+
+async def _cancel(tasks: Sequence[asyncio.Task[None]]) -> None:
+    """Cancel the tasks and wait until every one has ended.
+
+    Cancelled again until they end: on Python 3.11, asyncio.wait_for (which redis-py 8.1 wraps
+    around every command it sends) drops a cancellation that arrives as the wrapped write completes.
+    """
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.1)

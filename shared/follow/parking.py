@@ -1,0 +1,77 @@
+"""Where a follower's given-up entries go, and how many times the group handed entries out.
+
+One hash per partition and group, log position -> JSON record (reason, case_id, version, deliveries,
+consumer). The projections group's is the partition's ``parked`` hash, which ``liaison parked`` lists
+and retries; any other group's is that key with ``:<group>`` appended (the incidents' hotline-event
+reader parks in ``liaison:{pN}:parked:incidents``). Each park also adds 1 to the group's field of the
+partition's ``metrics:parked`` hash (only ever incremented: a counter), in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from typing import Any
+
+import structlog
+
+from shared.redis_client import text
+from shared.store import EventStore, keys
+
+
+def parked_key(store: EventStore, partition: int, group: str) -> str:
+    """Hash of the entries ``group`` parked in one partition."""
+    base = store.keys(partition).parked
+    return base if group == keys.PROJECTIONS_GROUP else f"{base}:{group}"
+
+
+def parked_count_key(store: EventStore, partition: int) -> str:
+    """Hash: group -> entries it ever parked in this partition (a counter for the metrics)."""
+    return f"{keys.PREFIX}:{store.keys(partition).tag}:metrics:parked"
+
+
+class Parking:
+    """The parking store and delivery counts of one consumer of one group."""
+
+    def __init__(self, store: EventStore, group: str, consumer: str, *, service: str = "follower") -> None:
+        self.store = store
+        self.group = group
+        self.consumer = consumer
+        self.parked = 0
+        """Entries this consumer parked."""
+        self.log = structlog.get_logger(service)
+
+    async def park(self, partition: int, position: str, reason: str, *, case_id: str | None = None,
+                   version: int | None = None, deliveries: int | None = None) -> None:
+        """Record why an entry was given up; the entry is then acked (by whoever handles its batch)."""
+        record = {"reason": reason, "case_id": case_id, "version": version or None, "deliveries": deliveries,
+                  "consumer": self.consumer}
+        async with self.store.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(parked_key(self.store, partition, self.group), position, json.dumps(record, sort_keys=True))
+            pipe.hincrby(parked_count_key(self.store, partition), self.group, 1)
+            await pipe.execute()
+        self.parked += 1
+        self.log.error("log entry parked", group=self.group, partition=partition, position=position, **record)
+
+    async def is_parked(self, partition: int, position: str) -> bool:
+        """True if the group parked this entry (this consumer or another)."""
+        return bool(await self.store.redis.hexists(parked_key(self.store, partition, self.group), position))
+
+    async def deliveries(self, partition: int, positions: Collection[str]) -> dict[str, int]:
+        """Times the group handed out each entry still pending (one pipelined XPENDING per entry)."""
+        return {position: count for position, (_, count) in (await self.pending(partition, positions)).items()}
+
+    async def pending(self, partition: int, positions: Collection[str]) -> dict[str, tuple[str, int]]:
+        """Owner and delivery count of each entry still pending in the group."""
+        if not positions:
+            return {}
+        log = self.store.keys(partition).log
+        async with self.store.redis.pipeline(transaction=False) as pipe:
+            for position in positions:
+                pipe.xpending_range(log, self.group, min=position, max=position, count=1)
+            replies: list[Any] = await pipe.execute()
+        return {
+            text(found[0]["message_id"]): (text(found[0]["consumer"]), int(found[0]["times_delivered"]))
+            for found in replies
+            if found
+        }
