@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test setup redis chromium lint typecheck imports unit integration e2e bench clean
+.PHONY: run test setup redis chromium lint typecheck imports unit integration e2e bench mutate clean
 
 run: $(STAMP) redis
 	$(BIN)/liaison up
@@ -49,6 +49,16 @@ e2e: setup chromium
 
 bench: setup
 	$(BIN)/liaison bench
+
+# Mutation testing (docs/testing.md), each pass in a copy of the code: mutmut over the deciders, the
+# victim-safety gates, the deadlines and the intake limits with the unit tests that reach them (in
+# mutants/), then the append script's checks against the contract suite (scripts/mutate_lua.py).
+mutate: setup
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results --all true | awk -F': ' '{m = $$1; sub(/^ +/, "", m); sub(/\.x(_|ǁ).*/, "", m); \
+		n[m " " $$2]++; t[$$2]++} END {for (k in n) print k ": " n[k]; for (s in t) print "all " s ": " t[s]}' | sort
+	$(BIN)/python scripts/mutate_lua.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

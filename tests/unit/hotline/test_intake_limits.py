@@ -1,0 +1,50 @@
+"""The intake's size limits at their exact boundaries: 64 KiB is read, one byte more is refused."""
+
+from __future__ import annotations
+
+import msgspec
+
+from services.hotline.domain import case_id_of
+from services.hotline.domain.commands import AnyCommand
+from shared.intake.entries import MAX_REPORT_BYTES, MAX_SCANNED_BYTES, EntryReader, Malformed, Report
+from tests.unit.hotline.reports import log_call
+
+
+class _Report(Report[AnyCommand]):
+    """A readable hotline report, as the hotline's intake declares its own."""
+
+    __slots__ = ()
+
+
+_read = EntryReader(AnyCommand, _Report, case_id_of).read
+
+
+def _padded(size: int) -> bytes:
+    """A valid LogCall report, padded with trailing JSON whitespace to exactly ``size`` bytes."""
+    raw = msgspec.json.encode(log_call("cmd-limit"))
+    assert len(raw) <= size
+    return raw + b" " * (size - len(raw))
+
+
+def test_a_report_of_exactly_64_kib_is_read() -> None:
+    """A report of exactly MAX_REPORT_BYTES passes the size check and decodes into its command."""
+    item = _read(b"1-0", {b"report": _padded(MAX_REPORT_BYTES)})
+    assert isinstance(item, _Report)
+    assert item.command_id == "cmd-limit"
+
+
+def test_one_byte_over_64_kib_is_refused_by_size() -> None:
+    """A report of MAX_REPORT_BYTES + 1 is Malformed for its size, and its command id is still read for the answer."""
+    item = _read(b"1-0", {b"report": _padded(MAX_REPORT_BYTES + 1)})
+    assert isinstance(item, Malformed)
+    assert item.reason == f"report is {MAX_REPORT_BYTES + 1} bytes; the limit is {MAX_REPORT_BYTES} (64 KiB)"
+    assert item.command_id == "cmd-limit"
+
+
+def test_a_refused_report_is_scanned_for_its_command_id_up_to_exactly_1_mib() -> None:
+    """An oversized report of exactly MAX_SCANNED_BYTES still yields its command id; one byte more yields none."""
+    at_limit = _read(b"1-0", {b"report": _padded(MAX_SCANNED_BYTES)})
+    over = _read(b"1-0", {b"report": _padded(MAX_SCANNED_BYTES + 1)})
+    assert isinstance(at_limit, Malformed)
+    assert isinstance(over, Malformed)
+    assert (at_limit.command_id, over.command_id) == ("cmd-limit", None)
