@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from shared.domain.rejected import COMMAND_ID_REUSED
 from shared.events import AnyEvent
 from shared.outcomes import Outcome, RecordedRef, rejected
 from shared.store import EventStore
@@ -24,12 +25,23 @@ def from_append(command_id: str, case_id: str, events: Sequence[AnyEvent], posit
     return accepted(command_id, case_id, refs)
 
 
+def reused(command_id: str, case_id: str | None) -> Outcome:
+    """The answer to a report whose command id already names a different report (ADR 0008)."""
+    message = (f"command_id: {command_id!r} already names a different report; a command id names one report "
+               "everywhere: give this report a new command_id")
+    return rejected(command_id, COMMAND_ID_REUSED, message, case_id)
+
+
 async def from_log(store: EventStore, command_id: str, case_id: str, positions: Sequence[str]) -> Outcome:
     """The outcome of a command recorded earlier, rebuilt from its events' log positions."""
     recorded = await store.read_positions(store.partition_of(case_id), positions)
     refs = []
     for entry in recorded:
-        _, version, event_id, kind = entry.head()
+        recorded_case, version, event_id, kind = entry.head()
+        if recorded_case != case_id:
+            # Recorded before command ids were claimed (ADR 0008) for another case of this partition:
+            # that report's events are not this one's answer.
+            return reused(command_id, case_id)
         refs.append(RecordedRef(event_id, kind, version, entry.position))
     if len(refs) != len(positions):
         # The store's command index points at entries the log no longer holds: tampering or

@@ -30,6 +30,9 @@ STATUS_OF_CODE: dict[str, HTTPStatus] = {
     "not_urgent": INVALID,
     "already_confirmed": INVALID,
     "malformed": INVALID,
+    # Another report already holds the command id (IETF idempotency-key draft: reuse with another payload is 422).
+    "command_id_reused": INVALID,
+    "wrong_case_kind": INVALID,
     # The sending unit may not do this on this case.
     "not_party": FORBIDDEN,
     "not_recipient": FORBIDDEN,
@@ -39,9 +42,9 @@ STATUS_OF_CODE: dict[str, HTTPStatus] = {
     # Not the sender's fault: the service could not complete the report, or the log is damaged.
     "processing_failed": FAILED,
     "log_damaged": FAILED,
+    "case_unreadable": FAILED,
     # Codes only the incidents service gives (services/incidents/domain/rejected.py).
     "case_exists": INVALID,
-    "wrong_case_kind": INVALID,
     "case_closed": INVALID,
     "names_vault_subject": INVALID,
     "location_missing": INVALID,

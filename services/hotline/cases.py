@@ -1,4 +1,8 @@
-"""Case states for decide: folded from the store, kept in memory, never trusted past the case head."""
+"""Case states for decide: folded from the store, kept in memory, never trusted past the case head.
+
+A case that cannot be folded (another kind of case, or an event this build cannot read) is
+``Unusable`` for the reports naming it, and only for them: the rest of the batch goes on.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,10 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.hotline.domain import CaseState, fold
+import structlog
+
+from services.hotline.domain import CaseState, UnexpectedEvent, fold
+from services.hotline.domain import rejected as reasons
 from shared.events import AnyEvent, encode_event
 from shared.store import EventStore, RecordedEvent
 from shared.store.chain import GENESIS, link
@@ -18,6 +25,26 @@ class Loaded:
 
     state: CaseState
     head_hash: str
+
+
+log = structlog.get_logger("hotline")
+
+
+@dataclass(frozen=True, slots=True)
+class Unusable:
+    """A case the hotline cannot decide on, and the rejection code and message its reports get."""
+
+    code: str
+    message: str
+
+
+def _unusable(case_id: str, err: Exception) -> Unusable:
+    if isinstance(err, UnexpectedEvent):
+        return Unusable(reasons.WRONG_CASE_KIND, f"case_id: {case_id} is not a hotline case (its events are another "
+                        "service's: incident, handover, patrol or meeting)")
+    log.error("case_unreadable", case_id=case_id, error=f"{type(err).__name__}: {err}")
+    return Unusable(reasons.CASE_UNREADABLE, f"case_id: case {case_id} holds an event this version of the hotline "
+                    "cannot read; nothing was decided (tell the operator: the service needs upgrading)")
 
 
 def advance(before: Loaded, events: Sequence[AnyEvent], head_hash: str | None = None) -> Loaded:
@@ -38,17 +65,17 @@ class CaseCache:
         self.max_cases = max_cases
         self._cases: OrderedDict[str, Loaded] = OrderedDict()
 
-    async def load(self, case_id: str, head: tuple[int, str] | None = None) -> Loaded:
+    async def load(self, case_id: str, head: tuple[int, str] | None = None) -> Loaded | Unusable:
         """The case as it stands; ``head`` is its (version, hash) if just read, else the store is asked."""
         return (await self.load_many({case_id: head}))[case_id]
 
-    async def load_many(self, wanted: dict[str, tuple[int, str] | None]) -> dict[str, Loaded]:
+    async def load_many(self, wanted: dict[str, tuple[int, str] | None]) -> dict[str, Loaded | Unusable]:
         """Several cases at once; those not served from memory are read in one round trip.
 
         A cached state is used only when it matches the head just read (``wanted[case]``);
         without a head the case is read from the store.
         """
-        loaded: dict[str, Loaded] = {}
+        loaded: dict[str, Loaded | Unusable] = {}
         misses: list[str] = []
         behind: dict[str, Loaded] = {}
         """Cached states the head moved past (another process appended): only the newer events are read."""
@@ -74,7 +101,12 @@ class CaseCache:
                 # The newer events extend the cached state only if the first links to its head hash
                 # (the chain then proves the rest follows it); otherwise the case is read whole.
                 if recorded and recorded[0].prev == base.head_hash:
-                    state = fold(case_id, (entry.event() for entry in recorded), base.state)
+                    try:
+                        state = fold(case_id, (entry.event() for entry in recorded), base.state)
+                    except Exception as err:  # this case only: its reports are refused, the batch goes on
+                        self.forget(case_id)
+                        loaded[case_id] = _unusable(case_id, err)
+                        continue
                     loaded[case_id] = self._keep(Loaded(state, recorded[-1].hash))
                 else:
                     again.append(case_id)
@@ -87,11 +119,18 @@ class CaseCache:
                 self._load_whole(case_id, recorded, loaded)
         return loaded
 
-    def _load_whole(self, case_id: str, recorded: Sequence[RecordedEvent], loaded: dict[str, Loaded]) -> None:
+    def _load_whole(
+        self, case_id: str, recorded: Sequence[RecordedEvent], loaded: dict[str, Loaded | Unusable]
+    ) -> None:
         if not recorded:
             loaded[case_id] = self._keep(Loaded(CaseState(case_id=case_id), GENESIS))
             return
-        state = fold(case_id, (entry.event() for entry in recorded))
+        try:
+            state = fold(case_id, (entry.event() for entry in recorded))
+        except Exception as err:  # this case only: its reports are refused, the batch goes on
+            self.forget(case_id)
+            loaded[case_id] = _unusable(case_id, err)
+            return
         loaded[case_id] = self._keep(Loaded(state, recorded[-1].hash))
 
     def appended(self, before: Loaded, events: Sequence[AnyEvent]) -> Loaded:

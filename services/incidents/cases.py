@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import msgspec
+
 from services.incidents.domain import CaseState, fold
 from shared.events import AnyEvent, encode_event
 from shared.store import EventStore
@@ -19,12 +21,21 @@ class Loaded:
     head_hash: str
 
 
+class CaseUnreadable(ValueError):
+    """The case holds an event this build cannot decode (a newer type, a missing upcaster): nothing can be decided."""
+
+
 async def load(store: EventStore, case_id: str) -> Loaded:
-    """The case as it stands in the store; raises UnexpectedEvent if it is not an incidents-service case."""
+    """The case as it stands in the store; raises UnexpectedEvent if it is not an incidents-service case,
+    CaseUnreadable if one of its events cannot be decoded."""
     recorded = await store.read_case(case_id)
     if not recorded:
         return Loaded(fold(case_id, ()), GENESIS)
-    return Loaded(fold(case_id, (entry.event() for entry in recorded)), recorded[-1].hash)
+    try:
+        events = [entry.event() for entry in recorded]
+    except (ValueError, KeyError, msgspec.MsgspecError) as err:  # unknown type, no upcaster, a shape it cannot read
+        raise CaseUnreadable(f"case {case_id}: {type(err).__name__}: {err}") from err
+    return Loaded(fold(case_id, events), recorded[-1].hash)
 
 
 def advance(before: Loaded, events: Sequence[AnyEvent]) -> Loaded:

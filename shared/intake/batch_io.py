@@ -1,13 +1,17 @@
-"""The two batch-wide round trips of an intake service's processor: what Redis knows before, and what it is told after.
+"""The two batch-wide round trips of the intake pipeline: what Redis knows before, and what it is told after.
 
-Each service's ``batch_io.py`` names its intake stream and consumer group for ``publish``."""
+Before: each report's claim on its command id (ADR 0008), its recorded events, its remembered
+rejection and its case head. After: rejections remembered, outcomes and dead letters written, acks.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from redis.asyncio import Redis
 
 from shared.intake.entries import Report
@@ -28,6 +32,9 @@ class Known:
     positions: tuple[str, ...] | None = None
     rejection: Outcome | None = None
     head: tuple[int, str] | None = None
+    reused: bool = False
+    """The command id was claimed first by a different report (ADR 0008): this one is refused, and nothing
+    else Redis holds under that id (positions, rejection) is this report's."""
 
 
 @dataclass(slots=True)
@@ -42,14 +49,32 @@ class Finished:
     """The intake entry names a vault subject: delete it once answered (``names.drop_refused``)."""
 
 
+_canonical = msgspec.json.Encoder()
+
+
+def fingerprint(command: Any) -> str:
+    """What identifies a report under its command id: SHA-256 of the decoded command re-encoded (so spacing
+    and key order in the sender's JSON do not matter), first 128 bits in hex."""
+    return hashlib.sha256(_canonical.encode(command)).hexdigest()[:32]
+
+
 def _outcome(raw: bytes | None) -> Outcome | None:
     return None if raw is None else outcome_decoder.decode(raw)
 
 
 async def lookup(redis: Redis, store: EventStore, reports: Sequence[Report[Any]]) -> list[Known]:
-    """One round trip for the whole batch: each report's recorded events, remembered rejection, case head."""
+    """One round trip for the whole batch: each report's claim, recorded events, remembered rejection, case head.
+
+    The claim (HSETNX, then HGET of the same field) is taken before anything is decided, so a crash
+    after it leaves only a claim by this very report: its redelivery or resend matches it and goes on
+    as usual. Claims are never deleted, so the HGET always reads the report that claimed first.
+    """
     commands: list[pipelined.Command] = []
-    for report in reports:
+    prints = [fingerprint(report.command) for report in reports]
+    for report, mark in zip(reports, prints, strict=True):
+        claims = keys.claims(store.partition_of(report.command_id))
+        commands.append(("HSETNX", claims, report.command_id, mark))
+        commands.append(("HGET", claims, report.command_id))
         commands.append(("GET", keys.rejection(report.command_id)))
         if report.case_id is not None:
             k = store.keys(store.partition_of(report.case_id))
@@ -57,10 +82,12 @@ async def lookup(redis: Redis, store: EventStore, reports: Sequence[Report[Any]]
             commands.append(("HGET", k.heads, report.case_id))
     replies = iter(await pipelined.checked(redis, commands))
     known = []
-    for report in reports:
+    for report, mark in zip(reports, prints, strict=True):
+        next(replies)  # HSETNX: whether this report claimed the id now; the HGET says who holds it
+        reused = next(replies) != mark.encode()
         rejection = _outcome(next(replies))
         if report.case_id is None:
-            known.append(Known(rejection=rejection))
+            known.append(Known(rejection=rejection, reused=reused))
             continue
         positions, head = next(replies), next(replies)
         known.append(
@@ -68,6 +95,7 @@ async def lookup(redis: Redis, store: EventStore, reports: Sequence[Report[Any]]
                 positions=None if positions is None else tuple(positions.decode().split()),
                 rejection=rejection,
                 head=(0, GENESIS) if head is None else _head(head),
+                reused=reused,
             )
         )
     return known

@@ -102,6 +102,12 @@ VAULT_FORGOTTEN = f"{VAULT_PREFIX}:forgotten"
 """Set: subject ids whose key was deleted; their ids are never reused."""
 
 
+def claims(partition: int) -> str:
+    """Hash: command id -> fingerprint of the one report it names (ADR 0008); spread over the partitions by the
+    command id's own hash, so no single key grows with every report on a Redis Cluster."""
+    return f"{PREFIX}:{{p{partition}}}:claims"
+
+
 def deadlines(partition: int) -> str:
     """Sorted set: the incidents service's pending deadlines in one partition (member -> deadline, Unix ms)."""
     return f"{PREFIX}:{{p{partition}}}:deadlines"

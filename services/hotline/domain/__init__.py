@@ -2,6 +2,6 @@
 
 from services.hotline.domain.decide import case_id_of, decide
 from services.hotline.domain.rejected import Rejected
-from services.hotline.domain.state import CaseState, Message, evolve, fold
+from services.hotline.domain.state import CaseState, Message, UnexpectedEvent, evolve, fold
 
-__all__ = ["CaseState", "Message", "Rejected", "case_id_of", "decide", "evolve", "fold"]
+__all__ = ["CaseState", "Message", "Rejected", "UnexpectedEvent", "case_id_of", "decide", "evolve", "fold"]

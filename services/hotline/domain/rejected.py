@@ -7,10 +7,16 @@ shared/domain/rejected.py, so both services spell them alike.
 
 from __future__ import annotations
 
+from shared.domain.rejected import CASE_UNREADABLE as CASE_UNREADABLE
+from shared.domain.rejected import COMMAND_ID_REUSED as COMMAND_ID_REUSED
 from shared.domain.rejected import INVALID_TEXT as INVALID_TEXT
 from shared.domain.rejected import INVALID_TIME as INVALID_TIME
+from shared.domain.rejected import MALFORMED as MALFORMED
 from shared.domain.rejected import NAMES_VAULT_SUBJECT as NAMES_VAULT_SUBJECT
+from shared.domain.rejected import PROCESSING_FAILED as PROCESSING_FAILED
 from shared.domain.rejected import UNKNOWN_UNIT as UNKNOWN_UNIT
+from shared.domain.rejected import VERSION_CONFLICT as VERSION_CONFLICT
+from shared.domain.rejected import WRONG_CASE_KIND as WRONG_CASE_KIND
 from shared.domain.rejected import WRONG_OFFSET as WRONG_OFFSET
 from shared.domain.rejected import Rejected as Rejected
 
@@ -33,11 +39,4 @@ ALREADY_CONFIRMED = "already_confirmed"
 NOT_CALLER = "not_caller"
 """Only the calling unit confirms its own call in writing."""
 
-# Codes the service (not decide) gives.
-MALFORMED = "malformed"
-"""The report could not be read (not UTF-8, not JSON, unknown type, missing or mistyped field)."""
-VERSION_CONFLICT = "version_conflict"
-"""The case kept moving under the report: every retry met a newer version."""
-PROCESSING_FAILED = "processing_failed"
-"""The report was delivered many times and never completed; it sits in the dead-letter stream."""
 

@@ -115,9 +115,17 @@ _EVOLVERS: dict[type[Any], Callable[[CaseState, Any], CaseState]] = {
 }
 
 
+class UnexpectedEvent(ValueError):
+    """An event of another kind of case (an incident's, a handover's): the case is not a hotline case."""
+
+
 def evolve(state: CaseState, event: AnyEvent) -> CaseState:
     """The case after one more event (the event's own case_version becomes the state's version)."""
-    return _EVOLVERS[type(event)](state, event)
+    evolver = _EVOLVERS.get(type(event))
+    if evolver is None:
+        raise UnexpectedEvent(f"case {state.case_id} (version {state.version}): {type(event).__name__} is not an event "
+                              "of a hotline case")
+    return evolver(state, event)
 
 
 def fold(case_id: str, events: Iterable[AnyEvent], state: CaseState | None = None) -> CaseState:

@@ -8,10 +8,16 @@ from shared/domain/rejected.py.
 
 from __future__ import annotations
 
+from shared.domain.rejected import CASE_UNREADABLE as CASE_UNREADABLE
+from shared.domain.rejected import COMMAND_ID_REUSED as COMMAND_ID_REUSED
 from shared.domain.rejected import INVALID_TEXT as INVALID_TEXT
 from shared.domain.rejected import INVALID_TIME as INVALID_TIME
+from shared.domain.rejected import MALFORMED as MALFORMED
 from shared.domain.rejected import NAMES_VAULT_SUBJECT as NAMES_VAULT_SUBJECT
+from shared.domain.rejected import PROCESSING_FAILED as PROCESSING_FAILED
 from shared.domain.rejected import UNKNOWN_UNIT as UNKNOWN_UNIT
+from shared.domain.rejected import VERSION_CONFLICT as VERSION_CONFLICT
+from shared.domain.rejected import WRONG_CASE_KIND as WRONG_CASE_KIND
 from shared.domain.rejected import WRONG_OFFSET as WRONG_OFFSET
 from shared.domain.rejected import Rejected as Rejected
 
@@ -22,8 +28,6 @@ UNKNOWN_CASE = "unknown_case"
 """A report that cannot open a case names no case, or a case that does not exist."""
 CASE_EXISTS = "case_exists"
 """A report that opens a case names a case that already exists (send it without ``case_id``, or a new one)."""
-WRONG_CASE_KIND = "wrong_case_kind"
-"""The report belongs to another kind of case (a handover report sent to an incident case)."""
 NOT_PARTY = "not_party"
 """The sending unit (or a unit it names) takes no part in the case."""
 CASE_CLOSED = "case_closed"
@@ -105,11 +109,4 @@ SIGNATORIES_INCOMPLETE = "signatories_incomplete"
 ALREADY_SIGNED = "already_signed"
 """The minutes of this meeting were signed before."""
 
-# --- codes the service (not decide) gives ------------------------------------------------------
-MALFORMED = "malformed"
-"""The report could not be read (not UTF-8, not JSON, unknown type, missing or mistyped field)."""
-VERSION_CONFLICT = "version_conflict"
-"""The case kept moving under the report: every retry met a newer version."""
-PROCESSING_FAILED = "processing_failed"
-"""The report was delivered many times and never completed; it sits in the dead-letter stream."""
 
