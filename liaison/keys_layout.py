@@ -24,7 +24,7 @@ def layout(partitions: int | None) -> dict[str, Any]:
         p.view_versions: ("hash", "case id -> the case version its view was folded to"),
         p.updates: ("stream", "case updates for dashboards, written with the view (derived; MAXLEN ~)"),
         p.parked: ("hash", "log entry id -> why the projection parked it"),
-        keys.claims(0): ("hash", "command id -> fingerprint of the one report it names (by the command id's partition)"),
+        keys.claims(0): ("hash", "command id -> fingerprint of the one report it names (ADR 0008)"),
         keys.deadlines(0): ("zset", "incidents service's pending deadlines (member -> Unix ms)"),
     }
     return {
