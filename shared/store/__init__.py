@@ -1,6 +1,6 @@
 """The event store: one partitioned, hash-chained log on Redis Streams, used by every service."""
 
-from shared.store.errors import ConcurrencyConflict, InvalidAppend, StoreNotInitialised
+from shared.store.errors import ConcurrencyConflict, InvalidAppend, StoreError, StoreNotInitialised
 from shared.store.event_store import AppendOutcome, AppendRequest, AppendResult, EventStore, RecordedEvent
 
 __all__ = [
@@ -11,5 +11,6 @@ __all__ = [
     "EventStore",
     "InvalidAppend",
     "RecordedEvent",
+    "StoreError",
     "StoreNotInitialised",
 ]

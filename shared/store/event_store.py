@@ -102,6 +102,23 @@ AppendOutcome = AppendResult | ConcurrencyConflict | InvalidAppend
 
 
 
+def check_events(case_id: str, events: Sequence[AnyEvent], expected_version: int) -> None:
+    """Raise InvalidAppend unless the events are of ``case_id`` and numbered on from ``expected_version``."""
+    if not events:
+        raise InvalidAppend("an append needs at least one event")
+    for i, event in enumerate(events):
+        if event.case_id != case_id:
+            raise InvalidAppend(f"event {event.event_id} belongs to case {event.case_id}, not {case_id}")
+        if event.case_version != expected_version + i + 1:
+            raise InvalidAppend(
+                f"event {event.event_id} has case_version {event.case_version}, expected {expected_version + i + 1}"
+            )
+
+
+PARTIAL_DUPLICATE = ("some but not all event ids of this append are already recorded; resend the original append "
+                     "unchanged, or give the new events new ids")
+
+
 def _pairs(raw: list[Any]) -> dict[bytes, bytes]:
     return {raw[i]: raw[i + 1] for i in range(0, len(raw), 2)}
 
@@ -159,16 +176,7 @@ class EventStore:
         head_hash: str | None = None,
     ) -> AppendResult:
         """Append events to a case if it is at ``expected_version``; all or nothing, idempotent by event id."""
-        if not events:
-            raise InvalidAppend("an append needs at least one event")
-        for i, event in enumerate(events):
-            if event.case_id != case_id:
-                raise InvalidAppend(f"event {event.event_id} belongs to case {event.case_id}, not {case_id}")
-            if event.case_version != expected_version + i + 1:
-                raise InvalidAppend(
-                    f"event {event.event_id} has case_version {event.case_version}, "
-                    f"expected {expected_version + i + 1}"
-                )
+        check_events(case_id, events, expected_version)
         if head_hash is None:
             # A stale head only costs a refused append: the script checks the version
             # (after looking for a retry of this very append) before it writes anything.
@@ -188,10 +196,7 @@ class EventStore:
             if "LIAISON partial duplicate" not in str(error):
                 raise
             # A typed refusal, not a raw Redis error: the script wrote nothing.
-            raise InvalidAppend(
-                f"case {case_id}: some but not all event ids of this append are already recorded; "
-                "resend the original append unchanged, or give the new events new ids"
-            ) from error
+            raise InvalidAppend(f"case {case_id}: {PARTIAL_DUPLICATE}") from error
         status = reply[0].decode()
         if status == "conflict":
             raise ConcurrencyConflict(case_id, expected_version, int(reply[1]))
@@ -239,10 +244,7 @@ class EventStore:
             if isinstance(reply, ResponseError):
                 if "LIAISON partial duplicate" not in str(reply):
                     raise reply
-                results[i] = InvalidAppend(
-                    f"case {request.case_id}: some but not all event ids of this append are already recorded; "
-                    "resend the original append unchanged, or give the new events new ids"
-                )
+                results[i] = InvalidAppend(f"case {request.case_id}: {PARTIAL_DUPLICATE}")
                 continue
             status = text(reply[0])
             if status == "conflict":
@@ -292,16 +294,7 @@ class EventStore:
     def _append_call(self, request: AppendRequest, head_hash: str) -> _Call:
         """The append script's keys and arguments for one request, after the checks ``append`` makes."""
         case_id, events, expected_version = request.case_id, request.events, request.expected_version
-        if not events:
-            raise InvalidAppend("an append needs at least one event")
-        for i, event in enumerate(events):
-            if event.case_id != case_id:
-                raise InvalidAppend(f"event {event.event_id} belongs to case {event.case_id}, not {case_id}")
-            if event.case_version != expected_version + i + 1:
-                raise InvalidAppend(
-                    f"event {event.event_id} has case_version {event.case_version}, "
-                    f"expected {expected_version + i + 1}"
-                )
+        check_events(case_id, events, expected_version)
         k = self.keys(self.partition_of(case_id))
         args: list[str | bytes] = [case_id, str(expected_version), request.command_id or "", str(len(events))]
         prev = head_hash
