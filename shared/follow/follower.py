@@ -97,7 +97,7 @@ class Follower:
         try:
             await self.ensure_groups()
         except RedisError as exc:  # each loop creates its missing group once Redis answers again
-            self.log.warning("could not create the groups yet", group=self.group, error=describe(exc))
+            self.log.warning(f"could not create the {self.group} groups yet", error=describe(exc))
         tasks = [asyncio.create_task(self._follow(p), name=f"{self.group}-{p}") for p in self.partitions]
         try:
             await self._stopping.wait()
@@ -269,12 +269,13 @@ class Follower:
     async def _recover(self, partition: int, exc: Exception, failures: int) -> None:
         self.stats.failures += 1
         if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
-            self.log.warning("group missing; creating it again at 0", group=self.group, partition=partition)
+            # The messages name the group first: operators (and the fault suite) grep for them.
+            self.log.warning(f"{self.group} group missing; creating it again at 0", partition=partition)
             with contextlib.suppress(RedisError):
                 await self._ensure_group(partition)
         else:
-            self.log.error("follower loop failed; retrying", group=self.group, partition=partition,
-                           error=describe(exc), failures=failures)
+            self.log.error(f"{self.group} loop failed; retrying", partition=partition, error=describe(exc),
+                           failures=failures)
         await self._pause(min(0.05 * 2 ** min(failures, 6), 3.0))
 
     async def _pause(self, seconds: float) -> None:
