@@ -31,14 +31,12 @@ import structlog
 from redis.exceptions import RedisError, ResponseError
 
 from shared.follow.batch import REDIS_FAILURES, Batch, CaseKey, Delivery, Handler, Outcome, describe, one_at_a_time
+from shared.follow.claims import Reply, cancel, claim_again, stream_entries
 from shared.follow.parking import Parking
 from shared.follow.pending import Schedule
 from shared.intake.consumers import IDLE_BEFORE_FORGOTTEN_MS, forget_departed
 from shared.redis_client import text
 from shared.store import EventStore
-
-Reply = Any
-"""A stream reply as redis-py returns it (lists under RESP2, a dict of streams under RESP3)."""
 
 
 @dataclass(slots=True)
@@ -104,7 +102,7 @@ class Follower:
             # Loops end after their current read (at most block_ms) and batch; then stop waiting.
             await asyncio.wait(tasks, timeout=self.block_ms / 1000 + 5)
         finally:
-            await _cancel(tasks)
+            await cancel(tasks)
 
     async def _follow(self, partition: int) -> None:
         failures, resume, next_sweep = 0, False, 0.0
@@ -133,7 +131,7 @@ class Follower:
         reply: Reply = await self.store.redis.xreadgroup(
             self.group, self.consumer, {log: ">"}, count=self.count, block=block_ms
         )
-        entries = [Delivery(text(entry_id), fields) for entry_id, fields in _entries(reply) if fields]
+        entries = [Delivery(text(entry_id), fields) for entry_id, fields in stream_entries(reply) if fields]
         await self.hand(partition, entries)
         return len(entries)
 
@@ -186,17 +184,10 @@ class Follower:
         schedule.forget(set(due) - set(mine))  # acked, deleted, or taken over by another consumer meanwhile
         failed = [p for p in mine if schedule.counts(p)]
         waiting = [p for p in mine if not schedule.counts(p)]
-        log, redis = self.store.keys(partition).log, self.store.redis
-        fields: dict[str, dict[bytes, bytes]] = {}
-        if failed:  # a retry of an entry that failed is one more delivery (toward parking it)
-            claimed: Reply = await redis.xclaim(log, self.group, self.consumer, 0, _ids(failed))
-            fields |= {text(entry_id): f for entry_id, f in claimed if entry_id is not None and f}
-        if waiting:  # an entry that only waited is not: JUSTID keeps its count (and resets its idle time)
-            await redis.xclaim(log, self.group, self.consumer, 0, _ids(waiting), justid=True)
-            fields |= {r.position: r.fields for r in await _read(self.store, partition, waiting)}
+        fields = await claim_again(self.store, self.group, self.consumer, partition, failed, waiting)
         gone = [p for p in mine if p not in fields]
         if gone:  # no longer in the log: nothing to hand
-            await redis.xack(log, self.group, *gone)
+            await self.store.redis.xack(self.store.keys(partition).log, self.group, *gone)
             schedule.forget(gone)
         entries = [Delivery(p, fields[p], owners[p][1] + (p in failed)) for p in mine if p in fields]
         await self.hand(partition, entries)
@@ -284,36 +275,3 @@ class Follower:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 await self._stopping.wait()
-
-
-def _entries(reply: Reply) -> list[tuple[Any, dict[bytes, bytes]]]:
-    """The entries of an XREADGROUP reply: RESP2 gives ``[[stream, entries]]``, RESP3 ``{stream: [entries]}``."""
-    if isinstance(reply, dict):
-        return [entry for wrapped in reply.values() for entries in wrapped for entry in entries]
-    return [entry for _, entries in reply or [] for entry in entries]
-
-
-def _ids(positions: list[str]) -> Any:
-    return positions  # redis-py 8.1's stub wants an invariant list of a union (or a 1-tuple) here
-
-
-async def _read(store: EventStore, partition: int, positions: Sequence[str]) -> list[Delivery]:
-    log = store.keys(partition).log
-    async with store.redis.pipeline(transaction=False) as pipe:
-        for position in positions:
-            pipe.xrange(log, position, position)
-        replies: list[Any] = await pipe.execute()
-    return [Delivery(text(found[0][0]), found[0][1]) for found in replies if found]
-
-
-async def _cancel(tasks: Sequence[asyncio.Task[None]]) -> None:
-    """Cancel the tasks and wait until every one has ended.
-
-    Cancelled again until they end: on Python 3.11, asyncio.wait_for (which redis-py 8.1 wraps
-    around every command it sends) drops a cancellation that arrives as the wrapped write completes.
-    """
-    pending = {task for task in tasks if not task.done()}
-    while pending:
-        for task in pending:
-            task.cancel()
-        _, pending = await asyncio.wait(pending, timeout=0.1)
