@@ -1,8 +1,16 @@
-"""A malformed-input fuzzer (hypothesis) on the hotline intake stream and on `liaison send`.
+"""A malformed-input fuzzer (hypothesis) on both intake streams (hotline, incidents) and on `liaison send`.
 
-One redis-server, hotline and projections for the module. A baseline is accepted first; after every
-fuzzed report nothing recorded may have changed (the log counters per example; the audit digest and
-every view at the end of each test), and both services must still run.
+Hotline: one redis-server, hotline and projections. A baseline is accepted first; after every fuzzed
+report nothing recorded may have changed (the log counters per example; the audit digest and every
+view at the end of each test), and both services must still run.
+
+Incidents: a redis-server of its own with hotline, incidents and projections, and a case of each kind
+opened. Mutations of valid reports of every incidents type (a wrong JSON type at any depth, bytes that
+are not UTF-8 in any string) are each answered exactly once, rejected naming the field or the
+problem; after each one a good report is still accepted, and the log grows by the good ones only.
+
+Whichever answers a line of `liaison send` (the CLI itself, or a service), its code is checked.
+Hypothesis runs bounded and derandomized (``FUZZ``), so the module's run time and examples are fixed.
 """
 
 from __future__ import annotations
@@ -12,8 +20,9 @@ import gc
 import io
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,24 +33,25 @@ from hypothesis import strategies as st
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
+from liaison.incident_examples import INCIDENT_EXAMPLES
 from liaison.send import send_lines
 from services.projections.queries import raw_views
 from shared.outcomes import Outcome, outcome_decoder
 from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
 from shared.store.audit import verify
-from tests.faults.bad_reports import FAULTS, Bad, Context
+from shared.vault import Vault
+from tests.faults.bad_reports import FAULTS, INCIDENT_FAULTS, Bad, Context, IncidentContext, incident_example
 from tests.faults.conftest import PARTITIONS, Stack, base_env, close_stderr, wait_for
 from tests.unit.hotline.reports import acknowledge, log_call, send_letter
 
-INTAKE = keys.intake("hotline")
-DEAD = keys.dead_letters("hotline")
 LOCAL_CODES = frozenset({"too_large", "invalid_json", "invalid", "unknown_type"})
 """Codes `liaison send` answers itself, before a report reaches a service."""
 
 FUZZ = settings(
     max_examples=60,
     deadline=None,
+    derandomize=True,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -98,13 +108,14 @@ def _last(redis: Redis, stream: str) -> str:
     return newest[0][0].decode() if newest else "0-0"
 
 
-def submit(redis: Redis, raw: bytes, command_id: str | None, want_dead: bool, within: float = 15) -> tuple[
-    Outcome | None, dict[bytes, bytes] | None
-]:
-    """Put raw bytes on the intake as a report; wait for its outcome (if it has a command id) and its
+def submit(redis: Redis, raw: bytes, command_id: str | None, want_dead: bool, within: float = 15,
+           service: str = "hotline") -> tuple[Outcome | None, dict[bytes, bytes] | None]:
+    """Put raw bytes on the service's intake as a report; wait for its outcome (if it has a command id) and its
     dead letter (if one is due)."""
-    cursors = {keys.OUTCOMES: _last(redis, keys.OUTCOMES), DEAD: _last(redis, DEAD)}
-    entry_id = redis.xadd(INTAKE, {"report": raw}).decode()
+    dead_letters = keys.dead_letters(service)
+    cursors: dict[Any, Any] = {keys.OUTCOMES: _last(redis, keys.OUTCOMES), dead_letters: _last(redis, dead_letters)}
+    added: Any = redis.xadd(keys.intake(service), {"report": raw})
+    entry_id = added.decode()
     outcome: Outcome | None = None
     dead: dict[bytes, bytes] | None = None
 
@@ -114,7 +125,7 @@ def submit(redis: Redis, raw: bytes, command_id: str | None, want_dead: bool, wi
         for stream, entries in reply or []:
             for position, fields in entries:
                 cursors[stream.decode()] = position.decode()
-                if stream.decode() == DEAD and fields[b"entry_id"].decode() == entry_id:
+                if stream.decode() == dead_letters and fields[b"entry_id"].decode() == entry_id:
                     dead = fields
                 elif command_id is not None and fields.get(b"command_id", b"").decode() == command_id:
                     outcome = outcome_decoder.decode(fields[b"outcome"])
@@ -210,10 +221,6 @@ def test_every_bad_report_on_the_intake_gets_a_precise_rejection(fuzz: Fuzz, fau
     untouched(fuzz)
 
 
-CLI_FAULTS = sorted(set(FAULTS) - {"invalid_utf8"})
-"""Every fault but invalid UTF-8, which has its own test below (a line of it cannot be drawn as text)."""
-
-
 @st.composite
 def local_faults(draw: st.DrawFn) -> tuple[bytes, str]:
     """Lines `liaison send` must refuse itself: not JSON, not an object, no usable command id."""
@@ -226,6 +233,45 @@ def local_faults(draw: st.DrawFn) -> tuple[bytes, str]:
     return line, "local"
 
 
+Line = tuple[bytes, Bad | None, str | None]
+"""A line given to `liaison send`: its bytes, the fault it carries (None: a local fault) and its command id."""
+
+
+def draw_lines(data: st.DataObject, faults: Mapping[str, Any], context: Any, ids: Iterator[int]) -> list[Line]:
+    """1-4 lines, each a local fault or a bad report of one of ``faults`` under a fresh command id."""
+    lines: list[Line] = []
+    for _ in range(data.draw(st.integers(1, 4), label="lines")):
+        if data.draw(st.booleans(), label="local"):
+            line, _ = data.draw(local_faults(), label="local fault")
+            lines.append((line, None, None))
+            continue
+        fault = data.draw(st.sampled_from(sorted(faults)), label="fault")
+        bad: Bad = data.draw(faults[fault](context), label="bad report")
+        command_id = f"fz-cli-{next(ids)}"
+        lines.append((bad.make(command_id), bad, command_id))
+    return lines
+
+
+def check_cli_answers(lines: list[Line], out: str, code: int) -> None:
+    """One rejection per line, in order, exit code 1; each with the code and fragment its fault calls for,
+    whichever answered it: `liaison send` itself (``Bad.local``) or the service (``Bad.codes``)."""
+    answers = [json.loads(text) for text in out.splitlines()]
+    assert len(answers) == len(lines), out
+    assert code == 1
+    for (_, bad, command_id), answer in zip(lines, answers, strict=True):
+        assert answer["status"] == "rejected", answer
+        reason = answer["reason"]
+        assert reason["message"], answer
+        if bad is None:
+            assert reason["code"] in LOCAL_CODES, answer
+        elif bad.local is not None:
+            assert (reason["code"], bad.local[1] in reason["message"]) == (bad.local[0], True), (bad.kind, answer)
+        else:
+            assert answer["command_id"] == command_id, answer
+            assert reason["code"] in bad.codes, (bad.kind, answer)
+            assert bad.fragment in reason["message"], (bad.kind, answer)
+
+
 # liaison.connect.open_redis builds its client on a pool it passes in, which Redis.aclose() leaves
 # open: harmless in a CLI process (it exits), but here every example leaks its connections.
 @pytest.mark.slow
@@ -233,39 +279,18 @@ def local_faults(draw: st.DrawFn) -> tuple[bytes, str]:
 def test_liaison_send_answers_every_bad_line_with_a_precise_rejection(
     fuzz: Fuzz, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`liaison send` (its send loop, in this process) answers every bad line with one rejection, in order;
-    the service or the CLI names the problem; exit code 1; nothing recorded changes."""
+    """`liaison send` (its send loop, in this process) answers every bad line with one rejection, in order,
+    with the code its fault calls for whether the CLI or the service answers; exit code 1; nothing recorded
+    changes."""
     monkeypatch.setenv("LIAISON_REDIS_URL", fuzz.stack.redis.url)
 
     @settings(FUZZ, max_examples=30)  # each example runs the whole send loop (~0.2 s) on up to 4 lines
     @given(data=st.data())
     def fuzz_lines(data: st.DataObject) -> None:
-        count = data.draw(st.integers(1, 4), label="lines")
-        lines: list[tuple[bytes, Bad | None, str | None]] = []
-        for _ in range(count):
-            if data.draw(st.booleans(), label="local"):
-                line, _ = data.draw(local_faults(), label="local fault")
-                lines.append((line, None, None))
-                continue
-            fault = data.draw(st.sampled_from(CLI_FAULTS), label="fault")
-            bad = data.draw(FAULTS[fault](fuzz.context), label="bad report")
-            command_id = fuzz.command_id()
-            lines.append((bad.make(command_id), bad, command_id))
+        lines = draw_lines(data, FAULTS, fuzz.context, fuzz.ids)
         out = io.StringIO()
         code = asyncio.run(send_lines(io.BytesIO(b"\n".join(line for line, _, _ in lines) + b"\n"), out, 15.0))
-        answers = [json.loads(text) for text in out.getvalue().splitlines()]
-        assert len(answers) == len(lines), out.getvalue()
-        assert code == 1
-        for (_, bad, command_id), answer in zip(lines, answers, strict=True):
-            assert answer["status"] == "rejected", answer
-            reason = answer["reason"]
-            assert reason["message"], answer
-            if bad is None or reason["code"] in LOCAL_CODES:
-                assert reason["code"] in LOCAL_CODES, answer
-                continue
-            assert answer["command_id"] == command_id, answer
-            assert reason["code"] in bad.codes, (bad.kind, answer)
-            assert bad.fragment in reason["message"], (bad.kind, answer)
+        check_cli_answers(lines, out.getvalue(), code)
         assert numbered(fuzz.redis) == fuzz.before.numbered
 
     fuzz_lines()
@@ -317,3 +342,161 @@ def test_liaison_send_answers_a_line_of_invalid_utf8(fuzz: Fuzz) -> None:
     assert [a["status"] for a in answers] == ["rejected", "rejected"]
     assert "UTF-8" in answers[0]["reason"]["message"]
     assert answers[1]["reason"]["code"] == "wrong_offset"
+
+
+# --- the incidents intake ----------------------------------------------------------------------------
+
+
+@dataclass
+class IncidentsFuzz:
+    """The incidents module's running services, a client, the cases opened and the log size after them."""
+
+    stack: Stack
+    redis: Redis
+    context: IncidentContext
+    baseline: int
+    """Entries numbered once the baseline's cases were opened."""
+    ids: Iterator[int]
+    good: int = 0
+    """Good reports accepted since the baseline (one IncidentRaised each)."""
+
+    def command_id(self) -> str:
+        """A command id never used before in this module."""
+        return f"fi-{next(self.ids)}"
+
+    def still_answers(self) -> None:
+        """A good report (a new incident) is accepted: the service keeps working after whatever came before."""
+        good = incident_example("RaiseIncident", self.context, self.command_id())
+        outcome, _ = submit(self.redis, msgspec.json.encode(good), good["command_id"], False, service="incidents")
+        assert outcome is not None
+        assert outcome.status == "accepted", outcome
+        self.good += 1
+
+
+INCIDENT_EXAMPLES_EACH = 200
+"""Mutations per kind: 20 report types with 10-40 paths each; an example (and its good report) takes ~10 ms."""
+OPENINGS = {"IN-REPLACEME": "RaiseIncident", "HO-REPLACEME": "ProposeHandover", "PT-REPLACEME": "SchedulePatrol",
+            "MT-REPLACEME": "RecordMeeting"}
+"""The report that opens the case each placeholder of ``liaison example`` stands for."""
+
+
+async def _put_person(url: str, subject_id: str) -> None:
+    client = AsyncRedis.from_url(url)
+    try:
+        await Vault(client).put(subject_id, {"name": "Lo Thi Mai", "born": "1998", "nationality": "VN"})
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture(scope="module")
+def incidents_fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IncidentsFuzz]:
+    """Redis, hotline, incidents and projections, with a case of each kind opened (and a hotline call to link):
+    the ids ``liaison example``'s follow-up reports need."""
+    workdir: Path = tmp_path_factory.mktemp("fuzz-incidents")
+    server = RedisServer(workdir / "redis").start()
+    close_stderr(server)
+    stack = Stack(server, workdir, base_env(server.url, workdir / "var"))
+    redis = Redis.from_url(server.url)
+    try:
+        for service in ("hotline", "incidents", "projections"):
+            stack.started_sync(service)
+        call_report = log_call("fi-base-call", urgent=False, written_confirmation_required=False)
+        call, _ = submit(redis, msgspec.json.encode(call_report), "fi-base-call", False)
+        assert call is not None
+        assert call.status == "accepted", call
+        assert call.case_id is not None
+        cases = {"HL-REPLACEME": call.case_id}
+        now = datetime.now(UTC)
+        subject_id = ""
+        for placeholder, kind in OPENINGS.items():
+            report = INCIDENT_EXAMPLES[kind](now)
+            if kind == "ProposeHandover":
+                subject_id = report["persons"][0]["subject_id"]
+                asyncio.run(_put_person(server.url, subject_id))  # the vault first: reports carry only the id
+            outcome, _ = submit(redis, msgspec.json.encode(report), report["command_id"], False, service="incidents")
+            assert outcome is not None
+            assert outcome.status == "accepted", outcome
+            assert outcome.case_id is not None
+            cases[placeholder] = outcome.case_id
+        context = IncidentContext(cases, subject_id, now)
+        yield IncidentsFuzz(stack, redis, context, numbered(redis), itertools.count())
+    finally:
+        redis.close()
+        stack.stop_all()
+        server.stop()
+
+
+def outcomes_of(redis: Redis, command_ids: list[str]) -> dict[str, list[Outcome]]:
+    """Every outcome written for each of the commands."""
+    found: dict[str, list[Outcome]] = {c: [] for c in command_ids}
+    entries: Any = redis.xrange(keys.OUTCOMES)
+    for _, fields in entries:
+        command_id = fields[b"command_id"].decode()
+        if command_id in found:
+            found[command_id].append(outcome_decoder.decode(fields[b"outcome"]))
+    return found
+
+
+def incidents_still_fine(fuzz: IncidentsFuzz, fuzzed: list[str]) -> None:
+    """Each fuzzed command answered exactly once and never processing_failed; the log grew by the good reports
+    only; the incidents service runs and never logged a traceback."""
+    found = outcomes_of(fuzz.redis, fuzzed)
+    answered_twice = {c: o for c, o in found.items() if len(o) > 1}
+    assert not answered_twice, f"answered more than once: {answered_twice}"
+    failed = [o for copies in found.values() for o in copies if o.reason and o.reason.code == "processing_failed"]
+    assert not failed, failed[:3]
+    assert numbered(fuzz.redis) == fuzz.baseline + fuzz.good, "a fuzzed report changed the log"
+    assert fuzz.stack.alive("incidents"), fuzz.stack.log("incidents")[-3000:]
+    assert "Traceback" not in fuzz.stack.log("incidents"), "a bad report must never reach an internal error"
+
+
+@pytest.mark.parametrize("fault", sorted(INCIDENT_FAULTS))
+def test_every_mutated_incidents_report_gets_exactly_one_precise_rejection(
+    incidents_fuzz: IncidentsFuzz, fault: str
+) -> None:
+    """Valid reports of every incidents type, mutated (a wrong JSON type at any depth, bytes not UTF-8 in any
+    string), are each answered exactly once, `malformed` naming the path or the problem, and dead-lettered;
+    never processing_failed nor a traceback, and a good report is accepted after each one."""
+    fuzz = incidents_fuzz
+    fuzzed: list[str] = []
+
+    @settings(FUZZ, max_examples=INCIDENT_EXAMPLES_EACH)
+    @given(data=st.data())
+    def fuzz_one(data: st.DataObject) -> None:
+        bad = data.draw(INCIDENT_FAULTS[fault](fuzz.context), label="bad report")
+        command_id = fuzz.command_id()
+        fuzzed.append(command_id)
+        outcome, dead = submit(fuzz.redis, bad.make(command_id), command_id, bad.dead_lettered, service="incidents")
+        check(bad, outcome, dead, command_id)
+        fuzz.still_answers()
+
+    fuzz_one()
+    assert len(fuzzed) == INCIDENT_EXAMPLES_EACH
+    incidents_still_fine(fuzz, fuzzed)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
+def test_liaison_send_answers_every_mutated_incidents_line_with_a_precise_rejection(
+    incidents_fuzz: IncidentsFuzz, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`liaison send` answers every mutated incidents line (and every line it must refuse itself) with one
+    rejection, in order, with the code its fault calls for whether the CLI or the incidents service answers."""
+    fuzz = incidents_fuzz
+    monkeypatch.setenv("LIAISON_REDIS_URL", fuzz.stack.redis.url)
+    fuzzed: list[str] = []
+
+    @settings(FUZZ, max_examples=30)  # each example runs the whole send loop on up to 4 lines
+    @given(data=st.data())
+    def fuzz_lines(data: st.DataObject) -> None:
+        lines = draw_lines(data, INCIDENT_FAULTS, fuzz.context, fuzz.ids)
+        fuzzed.extend(command_id for _, bad, command_id in lines if command_id and bad and bad.local is None)
+        out = io.StringIO()
+        code = asyncio.run(send_lines(io.BytesIO(b"\n".join(line for line, _, _ in lines) + b"\n"), out, 15.0))
+        check_cli_answers(lines, out.getvalue(), code)
+        fuzz.still_answers()
+
+    fuzz_lines()
+    gc.collect()  # finalise the leaked connections here, under this test's filter, not in the next test
+    assert fuzzed, "no mutated line reached the incidents service"
+    incidents_still_fine(fuzz, fuzzed)
