@@ -121,8 +121,12 @@ async def test_the_running_service_records_a_waiting_link_once_its_incident_arri
     """The app's reclaim loop decides the waiting link again: answered only after the incident, and accepted."""
     async with run_incidents(reclaim_idle_ms=300):
         await send(redis, _link())
-        await asyncio.sleep(0.5)  # not synchronisation: the link must be seen, and left waiting, first
-        assert await _outcomes(redis) == {}
+        # A report sent after the link is answered only once the link's batch was decided: then the link was
+        # seen, and left waiting (pending, unanswered).
+        await send(redis, incident.raise_incident(command_id="after-the-link"))
+        assert (await outcome_of(redis, "after-the-link")).status == "accepted"
+        assert _link()["command_id"] not in await _outcomes(redis)
+        assert await _pending(redis) == 1
         await send(redis, _raise())
         linked = await outcome_of(redis, _link()["command_id"])
     assert linked.status == "accepted"
