@@ -1,4 +1,4 @@
-"""``liaison forget SUBJECT``: crypto-shred one person's data in the vault (decision 10).
+"""``liaison forget SUBJECT``: crypto-shred one person's data in the vault (ADR 0016).
 
 The person's key is deleted, then their ciphertext and their entries in the names index; the
 append-only file is rewritten so the key's bytes leave the disk as well. The log is not

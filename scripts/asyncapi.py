@@ -115,7 +115,7 @@ def messages() -> dict[str, Any]:
     result["DeadLetter"] = _entry(
         "An intake entry the service could not read, kept with the reason; the service goes on. An entry naming "
         "a person held in the vault, or over 128 KiB, keeps no body: `withheld` says why, `size` and `sha256` "
-        "describe its report (decision 10).",
+        "describe its report (ADR 0016).",
         ["reason", "stream", "entry_id"],
         {
             "reason": _string("Why the entry could not be read."),

@@ -1,6 +1,6 @@
 """Start and stop a private redis-server: the embedded default of ``liaison up``, benchmarks and tests.
 
-Durable by default (decision 11): AOF with ``appendfsync always`` and no eviction.
+Durable by default (ADR 0017): AOF with ``appendfsync always`` and no eviction.
 
 ``start`` returns only once the server answering at the address is the process it started (``INFO
 server``'s ``process_id`` is the child's pid): a free port is only free when it is picked, and

@@ -1,4 +1,4 @@
-"""The personal-data vault (decision 10): each person's data encrypted under a key of their own.
+"""The personal-data vault (ADR 0016): each person's data encrypted under a key of their own.
 
 Events name persons only by a pseudonymous subject id (``SUBJ-`` + 12 random base32
 characters, never derived from a name). Their personal data lives here, AES-GCM encrypted

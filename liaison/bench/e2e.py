@@ -111,7 +111,7 @@ async def _redis_cpu(redis: Redis) -> float:
 
 
 async def _outcomes_written(redis: Redis) -> int:
-    """Outcomes ever added to the stream (not XLEN: the stream is capped, decision 0007)."""
+    """Outcomes ever added to the stream (not XLEN: the stream is capped, ADR 0007)."""
     try:
         info: Any = await redis.xinfo_stream(keys.OUTCOMES)
     except ResponseError:

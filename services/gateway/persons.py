@@ -1,6 +1,6 @@
 """``POST /v1/persons``: register a person's data in the vault; the answer is their pseudonymous subject id.
 
-Reports then name the person only by that id (decision 10). The data is checked
+Reports then name the person only by that id (ADR 0016). The data is checked
 (``shared.vault_persons``) and sealed by ``shared.vault``; it is never logged, and no route
 of the gateway reads it back (an operator on the box uses ``liaison person show``).
 """

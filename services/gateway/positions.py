@@ -2,7 +2,7 @@
 
 It is the SSE ``id:`` of every event the gateway sends, so a browser's ``EventSource`` hands it
 back as ``Last-Event-ID`` when it reconnects. Partitions have no order among themselves
-(decision 2), so no single entry id could say how far a subscriber got: the position names
+(ADR 0001), so no single entry id could say how far a subscriber got: the position names
 the last entry seen in every partition's updates stream.
 
 Text form: the entry ids in partition order, comma-separated, ``0-0`` written ``0`` and a

@@ -1,6 +1,6 @@
 """Urgent hotline calls as incident reports (pure): which report a call gives, and in which category.
 
-Rule (docs/decisions/0005): every urgent call belongs to one incident per hotline case. The first
+Rule (ADR 0005): every urgent call belongs to one incident per hotline case. The first
 urgent call of a hotline case raises it (command id ``hotline-case:<hotline case>``, so the incident's
 case id is derived from the hotline case alone); each later urgent call of that hotline case is
 linked to it (``LinkCases``, relation ``hotline``, command id ``hotline-call:<call event id>``).
@@ -119,7 +119,7 @@ def awaited_opening(command: LinkCases) -> str | None:
     """The command id of the RaiseIncident this service sent just before this link, if it is such a link.
 
     Such a link names a case that will exist: its incident was submitted first. Another instance
-    may still be appending it (0005), so an unknown case means "not yet", not "no such case".
+    may still be appending it (ADR 0005), so an unknown case means "not yet", not "no such case".
     """
     if not command.command_id.startswith(LINK_PREFIX) or len(command.cases) != 1:
         return None

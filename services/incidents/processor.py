@@ -178,7 +178,7 @@ class Processor(Pipeline[Report]):
     async def _incident_refused(self, command: LinkCases, opening: str) -> Outcome | None:
         """For an urgent call's link whose incident does not exist yet: the rejection if that incident was refused.
 
-        None means wait: the incident was submitted before the link (0005) but another instance
+        None means wait: the incident was submitted before the link (ADR 0005) but another instance
         may hold it in its batch. The link is left pending and decided again when the reclaim
         loop takes it (``OWN_PENDING_IDLE_MS`` later); after ``max_deliveries`` it is dead-lettered.
         """

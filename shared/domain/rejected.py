@@ -15,7 +15,7 @@ WRONG_OFFSET = "wrong_offset"
 INVALID_TEXT = "invalid_text"
 """Free text is missing in its original language, or too long."""
 NAMES_VAULT_SUBJECT = "names_vault_subject"
-"""Free text names a person whose data is held in the vault: refer to them by subject id only (decision 10)."""
+"""Free text names a person whose data is held in the vault: refer to them by subject id only (ADR 0016)."""
 
 # --- codes an intake service (not decide) gives, the same in every service ---------------------
 MALFORMED = "malformed"

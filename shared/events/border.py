@@ -31,7 +31,7 @@ Accuracy = Annotated[int, msgspec.Meta(ge=1, le=4)]
 """Information accuracy: 1 confirmed, 2 probably true, 3 possibly true, 4 cannot be judged."""
 
 OfficerName = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
-"""An officer (border-guard personnel are named; victims never are, see decision 10)."""
+"""An officer (border-guard personnel are named; victims never are, see ADR 0016)."""
 
 
 def marker_key(marker: str) -> tuple[int, int]:

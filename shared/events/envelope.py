@@ -1,7 +1,7 @@
 """The envelope every event carries, and the value types events are built from.
 
 Events are immutable msgspec Structs in a tagged union (``type`` is the tag).
-Unknown fields are tolerated on decode (decision 5): a newer writer may add a
+Unknown fields are tolerated on decode (ADR 0011): a newer writer may add a
 field and an older reader must still read the log.
 """
 

@@ -1,6 +1,6 @@
 """Events of a handover case: a two-phase handover and return of persons, the deceased, property or livestock.
 
-Decision 10: persons appear only by a pseudonymous subject id (``SUBJ-`` + 12 base32 characters)
+ADR 0016: persons appear only by a pseudonymous subject id (``SUBJ-`` + 12 base32 characters)
 and the minimum handover data set (sex, age band, minor or not). Names and documents' contents
 live in the personal-data vault, never in these events.
 """

@@ -73,7 +73,7 @@ class MeetingRecorded(Event, frozen=True, kw_only=True, tag="MeetingRecorded"):
 
 
 class MinutesSigned(Event, frozen=True, kw_only=True, tag="MinutesSigned"):
-    """Both sides signed the minutes; the Vietnamese and Chinese texts are equally authentic (decision 9)."""
+    """Both sides signed the minutes; the Vietnamese and Chinese texts are equally authentic (ADR 0015)."""
 
     minutes: Text
     authentic: tuple[Language, ...] = ("vi", "zh")

@@ -20,7 +20,7 @@ from shared.store import EventStore, keys, pipelined
 from shared.store.chain import GENESIS
 
 OUTCOMES_KEPT = 200_000
-"""Outcomes kept on the outcomes stream (decision 0007): a waiting tool reads its answer within seconds, and a
+"""Outcomes kept on the outcomes stream (ADR 0007): a waiting tool reads its answer within seconds, and a
 resend long after is answered again from the log's command index or the remembered rejection; the stream is
 a mailbox, not the log, so it is capped rather than left to grow with every report ever sent."""
 

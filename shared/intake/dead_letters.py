@@ -1,4 +1,4 @@
-"""Dead letters keep no vault subject's name (decision 10); a batch's dead letters are checked in one lookup.
+"""Dead letters keep no vault subject's name (ADR 0016); a batch's dead letters are checked in one lookup.
 
 Dead letters are kept for ever and ``liaison forget`` does not touch them, so the dead letter of
 a report naming a person held in the vault (a malformed one never went through the names check;

@@ -152,7 +152,7 @@ KEPT_WHEN_WITHHELD = ("reason", "stream", "entry_id", "command_id")
 def withheld_fields(dead: dict[str, bytes | str], why: str) -> dict[str, bytes | str]:
     """A dead letter without the report: reason, origin, command id, and the report's size and SHA-256.
 
-    For a report whose content may not be kept (decision 10); the hash still lets an operator
+    For a report whose content may not be kept (ADR 0016); the hash still lets an operator
     match the dead letter with a copy the sender holds.
     """
     original = dead.get("original", b"")

@@ -1,4 +1,4 @@
-"""Refusing reports whose free text names a vault subject (decision 10), a whole batch in one round trip.
+"""Refusing reports whose free text names a vault subject (ADR 0016), a whole batch in one round trip.
 
 Both intake services check before ``decide``: a name in a call's summary, a letter's text or an
 incident's description would otherwise enter the log in clear, for ever. The refused report's
@@ -44,7 +44,7 @@ async def drop_refused(redis: Redis, intake: str, finished: Sequence[Finished]) 
     """Delete the intake entries that name a vault subject, once answered: refused for it, or marked ``drop_entry``.
 
     Such an entry holds the name in clear and the intake keeps entries: after ``liaison forget``
-    the name would still be in Redis. The intake is not the log (decision 1), and nothing refers
+    the name would still be in Redis. The intake is not the log (ADR 0009), and nothing refers
     to the entry once its outcome is written. ``dead_letters.withhold_names`` marks the others.
     """
     named = [f.entry_id for f in finished if f.drop_entry or _refused_for_a_name(f.outcome)]

@@ -4,7 +4,7 @@ Every intake service runs the same steps; only deciding differs, and each servic
 
     read entries   -> malformed ones are answered ``malformed`` and dead-lettered
     lookup         -> one round trip: the command id's claim, recorded events, remembered rejection, case head
-    names check    -> free text naming a vault subject is refused before anything is decided (decision 10)
+    names check    -> free text naming a vault subject is refused before anything is decided (ADR 0016)
     answer known   -> a reused command id is refused; a resend gets its original outcome
     decide         -> the service's ``decide`` (abstract), isolated: if it raises, the batch is decided
                       again one report at a time, and only a report that still raises fails
@@ -129,7 +129,7 @@ class Pipeline(ABC, Generic[R]):
         if reports:
             try:
                 known = await batch_io.lookup(self.redis, self.store, reports)
-                # Before decide, so no name reaches the log (decision 10); one round trip for the batch.
+                # Before decide, so no name reaches the log (ADR 0016); one round trip for the batch.
                 named = await refusals(self.redis, reports, known)
             except REDIS_FAILURES as err:
                 self.log.error("redis_failed", reports=len(reports), error=str(err))

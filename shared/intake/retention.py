@@ -1,6 +1,6 @@
 """Trims an intake stream of the reports already answered, once they are a day old.
 
-An intake is not the log (decision 1 is about the partition logs): once a report is answered, its
+An intake is not the log (ADR 0009 is about the partition logs): once a report is answered, its
 entry is only a copy of what the log, the outcome and any dead letter already hold, and free text
 in it would otherwise stay in Redis for good. An entry goes only when it is older than
 ``KEEP_S``, was delivered to the group (not still waiting to be read) and is not pending (not

@@ -1,6 +1,6 @@
 """One process of an intake service: its resources, the batch subscriber on its intake stream, the loops beside it.
 
-The intake is read raw (docs/decisions/0003). FastStream's batch stream parser expects its own
+The intake is read raw (ADR 0003). FastStream's batch stream parser expects its own
 ``__data__`` envelope; on plain ``report`` entries it re-encodes every field as JSON text, so one
 entry with invalid UTF-8 makes the parse of the whole batch raise before the handler runs, and
 those entries stay pending forever (checked against FastStream 0.7.8's RedisBatchStreamParser).

@@ -1,6 +1,6 @@
 #!lua
 --[[
-The one append primitive (decision 3): check the case's expected version and the
+The one append primitive (ADR 0001): check the case's expected version and the
 chain link, drop a retried append, number the partition's entries without gaps,
 write the partition log and the per-case index, move the case's head. Every check
 runs before the first write, so a refused append writes nothing; a script runs

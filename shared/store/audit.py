@@ -1,4 +1,4 @@
-"""The auditor's verification (decision 4): prove from the log alone that nothing was altered or removed.
+"""The auditor's verification (ADR 0010): prove from the log alone that nothing was altered or removed.
 
 For every partition it takes one atomic snapshot (the numbering counter, the last log
 position, the heads hash), then reads the log up to that position in chunks and checks:

@@ -1,4 +1,4 @@
-"""The tamper-evidence chain of a case (decision 4): each event's hash covers its predecessor's."""
+"""The tamper-evidence chain of a case (ADR 0010): each event's hash covers its predecessor's."""
 
 from __future__ import annotations
 

@@ -124,7 +124,7 @@ def _pairs(raw: list[Any]) -> dict[bytes, bytes]:
 
 
 class EventStore:
-    """A partitioned, hash-chained event log on Redis (decisions 1-4); use ``open`` or ``create``."""
+    """A partitioned, hash-chained event log on Redis (ADR 0001, ADR 0009, ADR 0010); use ``open`` or ``create``."""
 
     def __init__(self, redis: Redis, partitions: int) -> None:
         self.redis = redis

@@ -1,7 +1,7 @@
 """Every Redis key Liaison uses, built in one place.
 
 Keys of one partition share the hash tag ``{pN}`` so a single server-side script
-can touch all of them atomically, on one Redis or on a Redis Cluster (decision 2).
+can touch all of them atomically, on one Redis or on a Redis Cluster (ADR 0001).
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def rejection(command_id: str) -> str:
 
 
 VAULT_PREFIX = f"{PREFIX}:vault"
-"""Keys of the personal-data vault (decision 10). Not partitioned: the log never refers to them."""
+"""Keys of the personal-data vault (ADR 0016). Not partitioned: the log never refers to them."""
 
 
 def vault_key(subject_id: str) -> str:

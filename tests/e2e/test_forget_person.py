@@ -1,4 +1,4 @@
-"""Decision 10 end to end: a victim registered, handed over through the services, then forgotten.
+"""ADR 0016 end to end: a victim registered, handed over through the services, then forgotten.
 
 Afterwards no output of the CLI, no Redis value and no file of the append-only log holds any of
 the person's data, and the auditor's replay still verifies every chain.

@@ -64,7 +64,7 @@ def _overdue(state: IncidentState, event: AcknowledgementOverdue) -> IncidentSta
 
 
 def _call_overdue(state: IncidentState, event: ConfirmationOverdue) -> IncidentState:
-    # Recorded by the incidents service on the incident an urgent call opened (docs/decisions/0005).
+    # Recorded by the incidents service on the incident an urgent call opened (ADR 0005).
     return msgspec.structs.replace(
         state, version=event.case_version, overdue=state.overdue | {f"{event.obligation}:{event.call_id}"}
     )

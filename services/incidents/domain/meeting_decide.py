@@ -37,7 +37,7 @@ def _record(command: RecordMeeting, state: NewCase, stamp: Stamp) -> list[AnyEve
 
 
 def _both_languages(minutes: Text) -> Text:
-    """Minutes carry a Vietnamese and a Chinese text, equally authentic (decision 9)."""
+    """Minutes carry a Vietnamese and a Chinese text, equally authentic (ADR 0015)."""
     for language in ("vi", "zh"):
         content = minutes.get(language)
         if content is None or not content.strip():

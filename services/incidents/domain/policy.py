@@ -43,7 +43,7 @@ class JointPatrolRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     """Monthly joint patrols: a window of days each month, the host side alternating month by month."""
 
     timezone: str
-    """Named timezone the window's days are counted in (decision 8)."""
+    """Named timezone the window's days are counted in (ADR 0014)."""
     first_day: Day = 15
     last_day: Day = 25
     first_host: Country

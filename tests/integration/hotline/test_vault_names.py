@@ -1,4 +1,4 @@
-"""The hotline refuses a report whose free text names a vault subject (decision 10), on a real Redis."""
+"""The hotline refuses a report whose free text names a vault subject (ADR 0016), on a real Redis."""
 
 from __future__ import annotations
 

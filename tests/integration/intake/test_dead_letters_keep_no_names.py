@@ -1,4 +1,4 @@
-"""Dead letters, kept for ever, never keep a vault subject's name (decision 10), in both intake services."""
+"""Dead letters, kept for ever, never keep a vault subject's name (ADR 0016), in both intake services."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The outcomes stream is a capped mailbox (decision 0007); the answers themselves are not lost with it."""
+"""The outcomes stream is a capped mailbox (ADR 0007); the answers themselves are not lost with it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Handover events name persons only by pseudonymous subject id (decision 10), checked on their types."""
+"""Handover events name persons only by pseudonymous subject id (ADR 0016), checked on their types."""
 
 from __future__ import annotations
 
