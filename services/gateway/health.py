@@ -14,6 +14,7 @@ from services.gateway.metrics import CONTENT_TYPE
 from services.gateway.replies import gateway, json_value
 from services.gateway.resources import Gateway
 from shared import append_metrics
+from shared.redis_client import text
 from shared.store import EventStore, StoreNotInitialised
 
 log = structlog.get_logger("gateway")
@@ -70,11 +71,24 @@ async def metrics(request: web.Request) -> web.Response:
     gw = gateway(request)
     streams: list[StreamGroups] | None
     latencies: list[append_metrics.Histogram] | None
+    parked: dict[tuple[str, int], int] = {}
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_S):
-            _, streams = await _store_and_groups(gw)
+            store, streams = await _store_and_groups(gw)
             latencies = await append_metrics.read_all(gw.redis)
+            if store is not None:
+                parked = await _parked_counts(gw, store)
     except (RedisError, OSError, TimeoutError) as err:
         log.warning("metrics_without_redis", error=str(err))
         streams, latencies = None, None
-    return web.Response(body=gw.metrics.render(streams, latencies), headers={"Content-Type": CONTENT_TYPE})
+    body = gw.metrics.render(streams, latencies, parked)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+
+async def _parked_counts(gw: Gateway, store: EventStore) -> dict[tuple[str, int], int]:
+    """(group, partition) -> log entries that group ever parked there (one round trip)."""
+    async with gw.redis.pipeline(transaction=False) as pipe:
+        for p in range(store.partitions):
+            pipe.hgetall(store.keys(p).parked_counts)
+        replies = await pipe.execute()
+    return {(text(group), p): int(count) for p, counts in enumerate(replies) for group, count in counts.items()}

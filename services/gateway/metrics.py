@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
-from prometheus_client.metrics_core import GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
 from services.gateway.groups import StreamGroups
 from shared import append_metrics
@@ -52,11 +52,13 @@ class Metrics:
         )
 
     def render(
-        self, groups: list[StreamGroups] | None, latencies: list[append_metrics.Histogram] | None = None
+        self, groups: list[StreamGroups] | None, latencies: list[append_metrics.Histogram] | None = None,
+        parked: dict[tuple[str, int], int] | None = None,
     ) -> bytes:
         """The text exposition: the counters, Redis reachability, every consumer group's lag and pending,
-        and the write latencies the services published (``None`` for both when Redis did not answer)."""
-        return generate_latest(_Scrape(self.registry, groups, latencies or []))
+        the write latencies the services published (``None`` for both when Redis did not answer), and the
+        log entries each group parked per partition."""
+        return generate_latest(_Scrape(self.registry, groups, latencies or [], parked or {}))
 
 
 class _Scrape:
@@ -67,10 +69,12 @@ class _Scrape:
         registry: CollectorRegistry,
         groups: list[StreamGroups] | None,
         latencies: list[append_metrics.Histogram],
+        parked: dict[tuple[str, int], int],
     ) -> None:
         self.registry = registry
         self.groups = groups
         self.latencies = latencies
+        self.parked = parked
 
     def collect(self) -> Iterable[Metric]:
         yield from self.registry.collect()
@@ -78,6 +82,13 @@ class _Scrape:
         if self.groups is not None:
             yield from _group_families(self.groups)
         yield from _latency_families(self.latencies)
+        parked = CounterMetricFamily(
+            "liaison_parked_entries", "Log entries a consumer group gave up on and parked, with their reason",
+            labels=["group", "partition"],
+        )
+        for (group, partition), count in sorted(self.parked.items()):
+            parked.add_metric([group, str(partition)], count)
+        yield parked
 
 
 def _latency_families(histograms: list[append_metrics.Histogram]) -> Iterator[Metric]:

@@ -14,7 +14,7 @@ from shared.events.border import Location
 
 
 class Clocks(msgspec.Struct, frozen=True, kw_only=True):
-    """One instant on both sides' wall clocks (decision 8), ISO 8601."""
+    """One instant on both sides' wall clocks (ADR 0014), ISO 8601."""
 
     utc: str
     vietnam: str
@@ -62,7 +62,7 @@ class HandoverFacts(msgspec.Struct, frozen=True, kw_only=True):
     to_unit: str
     count: int
     persons: tuple[str, ...] = ()
-    """Pseudonymous subject ids only (decision 10)."""
+    """Pseudonymous subject ids only (ADR 0016)."""
     phase: HandoverPhase = "proposed"
     answer: Literal["pending", "accepted", "rejected"] = "pending"
     accept_by: Clocks

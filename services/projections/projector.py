@@ -1,4 +1,4 @@
-"""Apply one batch of delivered log entries of a partition to the case views (decision 7).
+"""Apply one batch of delivered log entries of a partition to the case views (ADR 0013).
 
 Per batch: read each entry's case and version; load the stored views of those cases in one
 round trip; fold each case's entries in version order — an older one is skipped, a gap is
@@ -237,7 +237,7 @@ class Projector:
         return run
 
     async def _fill(self, batch: Batch, run: _CaseRun, needed: list[Entry]) -> list[_Candidate]:
-        """The case's events from the view's next version on, read from the store (decision 7's gap fill)."""
+        """The case's events from the view's next version on, read from the store (ADR 0013's gap fill)."""
         delivered = {e.position: e for e in needed}
         start = run.fold.version + 1
         try:

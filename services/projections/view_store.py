@@ -17,7 +17,7 @@ from shared.store import EventStore, keys, pipelined
 UPDATES_MAXLEN = 10_000
 """Approximate length kept of each partition's case-updates stream.
 
-The updates stream is derived, not the log (decision 1 does not apply): a dashboard that
+The updates stream is derived, not the log (ADR 0009 does not apply): a dashboard that
 fell further behind reads the views themselves and follows the stream from there.
 """
 

@@ -1,4 +1,4 @@
-"""Case views: the current state of a case, as a pure fold over its events (decision 7).
+"""Case views: the current state of a case, as a pure fold over its events (ADR 0013).
 
 ``apply(view, event)`` is pure and deterministic (it reads no clock), so folding the log
 from scratch gives byte-identical JSON to the view the worker built event by event. The

@@ -1,7 +1,7 @@
 #!lua
 --[[
 Write case views with their versions, their case updates and their acknowledgements,
-all at once (decision 7: "two workers on one partition must never corrupt a view").
+all at once (ADR 0013: "two workers on one partition must never corrupt a view").
 
 A view is written only if the view stored is exactly the one the new view was folded
 from: the same version and, when the caller gives one, the same digest (SHA-1 of its

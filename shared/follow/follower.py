@@ -1,6 +1,6 @@
 """The log follower: one consumer of a group on every partition log, handing batches to a handler.
 
-Plain redis-py, not FastStream (decision 0002): FastStream 0.7 creates groups at ``$``, never
+Plain redis-py, not FastStream (ADR 0002): FastStream 0.7 creates groups at ``$``, never
 redelivers an entry whose handler raised, and reads every stream with one position. Here, per
 partition (one read per partition, so it runs unchanged on a Redis Cluster), one task:
 

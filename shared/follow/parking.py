@@ -16,18 +16,17 @@ from typing import Any
 import structlog
 
 from shared.redis_client import text
-from shared.store import EventStore, keys
+from shared.store import EventStore
 
 
 def parked_key(store: EventStore, partition: int, group: str) -> str:
     """Hash of the entries ``group`` parked in one partition."""
-    base = store.keys(partition).parked
-    return base if group == keys.PROJECTIONS_GROUP else f"{base}:{group}"
+    return store.keys(partition).parked_by(group)
 
 
 def parked_count_key(store: EventStore, partition: int) -> str:
     """Hash: group -> entries it ever parked in this partition (a counter for the metrics)."""
-    return f"{keys.PREFIX}:{store.keys(partition).tag}:metrics:parked"
+    return store.keys(partition).parked_counts
 
 
 class Parking:

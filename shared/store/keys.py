@@ -26,7 +26,8 @@ class PartitionKeys:
     """The keys of one partition; all carry the same hash tag."""
 
     __slots__ = (
-        "case_prefix", "cmds", "eids", "heads", "log", "number", "parked", "tag", "updates", "view_versions", "views"
+        "case_prefix", "cmds", "eids", "heads", "log", "number", "parked", "parked_counts", "tag", "updates",
+        "view_versions", "views",
     )
 
     def __init__(self, partition: int) -> None:
@@ -50,11 +51,18 @@ class PartitionKeys:
         self.updates = f"{base}:updates"
         """Stream: case updates for dashboards, written with the view."""
         self.parked = f"{base}:parked"
-        """Hash: log entry id -> why a projection parked that event."""
+        """Hash: log entry id -> why a projection parked that event (``liaison parked`` lists and retries it)."""
+        self.parked_counts = f"{base}:metrics:parked"
+        """Hash: consumer group -> entries it ever parked in this partition (only incremented: a counter)."""
 
     def case(self, case_id: str) -> str:
         """List: the log entry ids of one case's events, in version order."""
         return f"{self.case_prefix}{case_id}"
+
+    def parked_by(self, group: str) -> str:
+        """Hash: log entry id -> why ``group`` parked it (the projections' is ``parked``; the incidents'
+        hotline-event reader's is ``parked:incidents``)."""
+        return self.parked if group == PROJECTIONS_GROUP else f"{self.parked}:{group}"
 
 
 def intake(service: str) -> str:

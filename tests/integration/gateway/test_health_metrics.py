@@ -154,6 +154,16 @@ async def test_metrics_show_the_lag_of_a_stopped_service(bare_api: BareApi, stor
     assert {s.labels["status"]: s.value for s in samples["liaison_gateway_outcomes_total"]} == {"unanswered": 3}
 
 
+async def test_metrics_count_the_entries_each_group_parked(bare_api: BareApi, store: EventStore, redis: Redis) -> None:
+    """The counts the log follower keeps of parked entries show per group and partition as a Prometheus counter."""
+    await redis.hincrby(store.keys(2).parked_counts, "projections", 2)
+    await redis.hincrby(store.keys(3).parked_counts, "incidents", 1)
+    async with bare_api() as client:
+        samples = await _samples(client)
+    parked = {(s.labels["group"], s.labels["partition"]): s.value for s in samples["liaison_parked_entries_total"]}
+    assert parked == {("projections", "2"): 2, ("incidents", "3"): 1}
+
+
 async def test_openapi_lists_every_route(api: Client) -> None:
     """The served OpenAPI document has exactly the routes the application serves, with their methods."""
     response = await api.get("/openapi.json")
