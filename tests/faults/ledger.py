@@ -19,6 +19,7 @@ from typing import Any
 
 import msgspec
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from liaison.sender import Sender
 from services.incidents.calls import LINK_PREFIX, incident_command_id
@@ -76,12 +77,14 @@ async def answers(redis: Redis) -> dict[str, list[bytes]]:
 
 
 async def _idle(redis: Redis, service: str) -> bool:
-    """True if the service's group has read every entry of its intake and holds none unacknowledged."""
+    """True if every group on the service's intake has read its last entry and holds none unacknowledged."""
     try:
+        stream: Any = await redis.xinfo_stream(keys.intake(service))
         groups: Any = await redis.xinfo_groups(keys.intake(service))
-    except Exception:  # no intake: the service never ran
+    except ResponseError:  # no intake: the service never ran
         return True
-    return all(int(g["pending"]) == 0 and g.get("lag") in (0, None) for g in groups)
+    last = stream["last-generated-id"]
+    return all(int(g["pending"]) == 0 and g["last-delivered-id"] == last for g in groups)
 
 
 async def all_answered(redis: Redis, sent: Collection[str], within: float = 60) -> None:
