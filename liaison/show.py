@@ -11,9 +11,10 @@ import msgspec
 
 from liaison import exits
 from liaison.connect import open_redis, open_store
-from services.projections.queries import get_view, list_views
-from services.projections.views import CaseView, Clocks, fold
+from services.projections.views import fold
 from shared.events import AnyEvent, Text
+from shared.readmodel.queries import get_view, list_views
+from shared.readmodel.schema import CaseView, Clocks
 from shared.store import EventStore
 
 

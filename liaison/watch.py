@@ -8,7 +8,7 @@ import msgspec
 
 from liaison.connect import open_redis, open_store
 from liaison.show import _clocks
-from services.projections.queries import FROM_NOW, read_updates
+from shared.readmodel.updates import FROM_NOW, read_updates
 
 
 async def watch(case_id: str | None, as_json: bool) -> int:

@@ -27,9 +27,9 @@ import msgspec
 
 from services.hotline.domain.commands import AnyCommand as HotlineReport
 from services.incidents.domain.commands import AnyCommand as IncidentsReport
-from services.projections.views import CaseView
 from shared.events import AnyEvent
 from shared.outcomes import Outcome
+from shared.readmodel.schema import CaseView
 from shared.reports import SERVICE_OF
 from shared.store import keys
 

@@ -18,8 +18,8 @@ from liaison.bench import fill as filling
 from liaison.bench.stats import percentile
 from liaison.bench.workload import Clone, cases
 from services.projections.rebuild import replay_in_processes
-from services.projections.views import encode_view
 from shared.events import AnyEvent, encode_event
+from shared.readmodel.schema import encode_view
 from shared.store import EventStore, keys
 from shared.store.chain import GENESIS
 

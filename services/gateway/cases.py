@@ -1,7 +1,8 @@
 """``GET /v1/cases``, ``GET /v1/cases/{id}``, ``GET /v1/cases/{id}/events``: views and histories as stored.
 
-Views are the JSON the projections wrote, served byte for byte; events are the canonical JSON
-of the log (what an auditor reads with redis-cli), wrapped with their position and chain link.
+Views are the JSON the projections wrote, read through the read model (shared/readmodel/queries.py)
+and served byte for byte; events are the canonical JSON of the log (what an auditor reads with
+redis-cli), wrapped with their position and chain link.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from services.gateway.filters import CaseFilter, FilterError
 from services.gateway.replies import gateway, json_body, reason
-from shared.redis_client import text
+from shared.readmodel import queries
+from shared.readmodel.filters import CaseFilter, FilterError
 
 MAX_CASE_ID = 128
 """Case ids are identifiers of at most 128 characters (shared.events.envelope.Identifier)."""
@@ -37,16 +38,8 @@ async def list_cases(request: web.Request) -> web.Response:
         case_filter = CaseFilter.from_query(request.query)
     except FilterError as err:
         return reason(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_filter", str(err))
-    gw = gateway(request)
-    store = await gw.store()
-    now = datetime.now(UTC)  # one instant for the whole list: a deadline passing mid-scan cannot split it
-    found: list[tuple[str, bytes]] = []
-    for p in range(store.partitions):
-        # HSCAN, not HGETALL: a large hash is read in slices and never blocks Redis for long.
-        async for case_id, raw in gw.redis.hscan_iter(store.keys(p).views, count=1000):
-            if case_filter.matches(raw, now):
-                found.append((text(case_id), raw))
-    found.sort(key=lambda item: item[0])
+    store = await gateway(request).store()
+    found = await queries.list_raw(store, case_filter, datetime.now(UTC))
     return json_body(b"[" + b",".join(raw for _, raw in found) + b"]")
 
 
@@ -55,13 +48,11 @@ async def get_case(request: web.Request) -> web.Response:
     case_id = _case_id(request)
     if isinstance(case_id, web.Response):
         return case_id
-    gw = gateway(request)
-    store = await gw.store()
-    raw = await gw.redis.hget(store.keys(store.partition_of(case_id)).views, case_id)
+    raw = await queries.get_raw(await gateway(request).store(), case_id)
     if raw is None:
         message = f"no case {case_id!r} (or the projections have not seen it yet)"
         return reason(HTTPStatus.NOT_FOUND, UNKNOWN_CASE, message)
-    return json_body(raw.encode() if isinstance(raw, str) else raw)
+    return json_body(raw)
 
 
 _encode = msgspec.json.encode

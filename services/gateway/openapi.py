@@ -12,8 +12,8 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from services.gateway.filters import PARAMETERS as CASE_FILTERS
 from shared.outcomes import Outcome
+from shared.readmodel.filters import PARAMETERS as CASE_FILTERS
 from shared.reports import MAX_REPORT_BYTES, SERVICE_OF
 from shared.vault_persons import PersonalData
 

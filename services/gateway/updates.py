@@ -28,6 +28,7 @@ from redis.exceptions import RedisError, ResponseError
 from services.gateway import positions as pos
 from services.gateway.replies import gateway, reason
 from services.gateway.resources import Gateway
+from shared.readmodel import updates
 from shared.redis_client import text
 from shared.store import EventStore
 
@@ -65,15 +66,6 @@ def update_data(partition: int, position: str, fields: dict[bytes, bytes]) -> by
         "position": position,
     }
     return _encode(head)[:-1] + b',"view":' + fields.get(b"view", b"null") + b"}"
-
-
-async def newest_positions(gw: Gateway, store: EventStore) -> list[str]:
-    """Each partition's newest update entry id ("0-0" for an empty stream): following from here sees only new ones."""
-    async with gw.redis.pipeline(transaction=False) as pipe:
-        for p in range(store.partitions):
-            pipe.xrevrange(store.keys(p).updates, "+", "-", count=1)
-        replies = await pipe.execute()
-    return [text(reply[0][0]) if reply else pos.START for reply in replies]
 
 
 def position_problem(at: str, info: dict[str, Any]) -> dict[str, Any] | None:
@@ -143,7 +135,7 @@ async def subscribe(request: web.Request) -> web.StreamResponse:
         except pos.BadPosition as err:
             return reason(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_last_event_id", str(err))
     else:
-        at = await newest_positions(gw, store)
+        at = list((await updates.updates_now(store, gw.redis)).values())
     read = [store.partition_of(case_id)] if case_id is not None else list(range(store.partitions))
     problems = await lost_updates(gw, store, at, read) if resume else []
     # Checked and counted with no await in between, so concurrent requests cannot overshoot the cap.
@@ -182,29 +174,26 @@ async def _follow(
     read: list[int],
     case_id: str | None,
 ) -> None:
-    partition_of_stream = {store.keys(p).updates: p for p in read}
     wanted = None if case_id is None else case_id.encode()
     keepalive_s = gw.config.keepalive_s
     last_write = time.monotonic()
     while not gw.stopping.is_set() and not _gone(request):
         quiet_ms = int((keepalive_s - (time.monotonic() - last_write)) * 1000)
         block_ms = max(1, min(gw.config.read_block_ms, quiet_ms))
-        streams: dict[Any, Any] = {store.keys(p).updates: at[p] for p in read}
+        positions = {p: at[p] for p in read}
         try:
-            reply: Any = await gw.stream_redis.xread(streams, count=READ_COUNT, block=block_ms)
+            found = await updates.read_raw(store, positions, READ_COUNT, block_ms, redis=gw.stream_redis)
         except (RedisError, OSError) as err:
             log.warning("updates_read_failed", error=str(err))
-            reply = None
+            found = []
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(gw.stopping.wait(), gw.config.read_block_ms / 1000)
-        for stream, entries in reply or []:
-            p = partition_of_stream[text(stream)]
-            for entry_id, fields in entries:
-                at[p] = text(entry_id)
-                if wanted is not None and fields.get(b"case_id") != wanted:
-                    continue
-                await response.write(frame(update_data(p, at[p], fields), event_id=pos.encode(at)))
-                last_write = time.monotonic()
+        for p, position, fields in found:
+            at[p] = position
+            if wanted is not None and fields.get(b"case_id") != wanted:
+                continue
+            await response.write(frame(update_data(p, position, fields), event_id=pos.encode(at)))
+            last_write = time.monotonic()
         if time.monotonic() - last_write >= keepalive_s:
             await response.write(b": keep-alive\n\n")
             last_write = time.monotonic()

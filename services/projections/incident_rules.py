@@ -11,8 +11,7 @@ from typing import Any
 
 import msgspec
 
-from services.projections.case_facts import HandoverFacts, IncidentFacts, MeetingFacts, PatrolFacts
-from services.projections.views import _Draft, clocks, handles
+from services.projections.draft import _Draft, handles
 from shared.events import (
     AcceptanceOverdue,
     AcknowledgementOverdue,
@@ -38,6 +37,8 @@ from shared.events import (
     ResponseRecorded,
     RiskAssessed,
 )
+from shared.readmodel.facts import HandoverFacts, IncidentFacts, MeetingFacts, PatrolFacts
+from shared.readmodel.schema import clocks
 from shared.units import get
 
 

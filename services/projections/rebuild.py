@@ -24,8 +24,8 @@ import msgspec
 from redis.asyncio import Redis
 
 from services.projections.decoding import read_event, read_head
-from services.projections.queries import raw_views
 from services.projections.views import CaseView, Fold, decode_view
+from shared.readmodel.queries import raw_views
 from shared.store import EventStore
 from shared.store.audit import AuditReport, Progress, combine, verify
 

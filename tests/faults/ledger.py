@@ -24,9 +24,10 @@ from redis.exceptions import ResponseError
 from liaison.sender import Sender
 from services.incidents.calls import LINK_PREFIX, incident_command_id
 from services.incidents.domain.follow_ups import finding_command_id
-from services.projections.queries import backlog, list_views
+from services.projections.queries import backlog
 from services.projections.rebuild import diff
 from shared.outcomes import Outcome, outcome_decoder
+from shared.readmodel.queries import list_views
 from shared.store import EventStore, keys
 from shared.store.audit import verify
 from tests.faults.conftest import ROOT, Stack, eventually
@@ -151,7 +152,8 @@ async def reconcile(store: EventStore, sent: Collection[str]) -> Ledger:
     """Check that every command in ``sent`` (what the senders sent) has exactly one outcome (copies identical),
     that every other outcome answers a command the incidents service derives from a recorded event, that
     every accepted outcome's positions hold exactly its events, that the log holds nothing else (but the
-    deadline watch's overdue events) and no event twice, and that the audit finds no breach."""
+    deadline watch's overdue events, each deadline once) and no event twice, and that the audit finds no
+    breach."""
     redis = store.redis
     expected = set(sent)
     answered = await answers(redis)
@@ -173,6 +175,9 @@ async def reconcile(store: EventStore, sent: Collection[str]) -> Ledger:
                 ledger.automatic_by_case.setdefault(event["case_id"], Counter())[event["type"]] += 1
     doubled = [e for e, n in event_ids.items() if n > 1]
     assert not doubled, f"events recorded twice: {doubled[:5]}"
+    deadlines = Counter((e["case_id"], e["type"], e.get("call_id")) for e in log.values() if e["type"] in AUTOMATIC)
+    overdue_twice = [d for d, n in deadlines.items() if n > 1]
+    assert not overdue_twice, f"deadlines recorded overdue more than once: {overdue_twice[:5]}"
 
     cases = set(ledger.by_case)
     for command_id in answered.keys() - expected:

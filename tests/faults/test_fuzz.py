@@ -35,8 +35,8 @@ from redis.asyncio import Redis as AsyncRedis
 
 from liaison.incident_examples import INCIDENT_EXAMPLES
 from liaison.send import send_lines
-from services.projections.queries import raw_views
 from shared.outcomes import Outcome, outcome_decoder
+from shared.readmodel.queries import raw_views
 from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
 from shared.store.audit import verify

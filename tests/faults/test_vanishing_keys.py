@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from services.projections.queries import get_view
+from shared.readmodel.queries import get_view
 from shared.store import EventStore, keys
 from tests.faults.conftest import Stack, eventually
 from tests.faults.ledger import projections_agree

@@ -59,7 +59,9 @@ def _incident_view(case_id: str, due_utc: str, overdue: bool = False) -> bytes:
     clocks = {"utc": due_utc, "vietnam": due_utc, "china": due_utc}
     owed = {"kind": "incident_acknowledgement", "message_id": "E-1", "owed_by": CN, "since": clocks,
             "due": clocks, "overdue": overdue}
-    view = {"case_id": case_id, "kind": "incident", "status": "raised", "parties": [CN], "obligations": [owed]}
+    view = {"case_id": case_id, "kind": "incident", "status": "awaiting_acknowledgement", "parties": [CN],
+            "counts": {}, "obligations": [owed], "first_update": clocks, "last_update": clocks, "version": 1,
+            "last_event_id": "E-1"}
     return msgspec.json.encode(view)
 
 

@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from services.projections.queries import backlog, list_views
+from services.projections.queries import backlog
 from services.projections.views import CaseView, encode_view, fold
 from services.projections.worker import Worker
+from shared.readmodel.queries import list_views
 from shared.store import EventStore
 from tests.unit.projections.factory import CaseBuilder
 

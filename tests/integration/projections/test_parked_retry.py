@@ -8,8 +8,8 @@ import pytest
 
 from liaison.parked import list_parked, retry
 from services.projections import views
-from services.projections.queries import get_view
 from shared.events import LetterSent
+from shared.readmodel.queries import get_view
 from shared.store import EventStore
 from tests.integration.projections.helpers import append_all, caught_up, eventually, expected, fast_worker, running
 from tests.unit.projections.factory import CaseBuilder

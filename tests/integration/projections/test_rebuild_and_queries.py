@@ -7,9 +7,10 @@ import asyncio
 import msgspec
 from redis.asyncio import Redis
 
-from services.projections.queries import FROM_NOW, get_view, list_views, read_updates, updates_now
 from services.projections.rebuild import diff, rebuild
 from services.projections.views import decode_view, encode_view
+from shared.readmodel.queries import get_view, list_views
+from shared.readmodel.updates import FROM_NOW, read_updates, updates_now
 from shared.store import EventStore
 from tests.integration.projections.helpers import append_all, caught_up, expected, fast_worker, running, views_are
 from tests.unit.projections.factory import CaseBuilder, busy_case

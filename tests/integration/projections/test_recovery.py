@@ -10,8 +10,9 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from services.projections.queries import backlog, get_view
+from services.projections.queries import backlog
 from services.projections.rebuild import diff
+from shared.readmodel.queries import get_view
 from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
 from tests.integration.projections.helpers import (

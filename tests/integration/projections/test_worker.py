@@ -6,10 +6,10 @@ import asyncio
 
 from redis.asyncio import Redis
 
-from services.projections.queries import get_view, list_views
 from services.projections.rebuild import diff
 from services.projections.view_store import ViewStore, Write
 from services.projections.views import encode_view
+from shared.readmodel.queries import get_view, list_views
 from shared.store import EventStore, keys
 from tests.integration.projections.helpers import (
     append_all,

@@ -1,4 +1,4 @@
-"""The filters of ``GET /v1/cases``: parsing the query, and matching a stored view."""
+"""The filters of the case list (shared/readmodel/filters.py): parsing the query, and matching a stored view."""
 
 from __future__ import annotations
 
@@ -8,16 +8,26 @@ from typing import Any
 import msgspec
 import pytest
 
-from services.gateway.filters import NO_FILTER, CaseFilter, FilterError
+from shared.readmodel.filters import NO_FILTER, CaseFilter, FilterError
+
+SINCE = {"utc": "2026-03-01T01:00:00Z", "vietnam": "2026-03-01T08:00:00+07:00", "china": "2026-03-01T09:00:00+08:00"}
 
 
 def _view(**fields: Any) -> bytes:
+    """A stored view of the read model's schema, with a field a newer projection might add."""
     base: dict[str, Any] = {
         "case_id": "HL-1",
         "kind": "hotline",
         "status": "awaiting_acknowledgement",
         "parties": ["CN-HK-IBCS", "VN-LC-IBGS"],
-        "obligations": [{"kind": "acknowledgement", "overdue": True}],
+        "counts": {"calls": 1},
+        "obligations": [
+            {"kind": "acknowledgement", "message_id": "ev-1", "owed_by": "CN-HK-IBCS", "since": SINCE, "overdue": True}
+        ],
+        "first_update": SINCE,
+        "last_update": SINCE,
+        "version": 1,
+        "last_event_id": "ev-1",
         "a_field_from_a_newer_view": True,
     }
     return msgspec.json.encode(base | fields)
@@ -54,14 +64,15 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 def _owed(due_utc: str | None = None, overdue: bool = False) -> dict[str, Any]:
     clocks = None if due_utc is None else {"utc": due_utc, "vietnam": "", "china": ""}
-    return {"kind": "incident_acknowledgement", "owed_by": "CN-HK-IBCS", "due": clocks, "overdue": overdue}
+    return {"kind": "incident_acknowledgement", "message_id": "ev-1", "owed_by": "CN-HK-IBCS", "since": SINCE,
+            "due": clocks, "overdue": overdue}
 
 
 @pytest.mark.parametrize(
     ("obligations", "overdue"),
     [
         ([], False),
-        ([{"kind": "acknowledgement"}], False),
+        ([{"kind": "acknowledgement", "message_id": "ev-2", "owed_by": "VN-LC-IBGS", "since": SINCE}], False),
         ([_owed("2026-03-01T13:00:00Z")], False),
         ([_owed("2026-03-01T11:59:59Z")], True),
         ([_owed("2026-03-01T11:59:59+00:00")], True),

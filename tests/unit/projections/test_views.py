@@ -8,19 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.projections.views import (
-    CaseView,
-    Counts,
-    Fold,
-    UnknownEvent,
-    VersionGap,
-    apply,
-    clocks,
-    decode_view,
-    encode_view,
-    fold,
-)
+from services.projections.views import Fold, UnknownEvent, VersionGap, apply, fold
 from shared.events import Instant
+from shared.readmodel.schema import CaseView, Counts, clocks, decode_view, encode_view
 from tests.unit.projections.factory import CN, VN, CaseBuilder, busy_case
 
 

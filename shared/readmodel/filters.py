@@ -1,7 +1,7 @@
-"""Filters of ``GET /v1/cases``, applied to the stored view JSON without re-encoding it.
+"""Filters of the case list (``GET /v1/cases``, ``liaison cases``), applied to the stored view JSON.
 
-Views are served as the projections stored them; only the few fields a filter looks at are
-decoded (unknown fields ignored), so a view of a newer shape still lists and filters.
+A view is decoded with the read model's own schema (unknown fields are ignored, so a view of a
+newer shape still lists and filters); the filters read only the fields they need.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from shared.readmodel.schema import Obligation, decode_view
+
 PARAMETERS = ("unit", "kind", "status", "overdue")
 _BOOLEAN = {"true": True, "1": True, "false": False, "0": False}
 
@@ -20,41 +22,19 @@ class FilterError(ValueError):
     """A query parameter that is not a filter, or a filter value that cannot be used."""
 
 
-class _Instant(msgspec.Struct):
-    """The UTC clock of a view's instant (``Clocks``)."""
-
-    utc: str = ""
-
-
-class _Obligation(msgspec.Struct):
-    """What the overdue filter reads of an open obligation: its deadline, and whether one was recorded missed."""
-
-    due: _Instant | None = None
-    overdue: bool = False
-
-    def is_overdue(self, now: datetime) -> bool:
-        """Recorded overdue, or its deadline already passed (the incidents service records that within a second)."""
-        if self.overdue:
-            return True
-        if self.due is None:
-            return False
-        try:
-            due = datetime.fromisoformat(self.due.utc)
-        except ValueError:
-            return False
-        return due.tzinfo is not None and due < now
+def _overdue(owed: Obligation, now: datetime) -> bool:
+    """Recorded overdue, or its deadline already passed (the incidents service records that within a second)."""
+    if owed.overdue:
+        return True
+    if owed.due is None:
+        return False
+    try:
+        due = datetime.fromisoformat(owed.due.utc)
+    except ValueError:
+        return False
+    return due.tzinfo is not None and due < now
 
 
-class _Summary(msgspec.Struct):
-    """What the filters read of a view."""
-
-    kind: str = "unknown"
-    status: str = ""
-    parties: tuple[str, ...] = ()
-    obligations: tuple[_Obligation, ...] = ()
-
-
-_summary = msgspec.json.Decoder(_Summary)
 
 
 @dataclass(frozen=True)
@@ -94,7 +74,7 @@ class CaseFilter:
         if self == NO_FILTER:
             return True
         try:
-            view = _summary.decode(raw_view)
+            view = decode_view(raw_view)
         except msgspec.DecodeError:
             return False
         if not (
@@ -106,7 +86,7 @@ class CaseFilter:
         if self.overdue is None:
             return True
         instant = now or datetime.now(UTC)
-        return self.overdue == any(owed.is_overdue(instant) for owed in view.obligations)
+        return self.overdue == any(_overdue(owed, instant) for owed in view.obligations)
 
 
 NO_FILTER = CaseFilter()

@@ -1,0 +1,89 @@
+"""Following the case updates the projections write (one stream per partition): the one updates reader.
+
+``read_raw`` is what the gateway's server-sent events send (the stored fields, the view's JSON
+as written); ``read_updates`` decodes them for the CLI (``liaison watch``) and tests. Positions are
+per partition (partition -> entry id) and move forward in place, so reading again resumes without
+a gap; ``"$"`` (``FROM_NOW``) means the partition's latest update.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from shared.readmodel.schema import CaseUpdate, decode_view
+from shared.redis_client import text
+from shared.store import EventStore
+
+FROM_NOW = "$"
+"""A position in ``read_updates``' ``after``: only updates written from now on."""
+
+BLOCK_SLICE_MS = 4000
+"""Longest single blocking XREAD: redis-py 8.1 times a read out after its default socket_timeout of 5 s."""
+
+RawUpdate = tuple[int, str, dict[bytes, bytes]]
+"""Partition, position, and the update's fields as stored (``case_id``, ``version``, ``view``)."""
+
+
+async def updates_now(store: EventStore, redis: Any = None) -> dict[int, str]:
+    """Each partition's latest case-update position: follow from here to see only new updates."""
+    client = store.redis if redis is None else redis
+    async with client.pipeline(transaction=False) as pipe:
+        for p in range(store.partitions):
+            pipe.xrevrange(store.keys(p).updates, "+", "-", count=1)
+        replies = await pipe.execute()
+    return {p: text(last[0][0]) if last else "0-0" for p, last in enumerate(replies)}
+
+
+async def read_raw(
+    store: EventStore, after: dict[int, str], count: int = 100, block_ms: int = 0, redis: Any = None
+) -> list[RawUpdate]:
+    """Updates after the given positions, oldest first per partition, as stored; ``after`` moves to what was read.
+
+    ``count`` is per partition; ``block_ms`` > 0 waits that long for an update when there is none
+    (0: do not wait). One XREAD covers the partitions asked for. ``redis``: a client of its own for
+    long blocking reads (the gateway's), else the store's.
+    """
+    client = store.redis if redis is None else redis
+    if any(position == FROM_NOW for position in after.values()):
+        now = await updates_now(store, client)
+        for p, position in after.items():
+            if position == FROM_NOW:
+                after[p] = now[p]
+    streams: dict[Any, Any] = {store.keys(p).updates: position for p, position in after.items()}
+    if not streams:
+        return []
+    partition_of_stream = {store.keys(p).updates: p for p in after}
+    reply: Any = await _xread(client, streams, count, block_ms)
+    updates: list[RawUpdate] = []
+    for stream, entries in reply or []:
+        p = partition_of_stream[text(stream)]
+        for entry_id, fields in entries:
+            position = text(entry_id)
+            updates.append((p, position, fields))
+            after[p] = position
+    return updates
+
+
+async def read_updates(
+    store: EventStore, after: dict[int, str], count: int = 100, block_ms: int = 0
+) -> list[tuple[int, str, CaseUpdate]]:
+    """``read_raw``, each update decoded."""
+    return [(p, position, decode(fields)) for p, position, fields in await read_raw(store, after, count, block_ms)]
+
+
+def decode(fields: dict[bytes, bytes]) -> CaseUpdate:
+    """One stored update."""
+    return CaseUpdate(
+        case_id=text(fields[b"case_id"]), version=int(fields[b"version"]), view=decode_view(fields[b"view"])
+    )
+
+
+async def _xread(redis: Any, streams: dict[Any, Any], count: int, block_ms: int) -> Any:
+    deadline = time.monotonic() + block_ms / 1000
+    while True:
+        remaining_ms = int((deadline - time.monotonic()) * 1000)
+        block = min(remaining_ms, BLOCK_SLICE_MS) if remaining_ms > 0 else None
+        reply: Any = await redis.xread(streams, count=count, block=block)
+        if reply or block is None or remaining_ms <= BLOCK_SLICE_MS:
+            return reply
