@@ -11,7 +11,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from liaison.exits import USAGE, CliError
 from shared import settings as settings_module
 from shared.store import EventStore, StoreNotInitialised
-from shared.vault import Vault, VaultError, check_subject_id
+from shared.vault.store import Vault, VaultError, check_subject_id
 
 
 def redis_url() -> str:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from shared.units import get
-from shared.vault import new_subject_id
+from shared.vault.store import new_subject_id
 
 Report = dict[str, Any]
 

@@ -24,7 +24,7 @@ from services.incidents.domain import patrol_calendar as cal
 from services.incidents.domain.policy import PatrolAgreement
 from shared.events import Instant
 from shared.units import Unit, registry
-from shared.vault import new_subject_id
+from shared.vault.store import new_subject_id
 
 Report = dict[str, Any]
 Step = Callable[["Flow", datetime], Report]

@@ -16,8 +16,8 @@ import msgspec
 
 from liaison import exits
 from liaison.connect import open_redis, open_vault
-from shared.vault import VaultError
-from shared.vault_persons import InvalidPerson, decode_person, register
+from shared.vault.persons import InvalidPerson, decode_person, register
+from shared.vault.store import VaultError
 
 
 def _read(source: str) -> bytes:

@@ -8,7 +8,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from shared import reports
-from shared.outcome_waiter import OutcomeWaiter
+from shared.outcomes.waiter import OutcomeWaiter
 from shared.store import keys
 
 READ_BLOCK_MS = 200

@@ -29,8 +29,8 @@ from liaison.traffic import Message, SimCase, Traffic
 from shared.reports import SERVICE_OF
 from shared.store import keys
 from shared.units import Unit
-from shared.vault import Vault
-from shared.vault_persons import decode_person
+from shared.vault.persons import decode_person
+from shared.vault.store import Vault
 
 IN_FLIGHT = 200
 OUTCOME_TIMEOUT_S = 60.0

@@ -15,7 +15,7 @@ from aiohttp import web
 from shared.outcomes import Outcome
 from shared.readmodel.filters import PARAMETERS as CASE_FILTERS
 from shared.reports import MAX_REPORT_BYTES, SERVICE_OF
-from shared.vault_persons import PersonalData
+from shared.vault.persons import PersonalData
 
 REF = "#/components/schemas/{name}"
 

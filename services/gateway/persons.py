@@ -12,8 +12,8 @@ from http import HTTPStatus
 from aiohttp import web
 
 from services.gateway.replies import gateway, json_value, reason
-from shared.vault import VaultError
-from shared.vault_persons import MAX_PERSON_BYTES, InvalidPerson, decode_person, register
+from shared.vault.persons import MAX_PERSON_BYTES, InvalidPerson, decode_person, register
+from shared.vault.store import VaultError
 
 INVALID_PERSON = "invalid_person"
 TOO_LARGE = "too_large"

@@ -9,7 +9,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 
 from services.gateway.config import GatewayConfig
 from services.gateway.metrics import Metrics
-from shared.outcome_waiter import OutcomeWaiter
+from shared.outcomes.waiter import OutcomeWaiter
 from shared.store import EventStore
 
 CONNECT_TIMEOUT_S = 2.0

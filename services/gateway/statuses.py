@@ -43,7 +43,7 @@ STATUS_OF_CODE: dict[str, HTTPStatus] = {
     "processing_failed": FAILED,
     "log_damaged": FAILED,
     "case_unreadable": FAILED,
-    # Codes only the incidents service gives (services/incidents/domain/rejected.py).
+    # Codes only the incidents service gives (services/incidents/domain/reasons.py).
     "case_exists": INVALID,
     "case_closed": INVALID,
     "names_vault_subject": INVALID,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import structlog
 
 from services.hotline.domain import CaseState, UnexpectedEvent, fold
-from services.hotline.domain import rejected as reasons
+from services.hotline.domain import reasons as reasons
 from shared.events import AnyEvent, encode_event
 from shared.store import EventStore, RecordedEvent
 from shared.store.chain import GENESIS, link

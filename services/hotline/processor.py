@@ -17,13 +17,13 @@ from redis.asyncio import Redis
 from services.hotline.cases import CaseCache, Loaded, Unusable, advance
 from services.hotline.config import HotlineConfig
 from services.hotline.domain import CaseState, Rejected, decide, fold
-from services.hotline.domain import rejected as reasons
+from services.hotline.domain import reasons as reasons
 from services.hotline.intake import Report, read_entry
-from shared import answers, append_metrics
+from shared import append_metrics
 from shared.events import AnyEvent
 from shared.intake.pipeline import REDIS_FAILURES as REDIS_FAILURES
 from shared.intake.pipeline import Answer, Decided, Failure, Pipeline, Todo, Verdict
-from shared.outcomes import Outcome, rejected
+from shared.outcomes import Outcome, answers, rejected
 from shared.store import AppendOutcome, AppendRequest, AppendResult, ConcurrencyConflict, EventStore
 
 

@@ -21,15 +21,15 @@ from services.incidents.calls import awaited_opening
 from services.incidents.cases import CaseUnreadable, Loaded, advance, load
 from services.incidents.config import IncidentsConfig
 from services.incidents.domain import NewCase, Rejected, UnexpectedEvent, decide
-from services.incidents.domain import rejected as reasons
+from services.incidents.domain import reasons as reasons
 from services.incidents.domain.incident_commands import LinkCases
 from services.incidents.intake import Report, read_entry
 from services.incidents.schedule import Schedule, case_member, next_deadline
 from services.incidents.submit import submit_follow_ups
-from shared import answers, append_metrics
+from shared import append_metrics
 from shared.intake.pipeline import REDIS_FAILURES as REDIS_FAILURES
 from shared.intake.pipeline import Answer, Decided, Failure, Pipeline, Todo, Verdict
-from shared.outcomes import Outcome, outcome_decoder, rejected
+from shared.outcomes import Outcome, answers, outcome_decoder, rejected
 from shared.store import ConcurrencyConflict, EventStore, keys
 
 LINK_WAIT_IDLE_TIMES = 4

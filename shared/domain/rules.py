@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from shared.domain import rejected as r
-from shared.domain.rejected import Rejected
+from shared.domain import reasons
+from shared.domain.reasons import Rejected
 from shared.events import Instant, Text
 from shared.units import Unit, get
 
@@ -21,7 +21,7 @@ def unit(field: str, code: str) -> Unit:
     """The registered unit a field names."""
     found = get(code)
     if found is None:
-        raise Rejected(r.UNKNOWN_UNIT, f"{field}: unknown unit {code!r} (not in the unit registry)")
+        raise Rejected(reasons.UNKNOWN_UNIT, f"{field}: unknown unit {code!r} (not in the unit registry)")
     return found
 
 
@@ -41,13 +41,13 @@ def local_time(field: str, moment: datetime, author: Unit) -> Instant:
     """
     if not EARLIEST <= moment < LATEST:
         raise Rejected(
-            r.INVALID_TIME,
+            reasons.INVALID_TIME,
             f"{field}: {moment.isoformat()} is outside the years this log holds ({EARLIEST.year} to {LATEST.year - 1})",
         )
     offset = offset_of(moment)
     if offset != author.utc_offset:
         raise Rejected(
-            r.WRONG_OFFSET,
+            reasons.WRONG_OFFSET,
             f"{field}: {moment.isoformat()} carries offset {offset}, but {author.code} keeps "
             f"{author.timezone} time ({author.utc_offset}); give the time as the officer's clock shows it",
         )
@@ -60,11 +60,13 @@ def text(field: str, value: Text) -> Text:
     original = value.get(value.original)
     if original is None or not original.strip():
         raise Rejected(
-            r.INVALID_TEXT,
+            reasons.INVALID_TEXT,
             f"{field}: the original language is {value.original!r}, but {field}.{value.original} is empty",
         )
     for language in ("vi", "zh", "en"):
         content = value.get(language)
         if content is not None and len(content) > MAX_TEXT:
-            raise Rejected(r.INVALID_TEXT, f"{field}.{language}: {len(content)} characters; the limit is {MAX_TEXT}")
+            raise Rejected(
+                reasons.INVALID_TEXT, f"{field}.{language}: {len(content)} characters; the limit is {MAX_TEXT}"
+            )
     return value

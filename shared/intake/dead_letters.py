@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from shared.intake.batch_io import Finished
 from shared.intake.entries import MAX_REPORT_BYTES, withheld_fields
 from shared.outcomes import Reason
-from shared.vault import Vault
+from shared.vault.store import Vault
 
 MAX_CHECKED_BYTES = 2 * MAX_REPORT_BYTES
 """A dead letter whose fields hold more is not searched for names (that costs a hash per run of

@@ -12,11 +12,11 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from shared.domain.rejected import NAMES_VAULT_SUBJECT
+from shared.domain.reasons import NAMES_VAULT_SUBJECT
 from shared.intake.batch_io import Finished, Known
 from shared.intake.entries import Report
 from shared.outcomes import Outcome, rejected
-from shared.vault import Vault
+from shared.vault.store import Vault
 
 
 async def refusals(redis: Redis, reports: Sequence[Report[Any]], known: Sequence[Known]) -> dict[int, Outcome]:

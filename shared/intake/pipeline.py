@@ -28,14 +28,13 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from shared import answers
-from shared.domain import rejected as reasons
+from shared.domain import reasons as reasons
 from shared.intake import batch_io
 from shared.intake.batch_io import Finished, Known
 from shared.intake.entries import Malformed, Report, dead_letter_fields
 from shared.intake.names import refusals
 from shared.intake.settle import settle
-from shared.outcomes import Outcome, rejected
+from shared.outcomes import Outcome, answers, rejected
 from shared.service_config import IntakeConfig
 from shared.store import EventStore, keys
 

@@ -40,7 +40,7 @@ from shared.readmodel.queries import raw_views
 from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
 from shared.store.audit import verify
-from shared.vault import Vault
+from shared.vault.store import Vault
 from tests.faults.bad_reports import FAULTS, INCIDENT_FAULTS, Bad, Context, IncidentContext, incident_example
 from tests.faults.conftest import PARTITIONS, Stack, base_env, close_stderr, wait_for
 from tests.unit.hotline.reports import acknowledge, log_call, send_letter

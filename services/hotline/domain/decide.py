@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.hotline.domain import rejected as r
-from services.hotline.domain import rules
+from services.hotline.domain import reasons, rules
 from services.hotline.domain.commands import (
     OPENS_CASE,
     AcknowledgeMessage,
@@ -18,7 +17,7 @@ from services.hotline.domain.commands import (
     ReceiveLetter,
     SendLetter,
 )
-from services.hotline.domain.rejected import Rejected
+from services.hotline.domain.reasons import Rejected
 from services.hotline.domain.state import CaseState, Message
 from shared.domain.command import envelope
 from shared.events import (
@@ -60,24 +59,24 @@ def _log_call(command: LogCall, state: CaseState, stamp: _Stamp) -> list[AnyEven
     callee = rules.unit("callee_unit", command.callee_unit)
     if caller.country == callee.country:
         raise Rejected(
-            r.INVALID_PARTY,
+            reasons.INVALID_PARTY,
             f"caller_unit {caller.code} and callee_unit {callee.code} are both in {caller.country}; "
             "a hotline call crosses the border",
         )
     if command.unit not in (caller.code, callee.code):
         raise Rejected(
-            r.INVALID_PARTY, f"unit: {command.unit} is neither the caller_unit nor the callee_unit of this call"
+            reasons.INVALID_PARTY, f"unit: {command.unit} is neither the caller_unit nor the callee_unit of this call"
         )
     expected = "outgoing" if command.unit == caller.code else "incoming"
     if command.direction != expected:
         side = "caller" if expected == "outgoing" else "callee"
         raise Rejected(
-            r.INVALID_PARTY, f"direction: {command.unit} is the {side}, so the call is {expected!r} for it"
+            reasons.INVALID_PARTY, f"direction: {command.unit} is the {side}, so the call is {expected!r} for it"
         )
     started = rules.local_time("started_at", command.started_at, stamp.author)
     ended = None if command.ended_at is None else rules.local_time("ended_at", command.ended_at, stamp.author)
     if ended is not None and ended.utc < started.utc:
-        raise Rejected(r.INVALID_TIME, f"ended_at: {ended.text} is before started_at {started.text}")
+        raise Rejected(reasons.INVALID_TIME, f"ended_at: {ended.text} is before started_at {started.text}")
     return [
         HotlineCallLogged(
             **stamp.envelope(0),
@@ -129,7 +128,7 @@ def _receive_letter(command: ReceiveLetter, state: CaseState, stamp: _Stamp) -> 
 def _message(state: CaseState, field: str, message_id: str) -> Message:
     message = state.messages.get(message_id)
     if message is None:
-        raise Rejected(r.UNKNOWN_MESSAGE, f"{field}: case {state.case_id} has no call or letter {message_id!r}")
+        raise Rejected(reasons.UNKNOWN_MESSAGE, f"{field}: case {state.case_id} has no call or letter {message_id!r}")
     return message
 
 
@@ -137,13 +136,13 @@ def _acknowledge(command: AcknowledgeMessage, state: CaseState, stamp: _Stamp) -
     message = _message(state, "message_id", command.message_id)
     if command.unit != message.to_unit:
         raise Rejected(
-            r.NOT_RECIPIENT,
+            reasons.NOT_RECIPIENT,
             f"unit: the {message.kind} {command.message_id} was addressed to {message.to_unit}; "
             f"only {message.to_unit} can acknowledge it, not {command.unit}",
         )
     if message.acknowledged:
         raise Rejected(
-            r.ALREADY_ACKNOWLEDGED, f"message_id: the {message.kind} {command.message_id} is already acknowledged"
+            reasons.ALREADY_ACKNOWLEDGED, f"message_id: the {message.kind} {command.message_id} is already acknowledged"
         )
     return [
         MessageAcknowledged(
@@ -159,19 +158,20 @@ def _acknowledge(command: AcknowledgeMessage, state: CaseState, stamp: _Stamp) -
 def _confirm(command: ConfirmInWriting, state: CaseState, stamp: _Stamp) -> list[AnyEvent]:
     call = _message(state, "call_id", command.call_id)
     if call.kind != "call":
-        raise Rejected(r.UNKNOWN_MESSAGE, f"call_id: {command.call_id} is a letter, not a call")
+        raise Rejected(reasons.UNKNOWN_MESSAGE, f"call_id: {command.call_id} is a letter, not a call")
     if call.confirmation == "not_required":
         raise Rejected(
-            r.NOT_URGENT,
+            reasons.NOT_URGENT,
             f"call_id: the call {command.call_id} is not urgent with written confirmation required",
         )
     if call.confirmation == "confirmed":
         raise Rejected(
-            r.ALREADY_CONFIRMED, f"call_id: the call {command.call_id} was confirmed by letter {call.confirmed_by}"
+            reasons.ALREADY_CONFIRMED,
+            f"call_id: the call {command.call_id} was confirmed by letter {call.confirmed_by}"
         )
     if command.unit != call.from_unit:
         raise Rejected(
-            r.NOT_CALLER,
+            reasons.NOT_CALLER,
             f"unit: the call {command.call_id} was made by {call.from_unit}; only it confirms the call in writing",
         )
     letter = LetterSent(
@@ -208,11 +208,11 @@ def _check_case(command: AnyCommand, state: CaseState) -> None:
         if kind in OPENS_CASE:
             return
         if command.case_id is None:
-            raise Rejected(r.UNKNOWN_CASE, f"case_id: required; {kind} refers to an existing case")
-        raise Rejected(r.UNKNOWN_CASE, f"case_id: there is no case {command.case_id!r}")
+            raise Rejected(reasons.UNKNOWN_CASE, f"case_id: required; {kind} refers to an existing case")
+        raise Rejected(reasons.UNKNOWN_CASE, f"case_id: there is no case {command.case_id!r}")
     if command.unit not in state.parties:
         parties = ", ".join(sorted(state.parties))
-        raise Rejected(r.NOT_PARTY, f"unit: {command.unit} is not a party to case {state.case_id} ({parties})")
+        raise Rejected(reasons.NOT_PARTY, f"unit: {command.unit} is not a party to case {state.case_id} ({parties})")
 
 
 def decide(command: AnyCommand, state: CaseState, now: datetime) -> list[AnyEvent]:

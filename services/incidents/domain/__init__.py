@@ -12,7 +12,7 @@ from services.incidents.domain.handover_state import HandoverState
 from services.incidents.domain.incident_state import IncidentState
 from services.incidents.domain.patrol_state import MeetingState, PatrolState
 from services.incidents.domain.policy import Policy, PolicyError, default_policy, load_policy
-from services.incidents.domain.rejected import Rejected
+from services.incidents.domain.reasons import Rejected
 from services.incidents.domain.state import CaseState, UnexpectedEvent, evolve, fold
 from services.incidents.domain.state_base import NewCase
 

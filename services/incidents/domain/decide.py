@@ -11,8 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from services.incidents.domain import rejected as r
-from services.incidents.domain import rules
+from services.incidents.domain import reasons, rules
 from services.incidents.domain.commands import COMMAND_KINDS, OPENING, AnyCommand
 from services.incidents.domain.handover_decide import HANDOVER_DECIDERS
 from services.incidents.domain.handover_state import HandoverState
@@ -21,7 +20,7 @@ from services.incidents.domain.incident_state import IncidentState
 from services.incidents.domain.meeting_decide import MEETING_DECIDERS
 from services.incidents.domain.patrol_decide import PATROL_DECIDERS
 from services.incidents.domain.policy import Policy
-from services.incidents.domain.rejected import Rejected
+from services.incidents.domain.reasons import Rejected
 from services.incidents.domain.stamp import Stamp
 from services.incidents.domain.state import CaseState
 from services.incidents.domain.state_base import NewCase
@@ -63,20 +62,20 @@ def _check_case(command: AnyCommand, state: CaseState) -> None:
         if opens:
             return
         if command.case_id is None:
-            raise Rejected(r.UNKNOWN_CASE, f"case_id: required; {name} refers to an existing {kind} case")
-        raise Rejected(r.UNKNOWN_CASE, f"case_id: there is no case {command.case_id!r}")
+            raise Rejected(reasons.UNKNOWN_CASE, f"case_id: required; {name} refers to an existing {kind} case")
+        raise Rejected(reasons.UNKNOWN_CASE, f"case_id: there is no case {command.case_id!r}")
     if state.kind != kind:
         raise Rejected(
-            r.WRONG_CASE_KIND, f"case_id: {state.case_id} is a {state.kind} case; {name} is for a {kind} case"
+            reasons.WRONG_CASE_KIND, f"case_id: {state.case_id} is a {state.kind} case; {name} is for a {kind} case"
         )
     if opens:
-        raise Rejected(r.CASE_EXISTS, f"case_id: case {state.case_id} exists already; {name} opens a new case")
+        raise Rejected(reasons.CASE_EXISTS, f"case_id: case {state.case_id} exists already; {name} opens a new case")
     if command.unit not in state.parties:
         parties = ", ".join(sorted(state.parties))
-        raise Rejected(r.NOT_PARTY, f"unit: {command.unit} is not a party to case {state.case_id} ({parties})")
+        raise Rejected(reasons.NOT_PARTY, f"unit: {command.unit} is not a party to case {state.case_id} ({parties})")
     ended = _ended(state)
     if ended is not None:
-        raise Rejected(r.CASE_CLOSED, f"case_id: case {state.case_id} is {ended}; nothing more is written to it")
+        raise Rejected(reasons.CASE_CLOSED, f"case_id: case {state.case_id} is {ended}; nothing more is written to it")
 
 
 def decide(command: AnyCommand, state: CaseState, now: datetime, policy: Policy) -> list[AnyEvent]:

@@ -7,8 +7,7 @@ from typing import Any
 
 from services.incidents.domain import handover_gates as gates
 from services.incidents.domain import handover_subjects as subjects
-from services.incidents.domain import rejected as r
-from services.incidents.domain import rules
+from services.incidents.domain import reasons, rules
 from services.incidents.domain.handover_commands import (
     AbortHandover,
     AcceptHandover,
@@ -22,7 +21,7 @@ from services.incidents.domain.handover_commands import (
     ScheduleHandover,
 )
 from services.incidents.domain.handover_state import HandoverState
-from services.incidents.domain.rejected import Rejected
+from services.incidents.domain.reasons import Rejected
 from services.incidents.domain.stamp import Stamp
 from services.incidents.domain.state_base import NewCase
 from shared.events import (
@@ -46,7 +45,7 @@ def _propose(command: ProposeHandover, state: NewCase, stamp: Stamp) -> list[Any
     receiver = rules.unit("to_unit", command.to_unit)
     if receiver.country == stamp.author.country:
         raise Rejected(
-            r.INVALID_PARTY,
+            reasons.INVALID_PARTY,
             f"to_unit: {receiver.code} is in {receiver.country}, like {stamp.author.code}; "
             "a handover goes across the border",
         )
@@ -69,13 +68,14 @@ def _propose(command: ProposeHandover, state: NewCase, stamp: Stamp) -> list[Any
 
 def _holding_side(state: HandoverState, stamp: Stamp, what: str) -> None:
     if stamp.author.code != state.from_unit:
-        raise Rejected(r.NOT_HOLDING_SIDE, f"unit: only {state.from_unit}, which holds the subjects, {what}")
+        raise Rejected(reasons.NOT_HOLDING_SIDE, f"unit: only {state.from_unit}, which holds the subjects, {what}")
 
 
 def _victims_only(state: HandoverState, what: str) -> None:
     if not state.is_victim:
         raise Rejected(
-            r.NOT_VICTIM_HANDOVER, f"case_id: {what} is for victim handovers; this one hands over {state.subject_kind}"
+            reasons.NOT_VICTIM_HANDOVER,
+            f"case_id: {what} is for victim handovers; this one hands over {state.subject_kind}"
         )
 
 
@@ -112,7 +112,7 @@ def _consent(command: RecordConsent, state: HandoverState, stamp: Stamp) -> list
     person = subjects.person("subject_id", state, command.subject_id)
     if person.is_minor and command.given_by == "subject":
         raise Rejected(
-            r.GUARDIAN_REQUIRED,
+            reasons.GUARDIAN_REQUIRED,
             f"given_by: {command.subject_id} is a minor; the guardian or representative on record gives the decision",
         )
     override = None if command.override is None else gates.override(command.override, stamp.policy)
@@ -129,17 +129,17 @@ def _consent(command: RecordConsent, state: HandoverState, stamp: Stamp) -> list
 
 def _answering(state: HandoverState, stamp: Stamp) -> None:
     if stamp.author.code != state.to_unit:
-        raise Rejected(r.NOT_RECEIVING_SIDE, f"unit: only the receiving unit {state.to_unit} accepts or rejects")
+        raise Rejected(reasons.NOT_RECEIVING_SIDE, f"unit: only the receiving unit {state.to_unit} accepts or rejects")
     gates.no_objection(state)
     if state.answer != "pending":
-        raise Rejected(r.ALREADY_DECIDED, f"case_id: the handover was {state.answer} already")
+        raise Rejected(reasons.ALREADY_DECIDED, f"case_id: the handover was {state.answer} already")
 
 
 def _accept(command: AcceptHandover, state: HandoverState, stamp: Stamp) -> list[AnyEvent]:
     _answering(state, stamp)
     unverified = sorted(s for s in state.persons if s not in state.nationalities)
     if state.subject_kind in PERSON_KINDS and unverified:
-        raise Rejected(r.NATIONALITY_UNVERIFIED, f"case_id: nationality not verified for {', '.join(unverified)}")
+        raise Rejected(reasons.NATIONALITY_UNVERIFIED, f"case_id: nationality not verified for {', '.join(unverified)}")
     return [HandoverAccepted(**stamp.envelope(), by_unit=command.unit, note=rules.maybe_text("note", command.note))]
 
 
@@ -154,7 +154,7 @@ def _reject(command: RejectHandover, state: HandoverState, stamp: Stamp) -> list
 
 def _not_executed(state: HandoverState) -> None:
     if state.executed:
-        raise Rejected(r.ALREADY_EXECUTED, f"case_id: handover {state.case_id} was executed already")
+        raise Rejected(reasons.ALREADY_EXECUTED, f"case_id: handover {state.case_id} was executed already")
 
 
 def _schedule(command: ScheduleHandover, state: HandoverState, stamp: Stamp) -> list[AnyEvent]:
@@ -168,11 +168,11 @@ def _schedule(command: ScheduleHandover, state: HandoverState, stamp: Stamp) -> 
 
 def _officers(field: str, officers: tuple[OfficerRef, ...], country: str, side: str) -> tuple[OfficerRef, ...]:
     if not officers:
-        raise Rejected(r.RECEIPT_INCOMPLETE, f"{field}: the receipt names the officers of the {side} side")
+        raise Rejected(reasons.RECEIPT_INCOMPLETE, f"{field}: the receipt names the officers of the {side} side")
     for i, officer in enumerate(officers):
         if rules.unit(f"{field}[{i}].unit", officer.unit).country != country:
             raise Rejected(
-                r.RECEIPT_INCOMPLETE, f"{field}[{i}].unit: {officer.unit} is not of the {side} side ({country})"
+                reasons.RECEIPT_INCOMPLETE, f"{field}[{i}].unit: {officer.unit} is not of the {side} side ({country})"
             )
     return officers
 
@@ -181,16 +181,18 @@ def _execute(command: ExecuteHandover, state: HandoverState, stamp: Stamp) -> li
     gates.no_objection(state)
     _not_executed(state)
     if state.answer != "accepted":
-        raise Rejected(r.NOT_ACCEPTED, f"case_id: the receiving side ({state.to_unit}) has not accepted the handover")
+        raise Rejected(
+            reasons.NOT_ACCEPTED, f"case_id: the receiving side ({state.to_unit}) has not accepted the handover"
+        )
     if state.scheduled_for is None:
-        raise Rejected(r.NOT_SCHEDULED, "case_id: schedule the gate and time first (ScheduleHandover)")
+        raise Rejected(reasons.NOT_SCHEDULED, "case_id: schedule the gate and time first (ScheduleHandover)")
     gates.victim_gates(state)
     for i, subject_id in enumerate(command.persons):
         subjects.person(f"persons[{i}]", state, subject_id)
     handed = command.persons if state.subject_kind in PERSON_KINDS else command.belongings
     if not handed:
         what = "persons" if state.subject_kind in PERSON_KINDS else "belongings"
-        raise Rejected(r.RECEIPT_INCOMPLETE, f"{what}: the receipt lists what was handed over")
+        raise Rejected(reasons.RECEIPT_INCOMPLETE, f"{what}: the receipt lists what was handed over")
     giver, receiver = rules.unit("from_unit", state.from_unit), rules.unit("to_unit", state.to_unit)
     return [
         HandoverExecuted(
@@ -210,7 +212,7 @@ def _execute(command: ExecuteHandover, state: HandoverState, stamp: Stamp) -> li
 
 def _complete(command: CompleteHandover, state: HandoverState, stamp: Stamp) -> list[AnyEvent]:
     if not state.executed:
-        raise Rejected(r.NOT_EXECUTED, "case_id: a handover is completed after it is executed (ExecuteHandover)")
+        raise Rejected(reasons.NOT_EXECUTED, "case_id: a handover is completed after it is executed (ExecuteHandover)")
     return [HandoverCompleted(**stamp.envelope(), note=rules.maybe_text("note", command.note))]
 
 

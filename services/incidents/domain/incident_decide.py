@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from services.incidents.domain import rejected as r
-from services.incidents.domain import rules
+from services.incidents.domain import reasons, rules
 from services.incidents.domain.incident_commands import (
     AcknowledgeIncident,
     CloseIncident,
@@ -16,7 +15,7 @@ from services.incidents.domain.incident_commands import (
     UpdateIncident,
 )
 from services.incidents.domain.incident_state import IncidentState
-from services.incidents.domain.rejected import Rejected
+from services.incidents.domain.reasons import Rejected
 from services.incidents.domain.stamp import Stamp
 from services.incidents.domain.state_base import NewCase
 from shared.events import (
@@ -35,7 +34,7 @@ def location(field: str, value: Location) -> Location:
     """A location that names at least one of marker, patrol section, border gate or coordinates."""
     if not value.is_located:
         raise Rejected(
-            r.LOCATION_MISSING,
+            reasons.LOCATION_MISSING,
             f"{field}: give at least one of marker (e.g. 104 or 104(2)), patrol_section, border_gate, coordinates",
         )
     rules.maybe_text(f"{field}.description", value.description)
@@ -44,7 +43,7 @@ def location(field: str, value: Location) -> Location:
 
 def _not_self(field: str, case_id: str, cases: tuple[str, ...]) -> None:
     if case_id in cases:
-        raise Rejected(r.INVALID_LINK, f"{field}: case {case_id} cannot be linked to itself")
+        raise Rejected(reasons.INVALID_LINK, f"{field}: case {case_id} cannot be linked to itself")
 
 
 def _raise(command: RaiseIncident, state: NewCase, stamp: Stamp) -> list[AnyEvent]:
@@ -76,13 +75,14 @@ def _acknowledge(command: AcknowledgeIncident, state: IncidentState, stamp: Stam
     raiser = rules.unit("raised_by", state.opened_by)
     if stamp.author.country == raiser.country:
         raise Rejected(
-            r.SAME_SIDE,
+            reasons.SAME_SIDE,
             f"unit: {command.unit} is in {raiser.country} like {raiser.code}, which raised the incident; "
             "only a unit across the border acknowledges it",
         )
     if state.acknowledged_by is not None:
         raise Rejected(
-            r.ALREADY_ACKNOWLEDGED, f"case_id: incident {state.case_id} was acknowledged by {state.acknowledged_by}"
+            reasons.ALREADY_ACKNOWLEDGED,
+            f"case_id: incident {state.case_id} was acknowledged by {state.acknowledged_by}"
         )
     return [
         IncidentAcknowledged(
@@ -134,10 +134,10 @@ def _link(command: LinkCases, state: IncidentState, stamp: Stamp) -> list[AnyEve
 
 def _close(command: CloseIncident, state: IncidentState, stamp: Stamp) -> list[AnyEvent]:
     if command.reason == "transferred" and command.transferred_to is None:
-        raise Rejected(r.INVALID_CLOSE, "transferred_to: required when reason is 'transferred' (to whom?)")
+        raise Rejected(reasons.INVALID_CLOSE, "transferred_to: required when reason is 'transferred' (to whom?)")
     if command.reason == "duplicate":
         if command.duplicate_of is None:
-            raise Rejected(r.INVALID_CLOSE, "duplicate_of: required when reason is 'duplicate' (of which case?)")
+            raise Rejected(reasons.INVALID_CLOSE, "duplicate_of: required when reason is 'duplicate' (of which case?)")
         _not_self("duplicate_of", state.case_id, (command.duplicate_of,))
     return [
         IncidentClosed(

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from services.incidents.domain import rejected as r
-from services.incidents.domain import rules
+from services.incidents.domain import reasons, rules
 from services.incidents.domain.command_base import MAX_TEXT
 from services.incidents.domain.patrol_commands import RecordMeeting, SignMinutes
 from services.incidents.domain.patrol_state import MeetingState
-from services.incidents.domain.rejected import Rejected
+from services.incidents.domain.reasons import Rejected
 from services.incidents.domain.stamp import Stamp
 from services.incidents.domain.state_base import NewCase
 from shared.events import AnyEvent, MeetingRecorded, MinutesSigned, Text
@@ -42,19 +41,21 @@ def _both_languages(minutes: Text) -> Text:
         content = minutes.get(language)
         if content is None or not content.strip():
             raise Rejected(
-                r.MINUTES_INCOMPLETE,
+                reasons.MINUTES_INCOMPLETE,
                 f"minutes.{language}: missing; minutes are signed in Vietnamese and Chinese, both texts authentic",
             )
         if len(content) > MAX_TEXT:
-            raise Rejected(r.INVALID_TEXT, f"minutes.{language}: {len(content)} characters; the limit is {MAX_TEXT}")
+            raise Rejected(
+                reasons.INVALID_TEXT, f"minutes.{language}: {len(content)} characters; the limit is {MAX_TEXT}"
+            )
     return minutes
 
 
 def _sign(command: SignMinutes, state: MeetingState, stamp: Stamp) -> list[AnyEvent]:
     if state.signed:
-        raise Rejected(r.ALREADY_SIGNED, f"case_id: the minutes of meeting {state.case_id} were signed already")
+        raise Rejected(reasons.ALREADY_SIGNED, f"case_id: the minutes of meeting {state.case_id} were signed already")
     minutes = _both_languages(command.minutes)
-    rules.officers_of_both_sides("signatories", command.signatories, state.parties, r.SIGNATORIES_INCOMPLETE)
+    rules.officers_of_both_sides("signatories", command.signatories, state.parties, reasons.SIGNATORIES_INCOMPLETE)
     return [
         MinutesSigned(
             **stamp.envelope(),

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from services.incidents.domain import rejected as r
-from services.incidents.domain.rejected import Rejected
+from services.incidents.domain import reasons
+from services.incidents.domain.reasons import Rejected
 from shared.domain.rules import local_time as local_time
 from shared.domain.rules import offset_of as offset_of
 from shared.domain.rules import text as text
@@ -26,7 +26,7 @@ def maybe_text(field: str, value: Text | None) -> Text | None:
 def not_before(field: str, later: Instant, other: str, earlier: Instant) -> None:
     """``later`` is at or after ``earlier``."""
     if later.utc < earlier.utc:
-        raise Rejected(r.INVALID_TIME, f"{field}: {later.text} is before {other} {earlier.text}")
+        raise Rejected(reasons.INVALID_TIME, f"{field}: {later.text} is before {other} {earlier.text}")
 
 
 def other_country(country: Country) -> Country:
@@ -39,7 +39,7 @@ def parties_across(field: str, author: Unit, codes: Iterable[str]) -> tuple[str,
     named = [unit(f"{field}[{i}]", code) for i, code in enumerate(codes)]
     if not any(u.country != author.country for u in named):
         raise Rejected(
-            r.INVALID_PARTY,
+            reasons.INVALID_PARTY,
             f"{field}: names no unit across the border from {author.code} ({author.country}); "
             "a cross-border case needs one",
         )
@@ -51,7 +51,7 @@ def party(field: str, code: str, parties: Iterable[str]) -> Unit:
     found = unit(field, code)
     members = sorted(parties)
     if code not in members:
-        raise Rejected(r.NOT_PARTY, f"{field}: {code} is not a party to this case ({', '.join(members)})")
+        raise Rejected(reasons.NOT_PARTY, f"{field}: {code} is not a party to this case ({', '.join(members)})")
     return found
 
 

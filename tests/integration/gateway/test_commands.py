@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 from redis.asyncio import Redis
 
-from services.hotline.domain import rejected as codes
+from services.hotline.domain import reasons as codes
 from shared.outcomes import outcome_encoder, rejected
 from shared.reports import MAX_REPORT_BYTES
 from shared.store import keys

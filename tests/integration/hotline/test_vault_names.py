@@ -9,12 +9,12 @@ import pytest
 from redis.asyncio import Redis
 
 from services.hotline.config import HotlineConfig
-from services.hotline.domain.rejected import NAMES_VAULT_SUBJECT
+from services.hotline.domain.reasons import NAMES_VAULT_SUBJECT
 from services.hotline.processor import Processor
 from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
-from shared.vault import Vault, new_subject_id
-from shared.vault_index import Found, NameIndex
+from shared.vault.index import Found, NameIndex
+from shared.vault.store import Vault, new_subject_id
 from tests.conftest import TEST_PARTITIONS
 from tests.integration.hotline.conftest import INTAKE, outcome_of, send
 from tests.unit.hotline.reports import log_call, send_letter

@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 
 from services.incidents.calls import LINK_PREFIX, incident_case_of, incident_command_id
 from services.incidents.config import GROUP, IncidentsConfig
-from services.incidents.domain import rejected as reasons
+from services.incidents.domain import reasons as reasons
 from services.incidents.processor import Processor
 from shared.events import CasesLinked
 from shared.outcomes import Outcome, outcome_decoder

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from services.incidents.domain import rejected as reasons
+from services.incidents.domain import reasons as reasons
 from shared.store import EventStore
-from shared.vault import Vault, new_subject_id
+from shared.vault.store import Vault, new_subject_id
 from tests.integration.incidents.conftest import INTAKE, RunIncidents, eventually, outcome_of, send
 from tests.integration.vault.redis_values import holds
 from tests.unit.incidents import incident_reports as inc

@@ -5,7 +5,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from services.incidents.config import GROUP
-from services.incidents.domain import rejected as reasons
+from services.incidents.domain import reasons as reasons
 from tests.integration.incidents.conftest import DEAD, INTAKE, RunIncidents, eventually, outcome_of, send
 from tests.unit.incidents import incident_reports as inc
 

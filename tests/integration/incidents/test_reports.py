@@ -5,11 +5,11 @@ from __future__ import annotations
 import msgspec
 from redis.asyncio import Redis
 
-from services.incidents.domain import rejected as reasons
+from services.incidents.domain import reasons as reasons
 from shared.events import IncidentAcknowledged, IncidentRaised
 from shared.outcomes import Outcome
 from shared.store import EventStore
-from shared.vault import Vault, new_subject_id
+from shared.vault.store import Vault, new_subject_id
 from tests.integration.incidents.conftest import (
     DEAD,
     RunIncidents,

@@ -8,7 +8,7 @@ from structlog.testing import capture_logs
 
 from shared.intake.dead_letters import REASON_WITHHELD
 from shared.redis_server import RedisServer
-from shared.vault import Vault, new_subject_id
+from shared.vault.store import Vault, new_subject_id
 from tests.integration.intake.test_dead_letters_keep_no_names import (
     NAME,
     SERVICES,

@@ -18,8 +18,8 @@ from shared.intake.dead_letters import NAMES_A_SUBJECT, REASON_WITHHELD, TOO_LAR
 from shared.outcomes import Outcome, outcome_decoder
 from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
-from shared.vault import Vault, new_subject_id
-from shared.vault_index import Found, NameIndex
+from shared.vault.index import Found, NameIndex
+from shared.vault.store import Vault, new_subject_id
 from tests.conftest import TEST_PARTITIONS
 from tests.unit.hotline.reports import log_call
 from tests.unit.incidents import incident_reports as inc

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from liaison.cli import main
 from shared.redis_server import RedisServer
-from shared.vault import Vault, new_subject_id
+from shared.vault.store import Vault, new_subject_id
 from tests.integration.vault.redis_values import holds
 
 NAME = "Hoàng Thị Mỷ"

@@ -9,8 +9,8 @@ from redis.asyncio import Redis
 
 from shared.redis_server import RedisServer
 from shared.store import keys
-from shared.vault import Vault, VaultError, new_subject_id
-from shared.vault_names import digests, names_of
+from shared.vault.names import digests, names_of
+from shared.vault.store import Vault, VaultError, new_subject_id
 
 HOA = {"name": "Nguyễn Thị Hoa", "other_names": ["阮氏花"]}
 

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from liaison.cli import main
 from shared.redis_server import RedisServer
 from shared.store import keys
-from shared.vault import Vault, check_subject_id
+from shared.vault.store import Vault, check_subject_id
 from tests.integration.gateway.conftest import gateway_client, gateway_config
 from tests.integration.vault.redis_values import holds
 

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
 from shared.store.audit import verify
-from shared.vault import Vault, VaultError, new_subject_id
+from shared.vault.store import Vault, VaultError, new_subject_id
 from tests.integration.vault.redis_values import every_value, holds
 from tests.unit.incidents import handover_reports as h
 from tests.unit.incidents.reports import Case

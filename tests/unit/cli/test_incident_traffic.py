@@ -17,7 +17,7 @@ from services.incidents.domain import NewCase, case_id_of, decide, default_polic
 from services.incidents.domain.commands import AnyCommand
 from services.incidents.domain.state import CaseState
 from shared.reports import HOTLINE_TYPES
-from shared.vault_names import free_texts, runs_in, tokens
+from shared.vault.names import free_texts, runs_in, tokens
 
 _decoder = msgspec.json.Decoder(AnyCommand)
 MOMENTS = [datetime.now(UTC), datetime(2026, 3, 31, 20, 0, tzinfo=UTC), datetime(2026, 12, 24, 17, 30, tzinfo=UTC)]

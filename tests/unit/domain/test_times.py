@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from shared.domain.rejected import INVALID_TIME, Rejected
+from shared.domain.reasons import INVALID_TIME, Rejected
 from shared.domain.rules import local_time
 from shared.units import get
 

@@ -7,8 +7,8 @@ from types import ModuleType
 import pytest
 
 from services.gateway.statuses import STATUS_OF_CODE, status_of
-from services.hotline.domain import rejected
-from services.incidents.domain import rejected as incidents_rejected
+from services.hotline.domain import reasons as rejected
+from services.incidents.domain import reasons as incidents_rejected
 
 
 def _codes(module: ModuleType) -> set[str]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from services.incidents.domain import rejected as r
+from services.incidents.domain import reasons
 from shared.events import (
     AnyEvent,
     CasesLinked,
@@ -146,4 +146,4 @@ def test_a_property_receipt_without_belongings_names_the_belongings() -> None:
     case.do(handover.accept())
     case.do(handover.schedule())
     no = case.reject(handover.execute(persons=[], belongings=[]))
-    assert (no.code, no.message.split(":")[0]) == (r.RECEIPT_INCOMPLETE, "belongings")
+    assert (no.code, no.message.split(":")[0]) == (reasons.RECEIPT_INCOMPLETE, "belongings")

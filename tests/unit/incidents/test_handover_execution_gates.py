@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.incidents.domain import rejected as r
+from services.incidents.domain import reasons
 from shared.events import HandoverExecuted
 from tests.unit.incidents import handover_reports as rep
 from tests.unit.incidents.reports import MINOR, VICTIM, Case
@@ -26,7 +26,7 @@ def test_a_return_reassessed_unsafe_after_scheduling_is_not_executed() -> None:
     """A risk assessment finding the return unsafe, recorded after scheduling, makes ExecuteHandover unsafe_return."""
     case = _scheduled()
     case.do(rep.assess(level="high", safe_to_return=False))
-    assert case.reject(rep.execute()).code == r.UNSAFE_RETURN
+    assert case.reject(rep.execute()).code == reasons.UNSAFE_RETURN
 
 
 def test_a_consent_withdrawn_after_scheduling_stops_execution() -> None:
@@ -34,7 +34,7 @@ def test_a_consent_withdrawn_after_scheduling_stops_execution() -> None:
     case = _scheduled()
     case.do(rep.consent(MINOR, given_by="guardian", decision="refused"))
     no = case.reject(rep.execute())
-    assert (no.code, MINOR in no.message, VICTIM in no.message) == (r.CONSENT_REQUIRED, True, False)
+    assert (no.code, MINOR in no.message, VICTIM in no.message) == (reasons.CONSENT_REQUIRED, True, False)
 
 
 def test_a_new_safe_assessment_lets_the_scheduled_handover_be_executed() -> None:

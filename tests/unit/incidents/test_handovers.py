@@ -8,8 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from services.incidents.domain import HandoverState, default_policy
-from services.incidents.domain import rejected as r
+from services.incidents.domain import HandoverState, default_policy, reasons
 from shared.events import (
     ConsentRecorded,
     HandoverAccepted,
@@ -90,13 +89,13 @@ def test_events_carry_only_pseudonymous_ids_and_the_minimum_data_set() -> None:
 
 def test_a_handover_goes_across_the_border() -> None:
     """to_unit in the proposer's own country is invalid_party."""
-    assert Case().reject(rep.propose(to_unit=VN_OTHER)).code == r.INVALID_PARTY
+    assert Case().reject(rep.propose(to_unit=VN_OTHER)).code == reasons.INVALID_PARTY
 
 
 def test_a_minor_needs_a_guardian_or_representative_on_record() -> None:
     """A minor victim proposed without a representative is guardian_required; a deceased minor needs none."""
     no = Case().reject(rep.propose(persons=[rep.minor(representative=None)]))
-    assert (no.code, "persons[0].representative" in no.message) == (r.GUARDIAN_REQUIRED, True)
+    assert (no.code, "persons[0].representative" in no.message) == (reasons.GUARDIAN_REQUIRED, True)
     [event] = Case().do(rep.propose(subject_kind="deceased", persons=[rep.minor(representative=None)]))
     assert isinstance(event, HandoverProposed)
 
@@ -104,7 +103,7 @@ def test_a_minor_needs_a_guardian_or_representative_on_record() -> None:
 def test_a_minors_consent_is_given_by_the_guardian() -> None:
     """Consent for a minor given_by subject is guardian_required."""
     case = _proposed()
-    assert case.reject(rep.consent(MINOR, given_by="subject")).code == r.GUARDIAN_REQUIRED
+    assert case.reject(rep.consent(MINOR, given_by="subject")).code == reasons.GUARDIAN_REQUIRED
 
 
 @pytest.mark.parametrize(
@@ -119,7 +118,7 @@ def test_a_minors_consent_is_given_by_the_guardian() -> None:
 )
 def test_the_persons_must_be_a_consistent_minimum_data_set(persons: list[dict[str, Any]]) -> None:
     """No persons, a repeated id, is_minor against the age band, self-representation: invalid_subjects."""
-    assert Case().reject(rep.propose(persons=persons)).code == r.INVALID_SUBJECTS
+    assert Case().reject(rep.propose(persons=persons)).code == reasons.INVALID_SUBJECTS
 
 
 def test_property_is_handed_over_as_items_not_persons() -> None:
@@ -127,34 +126,34 @@ def test_property_is_handed_over_as_items_not_persons() -> None:
     [event] = Case().do(rep.propose_property())
     assert isinstance(event, HandoverProposed)
     assert event.count == 3
-    assert Case().reject(rep.propose_property(persons=[rep.person()])).code == r.INVALID_SUBJECTS
+    assert Case().reject(rep.propose_property(persons=[rep.person()])).code == reasons.INVALID_SUBJECTS
 
 
 def test_verification_names_a_person_of_the_handover() -> None:
     """Verifying a subject not in the handover is unknown_subject."""
-    assert _proposed().reject(rep.verify(subject("someone-else"))).code == r.UNKNOWN_SUBJECT
+    assert _proposed().reject(rep.verify(subject("someone-else"))).code == reasons.UNKNOWN_SUBJECT
 
 
 def test_risk_and_consent_are_for_victim_handovers_recorded_by_the_holding_side() -> None:
     """Hekou cannot record the risk assessment or consent (not_holding_side); a livestock case has neither."""
     case = _proposed()
-    assert case.reject(rep.assess(unit=CN)).code == r.NOT_HOLDING_SIDE
-    assert case.reject(rep.consent(unit=CN)).code == r.NOT_HOLDING_SIDE
+    assert case.reject(rep.assess(unit=CN)).code == reasons.NOT_HOLDING_SIDE
+    assert case.reject(rep.consent(unit=CN)).code == reasons.NOT_HOLDING_SIDE
     livestock = Case()
     livestock.do(rep.propose_property())
-    assert livestock.reject(rep.assess()).code == r.NOT_VICTIM_HANDOVER
+    assert livestock.reject(rep.assess()).code == reasons.NOT_VICTIM_HANDOVER
 
 
 def test_acceptance_and_rejection_only_by_the_receiving_side() -> None:
     """The proposing unit accepting or rejecting its own handover is not_receiving_side."""
     case = _ready()
-    assert case.reject(rep.accept(unit=VN)).code == r.NOT_RECEIVING_SIDE
-    assert case.reject(rep.reject(unit=VN)).code == r.NOT_RECEIVING_SIDE
+    assert case.reject(rep.accept(unit=VN)).code == reasons.NOT_RECEIVING_SIDE
+    assert case.reject(rep.reject(unit=VN)).code == reasons.NOT_RECEIVING_SIDE
 
 
 def test_only_parties_write_to_a_handover() -> None:
     """A Chinese unit that is not the receiving unit is not_party."""
-    assert _ready().reject(rep.accept(unit=CN_OTHER)).code == r.NOT_PARTY
+    assert _ready().reject(rep.accept(unit=CN_OTHER)).code == reasons.NOT_PARTY
 
 
 def test_acceptance_needs_every_nationality_verified() -> None:
@@ -162,27 +161,27 @@ def test_acceptance_needs_every_nationality_verified() -> None:
     case = _proposed()
     case.do(rep.verify(VICTIM))
     no = case.reject(rep.accept())
-    assert (no.code, MINOR in no.message) == (r.NATIONALITY_UNVERIFIED, True)
+    assert (no.code, MINOR in no.message) == (reasons.NATIONALITY_UNVERIFIED, True)
 
 
 def test_the_receiving_side_answers_once() -> None:
     """After an acceptance, another acceptance or a rejection is already_decided."""
     case = _accepted()
-    assert case.reject(rep.accept()).code == r.ALREADY_DECIDED
-    assert case.reject(rep.reject()).code == r.ALREADY_DECIDED
+    assert case.reject(rep.accept()).code == reasons.ALREADY_DECIDED
+    assert case.reject(rep.reject()).code == reasons.ALREADY_DECIDED
 
 
 def test_a_rejection_ends_the_handover() -> None:
     """After RejectHandover nothing more is written: case_closed."""
     case = _ready()
     case.do(rep.reject())
-    assert case.reject(rep.schedule()).code == r.CASE_CLOSED
+    assert case.reject(rep.schedule()).code == reasons.CASE_CLOSED
 
 
 def test_a_victim_handover_cannot_be_scheduled_before_a_risk_assessment() -> None:
     """Scheduling a victim handover with no risk assessment is risk_assessment_required."""
     case = _proposed()
-    assert case.reject(rep.schedule()).code == r.RISK_ASSESSMENT_REQUIRED
+    assert case.reject(rep.schedule()).code == reasons.RISK_ASSESSMENT_REQUIRED
 
 
 def test_a_livestock_handover_needs_no_risk_assessment_to_be_scheduled() -> None:
@@ -197,7 +196,7 @@ def test_an_unsafe_assessment_blocks_scheduling() -> None:
     """The latest risk assessment finding the return unsafe is unsafe_return."""
     case = _ready()
     case.do(rep.assess(level="high", safe_to_return=False))
-    assert case.reject(rep.schedule()).code == r.UNSAFE_RETURN
+    assert case.reject(rep.schedule()).code == reasons.UNSAFE_RETURN
 
 
 def test_scheduling_a_victim_handover_needs_every_victims_consent() -> None:
@@ -206,26 +205,26 @@ def test_scheduling_a_victim_handover_needs_every_victims_consent() -> None:
     case.do(rep.assess())
     case.do(rep.consent(VICTIM))
     no = case.reject(rep.schedule())
-    assert (no.code, MINOR in no.message) == (r.CONSENT_REQUIRED, True)
+    assert (no.code, MINOR in no.message) == (reasons.CONSENT_REQUIRED, True)
     case.do(rep.consent(MINOR, given_by="guardian", decision="refused"))
-    assert case.reject(rep.schedule()).code == r.CONSENT_REQUIRED
+    assert case.reject(rep.schedule()).code == reasons.CONSENT_REQUIRED
 
 
 def test_a_handover_cannot_be_executed_before_acceptance() -> None:
     """Scheduled but not accepted: ExecuteHandover is not_accepted."""
     case = _ready()
     case.do(rep.schedule())
-    assert case.reject(rep.execute()).code == r.NOT_ACCEPTED
+    assert case.reject(rep.execute()).code == reasons.NOT_ACCEPTED
 
 
 def test_a_handover_is_executed_once_scheduled() -> None:
     """Accepted but not scheduled: not_scheduled."""
-    assert _accepted().reject(rep.execute()).code == r.NOT_SCHEDULED
+    assert _accepted().reject(rep.execute()).code == reasons.NOT_SCHEDULED
 
 
 def test_the_scheduled_time_is_not_before_the_report() -> None:
     """scheduled_for before the report's own time is invalid_time."""
-    assert _accepted().reject(rep.schedule(scheduled_for="2026-11-22T09:00:00+07:00")).code == r.INVALID_TIME
+    assert _accepted().reject(rep.schedule(scheduled_for="2026-11-22T09:00:00+07:00")).code == reasons.INVALID_TIME
 
 
 @pytest.mark.parametrize(
@@ -243,31 +242,31 @@ def test_the_receipt_names_the_officers_of_both_sides_and_what_was_handed(
     case = _accepted()
     case.do(rep.schedule())
     no = case.reject(rep.execute(**overrides))
-    assert (no.code, no.message.startswith(field)) == (r.RECEIPT_INCOMPLETE, True)
+    assert (no.code, no.message.startswith(field)) == (reasons.RECEIPT_INCOMPLETE, True)
 
 
 def test_the_receipt_lists_only_the_handovers_persons() -> None:
     """A person not in the proposal on the receipt is unknown_subject."""
     case = _accepted()
     case.do(rep.schedule())
-    assert case.reject(rep.execute(persons=[subject("stranger")])).code == r.UNKNOWN_SUBJECT
+    assert case.reject(rep.execute(persons=[subject("stranger")])).code == reasons.UNKNOWN_SUBJECT
 
 
 def test_completion_follows_execution_and_execution_cannot_be_undone() -> None:
     """Completing before execution is not_executed; aborting or rescheduling after it is already_executed."""
     case = _accepted()
     case.do(rep.schedule())
-    assert case.reject(rep.complete()).code == r.NOT_EXECUTED
+    assert case.reject(rep.complete()).code == reasons.NOT_EXECUTED
     case.do(rep.execute())
-    assert case.reject(rep.abort()).code == r.ALREADY_EXECUTED
-    assert case.reject(rep.schedule()).code == r.ALREADY_EXECUTED
+    assert case.reject(rep.abort()).code == reasons.ALREADY_EXECUTED
+    assert case.reject(rep.schedule()).code == reasons.ALREADY_EXECUTED
 
 
 def test_an_aborted_handover_takes_nothing_more() -> None:
     """After AbortHandover every report is case_closed."""
     case = _proposed()
     case.do(rep.abort())
-    assert case.reject(rep.verify()).code == r.CASE_CLOSED
+    assert case.reject(rep.verify()).code == reasons.CASE_CLOSED
 
 
 def test_a_victims_objection_blocks_every_cross_border_step() -> None:
@@ -276,7 +275,7 @@ def test_a_victims_objection_blocks_every_cross_border_step() -> None:
     case.do(rep.consent(VICTIM, decision="objects_to_notification"))
     for body in (rep.accept(), rep.reject(), rep.schedule()):
         no = case.reject(body)
-        assert (no.code, VICTIM in no.message) == (r.VICTIM_OBJECTION, True)
+        assert (no.code, VICTIM in no.message) == (reasons.VICTIM_OBJECTION, True)
 
 
 def test_an_objection_after_acceptance_blocks_execution() -> None:
@@ -284,7 +283,7 @@ def test_an_objection_after_acceptance_blocks_execution() -> None:
     case = _accepted()
     case.do(rep.schedule())
     case.do(rep.consent(VICTIM, decision="objects_to_notification"))
-    assert case.reject(rep.execute()).code == r.VICTIM_OBJECTION
+    assert case.reject(rep.execute()).code == reasons.VICTIM_OBJECTION
 
 
 def test_an_authorised_override_lifts_an_objection() -> None:
@@ -305,13 +304,13 @@ def test_an_override_needs_a_reason_a_role_and_the_authorising_officer(missing: 
     body = rep.consent(VICTIM, decision="refused", override=rep.override(**{missing: None}))
     body["override"] = {k: v for k, v in body["override"].items() if v is not None}
     no = _proposed().reject(body)
-    assert (no.code, no.message.startswith(f"override.{missing}")) == (r.OVERRIDE_INCOMPLETE, True)
+    assert (no.code, no.message.startswith(f"override.{missing}")) == (reasons.OVERRIDE_INCOMPLETE, True)
 
 
 def test_an_override_needs_a_role_the_policy_authorises() -> None:
     """A role not in policy.override_roles is override_not_authorised."""
     body = rep.consent(VICTIM, decision="refused", override=rep.override(authorised_role="duty_officer"))
-    assert _proposed().reject(body).code == r.OVERRIDE_NOT_AUTHORISED
+    assert _proposed().reject(body).code == reasons.OVERRIDE_NOT_AUTHORISED
 
 
 def test_the_acceptance_deadline_comes_from_the_policy() -> None:
@@ -327,4 +326,4 @@ def test_a_handover_report_on_an_incident_case_is_the_wrong_kind() -> None:
     """AcceptHandover sent to an incident case is wrong_case_kind."""
     case = Case()
     case.do(incident_reports.raise_incident())
-    assert case.reject(rep.accept()).code == r.WRONG_CASE_KIND
+    assert case.reject(rep.accept()).code == reasons.WRONG_CASE_KIND

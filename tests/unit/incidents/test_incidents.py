@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from services.incidents.domain import IncidentState, case_id_of, default_policy
-from services.incidents.domain import rejected as r
+from services.incidents.domain import IncidentState, case_id_of, default_policy, reasons
 from shared.events import IncidentAcknowledged, IncidentClosed, IncidentRaised, Instant
 from shared.events.ids import case_id_for, event_id
 from tests.unit.incidents import incident_reports as rep
@@ -68,7 +67,7 @@ def test_a_malformed_marker_is_refused_at_decoding_naming_the_field(marker: str)
 def test_a_location_needs_a_marker_section_gate_or_coordinates() -> None:
     """A location with only a description is location_missing."""
     no = Case().reject(rep.raise_incident(location={"description": {"original": "vi", "vi": "gần suối"}}))
-    assert no.code == r.LOCATION_MISSING
+    assert no.code == reasons.LOCATION_MISSING
     assert "location" in no.message
 
 
@@ -81,25 +80,25 @@ def test_coordinates_alone_locate_an_incident() -> None:
 def test_an_incident_needs_a_party_across_the_border() -> None:
     """Parties of the raiser's own country only are invalid_party."""
     no = Case().reject(rep.raise_incident(parties=[VN_OTHER]))
-    assert (no.code, "parties" in no.message) == (r.INVALID_PARTY, True)
+    assert (no.code, "parties" in no.message) == (reasons.INVALID_PARTY, True)
 
 
 def test_an_unknown_party_unit_is_refused() -> None:
     """An unregistered unit among the parties is unknown_unit naming its index."""
     no = Case().reject(rep.raise_incident(parties=[CN, "CN-NOPE"]))
-    assert (no.code, "parties[1]" in no.message) == (r.UNKNOWN_UNIT, True)
+    assert (no.code, "parties[1]" in no.message) == (reasons.UNKNOWN_UNIT, True)
 
 
 def test_times_must_carry_the_units_offset() -> None:
     """A Vietnamese unit giving happened_at in +08:00 is wrong_offset naming the field."""
     no = Case().reject(rep.raise_incident(happened_at="2026-11-23T09:40:00+08:00"))
-    assert (no.code, no.message.startswith("happened_at")) == (r.WRONG_OFFSET, True)
+    assert (no.code, no.message.startswith("happened_at")) == (reasons.WRONG_OFFSET, True)
 
 
 def test_a_chinese_unit_reports_in_its_own_clock() -> None:
     """The same rule for China: +07:00 from Hekou is wrong_offset; +08:00 is accepted."""
     case = _raised()
-    assert case.reject(rep.acknowledge(at="2026-11-23T09:25:00+07:00")).code == r.WRONG_OFFSET
+    assert case.reject(rep.acknowledge(at="2026-11-23T09:25:00+07:00")).code == reasons.WRONG_OFFSET
     [ack] = case.do(rep.acknowledge())
     assert isinstance(ack, IncidentAcknowledged)
     assert ack.acknowledged_at.offset == "+08:00"
@@ -108,19 +107,19 @@ def test_a_chinese_unit_reports_in_its_own_clock() -> None:
 def test_an_incident_cannot_be_reported_before_it_happened() -> None:
     """happened_at after the report's own time is invalid_time."""
     no = Case().reject(rep.raise_incident(happened_at="2026-11-23T10:00:00+07:00"))
-    assert no.code == r.INVALID_TIME
+    assert no.code == reasons.INVALID_TIME
 
 
 def test_summary_must_hold_its_original_language() -> None:
     """A summary marked Vietnamese without Vietnamese text is invalid_text."""
     no = Case().reject(rep.raise_incident(summary={"original": "vi", "zh": "只有中文"}))
-    assert (no.code, no.message.startswith("summary")) == (r.INVALID_TEXT, True)
+    assert (no.code, no.message.startswith("summary")) == (reasons.INVALID_TEXT, True)
 
 
 def test_acknowledgement_is_by_a_unit_of_the_other_country() -> None:
     """A Vietnamese party acknowledging a Vietnamese unit's incident is same_side; Hekou's is accepted."""
     case = _raised()
-    assert case.reject(rep.acknowledge(unit=VN_OTHER, at="2026-11-23T09:30:00+07:00")).code == r.SAME_SIDE
+    assert case.reject(rep.acknowledge(unit=VN_OTHER, at="2026-11-23T09:30:00+07:00")).code == reasons.SAME_SIDE
     case.do(rep.acknowledge())
     assert isinstance(case.state, IncidentState)
     assert case.state.acknowledged_by == CN
@@ -130,7 +129,7 @@ def test_acknowledgement_happens_once() -> None:
     """A second acknowledgement is already_acknowledged."""
     case = _raised()
     case.do(rep.acknowledge())
-    assert case.reject(rep.acknowledge()).code == r.ALREADY_ACKNOWLEDGED
+    assert case.reject(rep.acknowledge()).code == reasons.ALREADY_ACKNOWLEDGED
 
 
 def test_only_parties_write_to_a_case() -> None:
@@ -138,19 +137,19 @@ def test_only_parties_write_to_a_case() -> None:
     case = _raised()
     for body in (rep.acknowledge(unit=CN_OTHER), rep.respond(unit=CN_OTHER)):
         no = case.reject(body)
-        assert (no.code, CN_OTHER in no.message) == (r.NOT_PARTY, True)
+        assert (no.code, CN_OTHER in no.message) == (reasons.NOT_PARTY, True)
 
 
 def test_a_report_on_an_existing_case_needs_its_id() -> None:
     """AcknowledgeIncident naming no case, or a case that does not exist, is unknown_case."""
-    assert Case().reject(rep.acknowledge()).code == r.UNKNOWN_CASE
-    assert Case().reject(rep.acknowledge(case_id="IN-NOSUCHCASE00")).code == r.UNKNOWN_CASE
+    assert Case().reject(rep.acknowledge()).code == reasons.UNKNOWN_CASE
+    assert Case().reject(rep.acknowledge(case_id="IN-NOSUCHCASE00")).code == reasons.UNKNOWN_CASE
 
 
 def test_an_opening_report_cannot_name_an_existing_case() -> None:
     """RaiseIncident naming an existing incident case is case_exists."""
     case = _raised()
-    assert case.reject(rep.raise_incident(case_id=case.case_id)).code == r.CASE_EXISTS
+    assert case.reject(rep.raise_incident(case_id=case.case_id)).code == reasons.CASE_EXISTS
 
 
 def test_update_respond_and_link_advance_the_case() -> None:
@@ -166,7 +165,7 @@ def test_update_respond_and_link_advance_the_case() -> None:
 def test_a_case_cannot_be_linked_to_itself() -> None:
     """LinkCases naming the case itself is invalid_link."""
     case = _raised()
-    assert case.reject(rep.link(cases=[case.case_id])).code == r.INVALID_LINK
+    assert case.reject(rep.link(cases=[case.case_id])).code == reasons.INVALID_LINK
 
 
 def test_nothing_is_written_after_close() -> None:
@@ -175,7 +174,7 @@ def test_nothing_is_written_after_close() -> None:
     [closed] = case.do(rep.close())
     assert isinstance(closed, IncidentClosed)
     for body in (rep.update(), rep.respond(), rep.link(), rep.acknowledge(), rep.close()):
-        assert case.reject(body).code == r.CASE_CLOSED
+        assert case.reject(body).code == reasons.CASE_CLOSED
 
 
 @pytest.mark.parametrize(
@@ -185,7 +184,7 @@ def test_nothing_is_written_after_close() -> None:
 def test_closing_as_transferred_or_duplicate_says_where(fields: dict[str, str], missing: str) -> None:
     """transferred needs transferred_to, duplicate needs duplicate_of: invalid_close naming the field."""
     no = _raised().reject(rep.close(**fields))
-    assert (no.code, no.message.startswith(missing)) == (r.INVALID_CLOSE, True)
+    assert (no.code, no.message.startswith(missing)) == (reasons.INVALID_CLOSE, True)
 
 
 def test_closing_as_duplicate_of_another_case_is_accepted() -> None:

@@ -7,8 +7,7 @@ import re
 import msgspec
 import pytest
 
-from shared.vault import new_subject_id
-from shared.vault_names import (
+from shared.vault.names import (
     MAX_NAME_TOKENS,
     UnindexableName,
     digest,
@@ -20,6 +19,7 @@ from shared.vault_names import (
     texts_of,
     tokens,
 )
+from shared.vault.store import new_subject_id
 from tests.unit.hotline.reports import command, send_letter
 
 KEY = b"k" * 32

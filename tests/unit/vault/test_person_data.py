@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from shared.vault_names import names_of
-from shared.vault_persons import MAX_PERSON_BYTES, InvalidPerson, decode_person
+from shared.vault.names import names_of
+from shared.vault.persons import MAX_PERSON_BYTES, InvalidPerson, decode_person
 
 
 def test_valid_data_comes_back_as_plain_values_and_its_names_are_indexed() -> None:

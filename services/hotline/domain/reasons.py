@@ -2,23 +2,23 @@
 
 ``Rejected`` and the codes of the shared checks (``unknown_unit`` for ``unit``, ``caller_unit``,
 ``callee_unit``, ``to_unit``, ``from_unit``; ``wrong_offset``; ``invalid_text``) come from
-shared/domain/rejected.py, so both services spell them alike.
+shared/domain/reasons.py, so both services spell them alike.
 """
 
 from __future__ import annotations
 
-from shared.domain.rejected import CASE_UNREADABLE as CASE_UNREADABLE
-from shared.domain.rejected import COMMAND_ID_REUSED as COMMAND_ID_REUSED
-from shared.domain.rejected import INVALID_TEXT as INVALID_TEXT
-from shared.domain.rejected import INVALID_TIME as INVALID_TIME
-from shared.domain.rejected import MALFORMED as MALFORMED
-from shared.domain.rejected import NAMES_VAULT_SUBJECT as NAMES_VAULT_SUBJECT
-from shared.domain.rejected import PROCESSING_FAILED as PROCESSING_FAILED
-from shared.domain.rejected import UNKNOWN_UNIT as UNKNOWN_UNIT
-from shared.domain.rejected import VERSION_CONFLICT as VERSION_CONFLICT
-from shared.domain.rejected import WRONG_CASE_KIND as WRONG_CASE_KIND
-from shared.domain.rejected import WRONG_OFFSET as WRONG_OFFSET
-from shared.domain.rejected import Rejected as Rejected
+from shared.domain.reasons import CASE_UNREADABLE as CASE_UNREADABLE
+from shared.domain.reasons import COMMAND_ID_REUSED as COMMAND_ID_REUSED
+from shared.domain.reasons import INVALID_TEXT as INVALID_TEXT
+from shared.domain.reasons import INVALID_TIME as INVALID_TIME
+from shared.domain.reasons import MALFORMED as MALFORMED
+from shared.domain.reasons import NAMES_VAULT_SUBJECT as NAMES_VAULT_SUBJECT
+from shared.domain.reasons import PROCESSING_FAILED as PROCESSING_FAILED
+from shared.domain.reasons import UNKNOWN_UNIT as UNKNOWN_UNIT
+from shared.domain.reasons import VERSION_CONFLICT as VERSION_CONFLICT
+from shared.domain.reasons import WRONG_CASE_KIND as WRONG_CASE_KIND
+from shared.domain.reasons import WRONG_OFFSET as WRONG_OFFSET
+from shared.domain.reasons import Rejected as Rejected
 
 INVALID_PARTY = "invalid_party"
 """The units of a call or letter do not make a cross-border exchange the sending unit takes part in."""

@@ -21,7 +21,7 @@ from shared.store import keys
 KEY_ID = "key-id"
 LONGEST = "longest"
 HASH_CHARS = 32
-"""A keyed hash as stored: 32 hex characters (``vault_names.digest``)."""
+"""A keyed hash as stored: 32 hex characters (``shared.vault.names.digest``)."""
 
 # Looks up a batch's hashes sent as one concatenated argument: packing ten thousand separate
 # arguments costs the client more than the whole lookup costs Redis. Returns the key id, the

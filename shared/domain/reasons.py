@@ -1,6 +1,6 @@
 """The refusal every service's domain raises, and the reason codes the shared checks give.
 
-Each service re-exports ``Rejected`` from its own ``domain/rejected.py`` (the very same class, so a
+Each service re-exports ``Rejected`` from its own ``domain/reasons.py`` (the very same class, so a
 service catches what the shared checks raise) next to the codes only it gives.
 """
 

@@ -14,8 +14,8 @@ import msgspec
 from redis.asyncio import Redis
 
 from shared.events.handovers import Nationality, Sex
-from shared.vault import Vault, new_subject_id
-from shared.vault_names import name_problem
+from shared.vault.names import name_problem
+from shared.vault.store import Vault, new_subject_id
 
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 LongText = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
@@ -85,7 +85,7 @@ def decode_person(body: bytes) -> dict[str, Any]:
 
 
 def _check_names(person: PersonalData) -> None:
-    """Every name must be one the names index can protect (``vault_names.name_problem``)."""
+    """Every name must be one the names index can protect (``shared.vault.names.name_problem``)."""
     named = [("name", person.name)] + [(f"other_names[{i}]", n) for i, n in enumerate(person.other_names)]
     for field, name in named:
         problem = name_problem(name)

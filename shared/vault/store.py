@@ -12,8 +12,8 @@ In production the per-person keys belong in an HSM or a KMS (wrap/unwrap calls i
 GET); Redis holds them here so the project runs on one machine. Backups and replicas of Redis
 keep a forgotten key until they are rotated: keep them short-lived, or keep the keys elsewhere.
 
-Names are found in free text through ``shared.vault_names``: a keyed hash of each name's
-tokens sits in the names index (``shared.vault_index``), so a summary that names a vault
+Names are found in free text through ``shared.vault.names``: a keyed hash of each name's
+tokens sits in the names index (``shared.vault.index``), so a summary that names a vault
 subject can be refused without Redis holding the name; ``named_in`` checks a whole intake batch
 in one round trip, the index key cached in the process (checked against the index's ``key-id``).
 """
@@ -37,10 +37,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from shared import vault_names
 from shared.events.handovers import SUBJECT_ID_PATTERN
 from shared.store import keys
-from shared.vault_index import NameIndex, key_id
+from shared.vault import names as vault_names
+from shared.vault.index import NameIndex, key_id
 
 KEY_BYTES = 32
 """AES-256."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shared.domain.rejected import COMMAND_ID_REUSED
+from shared.domain.reasons import COMMAND_ID_REUSED
 from shared.events import AnyEvent
 from shared.outcomes import Outcome, RecordedRef, rejected
 from shared.store import EventStore
