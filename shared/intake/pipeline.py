@@ -93,6 +93,7 @@ class Pipeline(ABC, Generic[R]):
         self.dead_letters = keys.dead_letters(service)
         self.log = structlog.get_logger(service)
         self._read_entry = read_entry
+        self._resends = asyncio.Semaphore(config.concurrency)
         self.completed = 0
         """Entries acknowledged by this process (answered, or dead-lettered)."""
         self.conflicts = 0
@@ -169,7 +170,7 @@ class Pipeline(ABC, Generic[R]):
                 todo.append(Todo(i, report, k))
         error: BaseException | None = None
         try:
-            outcomes = await asyncio.gather(*(self.recorded(reports[i], known[i].positions or ()) for i in resent))
+            outcomes = await asyncio.gather(*(self._recorded_bounded(reports[i], known[i].positions) for i in resent))
             verdicts |= {i: Answer(outcome) for i, outcome in zip(resent, outcomes, strict=True)}
             decided, error = await self._isolated(todo)
             verdicts |= decided
@@ -181,6 +182,12 @@ class Pipeline(ABC, Generic[R]):
             if i not in verdicts and isinstance(first, Answer):
                 verdicts[i] = Answer(first.outcome)
         return verdicts, error
+
+    async def _recorded_bounded(self, report: R, positions: Sequence[str] | None) -> Outcome:
+        """``recorded``, at most ``concurrency`` at once: a batch of resends (a restart's redeliveries) must not take
+        a pooled connection each (redis-py's pool refuses past its limit, and every loop of the process shares it)."""
+        async with self._resends:
+            return await self.recorded(report, positions or ())
 
     async def _isolated(self, todo: Sequence[Todo[R]]) -> Decided:
         """``decide``, so that a report it raises on fails alone: a raising batch is decided again report by report.
