@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from liaison.traffic import Message, SimCase, Traffic
+from liaison.simulate.hotline_traffic import Message, SimCase, Traffic
 from services.hotline.domain import Rejected, case_id_of, decide, fold
 from services.hotline.domain.commands import AnyCommand
 from shared.events import AnyEvent

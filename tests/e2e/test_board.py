@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from redis import Redis
 
-from liaison.examples import example
+from liaison.report.examples import example
 from shared.redis_server import RedisServer, free_port
 from shared.store import keys
 from tests.e2e.conftest import ROOT, Deployment, wait_until

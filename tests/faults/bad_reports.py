@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 from hypothesis import strategies as st
 
-from liaison.incident_examples import INCIDENT_EXAMPLES, SUBJECT_PLACEHOLDER
+from liaison.report.examples.incidents import INCIDENT_EXAMPLES, SUBJECT_PLACEHOLDER
 from services.hotline.domain.commands import COMMAND_TYPES
 from services.hotline.intake import MAX_SCANNED_BYTES
 from shared.reports import SERVICE_OF

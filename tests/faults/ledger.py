@@ -21,7 +21,7 @@ import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from liaison.sender import Sender
+from liaison.report.sender import Sender
 from services.incidents.calls import LINK_PREFIX, incident_command_id
 from services.incidents.domain.follow_ups import finding_command_id
 from services.projections.queries import backlog
@@ -320,7 +320,7 @@ async def simulators(stack: Stack, count: int, events_each: int, seed: int) -> l
 
 def _record_sends(sent_file: str, argv: list[str]) -> None:
     """Run ``liaison ARGV`` with its sender writing every command id it put on an intake to ``sent_file``."""
-    import liaison.simulate
+    import liaison.simulate.simulation
     from liaison.cli import main
 
     sent: list[str] = []
@@ -331,7 +331,7 @@ def _record_sends(sent_file: str, argv: list[str]) -> None:
             sent.append(command_id)  # on the intake now
             return future
 
-    setattr(liaison.simulate, "Sender", RecordingSender)  # noqa: B010 - the simulator's sender, recording
+    setattr(liaison.simulate.simulation, "Sender", RecordingSender)  # noqa: B010 - the simulator's sender, recording
     try:
         main(argv)
     finally:

@@ -33,8 +33,8 @@ from hypothesis import strategies as st
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
-from liaison.incident_examples import INCIDENT_EXAMPLES
-from liaison.send import send_lines
+from liaison.report.examples.incidents import INCIDENT_EXAMPLES
+from liaison.report.send import send_lines
 from shared.outcomes import Outcome, outcome_decoder
 from shared.readmodel.queries import raw_views
 from shared.redis_server import RedisServer

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from liaison.import_check import ImportRefused
-from liaison.import_log import write_import
+from liaison.audit.archive.check import ImportRefused
+from liaison.audit.archive.importer import write_import
 from shared.redis_server import RedisServer
 from shared.store import EventStore
 from tests.integration.audit.helpers import contents, dbsize, rebuilt_views, run

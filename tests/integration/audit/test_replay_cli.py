@@ -12,7 +12,7 @@ import pytest
 from msgspec.structs import replace
 from redis.asyncio import Redis
 
-from liaison.as_of import case_as_of
+from liaison.audit.as_of import case_as_of
 from services.projections.views import encode_view
 from shared.redis_server import RedisServer
 from shared.store import EventStore

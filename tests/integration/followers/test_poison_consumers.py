@@ -12,7 +12,7 @@ import msgspec
 import pytest
 from redis.asyncio import Redis
 
-from liaison.parked import run as liaison_parked
+from liaison.operate.parked import run as liaison_parked
 from services.incidents.calls import incident_command_id
 from services.incidents.config import IncidentsConfig
 from services.incidents.hotline_events import HotlineEvents, case_of

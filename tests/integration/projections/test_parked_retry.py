@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from liaison.parked import list_parked, retry
+from liaison.operate.parked import list_parked, retry
 from services.projections import views
 from shared.events import LetterSent
 from shared.readmodel.queries import get_view

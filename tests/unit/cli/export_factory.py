@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from liaison.export_format import FORMAT, VERSION, Command, Entry, Header, PartitionTotal, encoder
+from liaison.audit.archive.format import FORMAT, VERSION, Command, Entry, Header, PartitionTotal, encoder
 from shared.events import encode_event
 from shared.store import keys
 from shared.store.audit import digest_of

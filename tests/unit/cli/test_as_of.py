@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from liaison import exits
-from liaison.as_of import case_as_of, chain_problems, parse_instant
+from liaison.audit.as_of import case_as_of, chain_problems, parse_instant
 from shared.events import encode_event
 from shared.store import RecordedEvent
 from shared.store.chain import GENESIS, link

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from liaison.audit.attestation.document import build_attestation, load_private, sign
 from liaison.cli import main
-from liaison.report_signing import build_report, load_private, sign
 from shared.store.audit import AuditReport, PartitionCount, digest_of
 from shared.units import get
 
@@ -44,7 +44,7 @@ def _report_signed_as(unit_code: str, key_file: Path, tmp_path: Path) -> Path:
                         counts=[PartitionCount(partition=0, entries=2, numbered=2, cases=1)],
                         heads=dict(HEADS), digest=digest_of(HEADS), elapsed=0.0, breaches=[])
     report = tmp_path / "report.json"
-    report.write_text(json.dumps(sign(build_report(unit, audit, key.public_key(), datetime.now(UTC)), key)))
+    report.write_text(json.dumps(sign(build_attestation(unit, audit, key.public_key(), datetime.now(UTC)), key)))
     return report
 
 

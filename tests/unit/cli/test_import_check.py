@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from liaison.import_check import ImportRefused, check_export
+from liaison.audit.archive.check import ImportRefused, check_export
 from tests.unit.cli.export_factory import sample_lines
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from liaison.examples import EXAMPLES, example
-from liaison.incident_examples import INCIDENT_EXAMPLES, SUBJECT_PLACEHOLDER, next_joint_window
+from liaison.report.examples import EXAMPLES, example
+from liaison.report.examples.incidents import INCIDENT_EXAMPLES, SUBJECT_PLACEHOLDER, next_joint_window
 from services.incidents.domain import COMMAND_TYPES, OPENS_CASE, NewCase, case_id_of, decide, default_policy, fold
 from services.incidents.domain.commands import AnyCommand
 from services.incidents.domain.state import CaseState

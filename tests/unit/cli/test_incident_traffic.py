@@ -10,9 +10,9 @@ from typing import Any
 import msgspec
 import pytest
 
-from liaison.incident_traffic import IncidentTraffic
-from liaison.simulate import REPORT_TYPES, routable_kinds
-from liaison.traffic import Traffic
+from liaison.simulate.hotline_traffic import Traffic
+from liaison.simulate.incident_traffic import IncidentTraffic
+from liaison.simulate.simulation import REPORT_TYPES, routable_kinds
 from services.incidents.domain import NewCase, case_id_of, decide, default_policy, fold
 from services.incidents.domain.commands import AnyCommand
 from services.incidents.domain.state import CaseState

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from liaison.progress import ProgressBar
+from liaison.audit.progress import ProgressBar
 
 
 class _Terminal(io.StringIO):
@@ -17,7 +17,7 @@ class _Terminal(io.StringIO):
 def test_a_terminal_gets_a_bar_redrawn_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
     """On a terminal the bar is redrawn with a carriage return, shows share, counts and rate, and ends its line."""
     clock = iter([100.0, 100.5, 101.0, 101.0])
-    monkeypatch.setattr("liaison.progress.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("liaison.audit.progress.time.monotonic", lambda: next(clock))
     out = _Terminal()
     bar = ProgressBar("replay", 1000, out)
     bar(500)
@@ -30,7 +30,7 @@ def test_a_terminal_gets_a_bar_redrawn_in_place(monkeypatch: pytest.MonkeyPatch)
 def test_without_a_terminal_plain_lines_come_every_few_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a terminal: no control characters, one line per PLAIN_EVERY_S, and a last line at the end."""
     now = [0.0]
-    monkeypatch.setattr("liaison.progress.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("liaison.audit.progress.time.monotonic", lambda: now[0])
     out = io.StringIO()
     bar = ProgressBar("import: writing", 200, out)
     for done, at in ((50, 1.0), (100, 2.5), (150, 3.0), (200, 4.0)):

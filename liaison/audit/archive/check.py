@@ -15,7 +15,7 @@ from pathlib import Path
 
 import msgspec
 
-from liaison.export_format import FORMAT, VERSION, Command, Entry, Header, line_decoder, stream_id
+from liaison.audit.archive.format import FORMAT, VERSION, Command, Entry, Header, line_decoder, stream_id
 from shared.store.audit import digest_of
 from shared.store.audit_pass import PartitionCheck
 

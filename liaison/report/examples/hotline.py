@@ -1,13 +1,12 @@
-"""Sample reports, one per type: valid as they are, drawn from the seed units and practices."""
+"""Sample reports of the hotline service, one per type: valid as they are, drawn from the seed units and practices."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from liaison.incident_examples import INCIDENT_EXAMPLES
 from shared.units import get
 
 Report = dict[str, Any]
@@ -108,17 +107,10 @@ def confirm_in_writing(now: datetime) -> Report:
     }
 
 
-EXAMPLES: dict[str, Callable[[datetime], Report]] = {
+HOTLINE_EXAMPLES: dict[str, Callable[[datetime], Report]] = {
     "LogCall": log_call,
     "SendLetter": send_letter,
     "ReceiveLetter": receive_letter,
     "AcknowledgeMessage": acknowledge_message,
     "ConfirmInWriting": confirm_in_writing,
-    **INCIDENT_EXAMPLES,
 }
-"""Every report type of every service (incidents: ``liaison.incident_examples``)."""
-
-
-def example(kind: str, now: datetime | None = None) -> Report:
-    """A fresh sample report of one type (a new command id each time)."""
-    return EXAMPLES[kind](now or datetime.now(UTC))

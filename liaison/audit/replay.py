@@ -17,8 +17,8 @@ from typing import Any
 import msgspec
 
 from liaison import exits
+from liaison.audit.progress import ProgressBar
 from liaison.connect import open_redis, open_store, redis_url
-from liaison.progress import ProgressBar
 from services.projections.queries import backlog
 from services.projections.rebuild import Difference, Replay, compare, live_views, replay_in_processes
 from services.projections.rebuild import replay as replay_here

@@ -1,7 +1,7 @@
 """``liaison import FILE``: an export into an empty store, written only if the whole file verifies.
 
-First pass: ``import_check`` verifies the file alone (nothing is written if anything fails).
-Second pass: each partition's entries go in chunks through ``import_script``, which checks
+First pass: ``check`` verifies the file alone (nothing is written if anything fails).
+Second pass: each partition's entries go in chunks through ``script``, which checks
 the numbering, stream ids and chain links again as it writes; command records follow. If the
 second pass fails (the file changed between the passes, Redis refused a chunk, Ctrl-C),
 everything written is deleted again, so the store is left as empty as it was found.
@@ -19,11 +19,11 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from liaison import exits
+from liaison.audit.archive.check import ImportRefused, check_export, head_decoder, read_lines
+from liaison.audit.archive.format import Command, Entry, Header, line_decoder
+from liaison.audit.archive.script import IMPORT_CHUNK
+from liaison.audit.progress import ProgressBar
 from liaison.connect import open_redis
-from liaison.export_format import Command, Entry, Header, line_decoder
-from liaison.import_check import ImportRefused, check_export, head_decoder, read_lines
-from liaison.import_script import IMPORT_CHUNK
-from liaison.progress import ProgressBar
 from shared.redis_client import text
 from shared.store import EventStore, keys
 

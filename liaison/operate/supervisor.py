@@ -14,13 +14,11 @@ import structlog
 from redis.asyncio import Redis
 
 from liaison.exits import CliError
+from liaison.operate import SERVICES
 from shared import settings as settings_module
 from shared.logging import configure as configure_logging
 from shared.redis_server import RedisServer, RedisServerError
 from shared.store import EventStore
-
-SERVICES = ("hotline", "incidents", "projections", "gateway")
-"""The services `liaison up` runs; each is `python -m services.<name>`."""
 
 STOP_GRACE_S = 10.0
 MAX_BACKOFF_S = 30.0

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ def _json(value: Any) -> None:
     sys.stdout.write(msgspec.json.encode(value).decode() + "\n")
 
 
-def _clocks(c: Clocks | None) -> str:
+def clocks(c: Clocks | None) -> str:
     if c is None:
         return "-"
     return f"VN {c.vietnam[:16].replace('T', ' ')} / CN {c.china[:16].replace('T', ' ')}"
@@ -60,14 +61,14 @@ def print_case(view: CaseView) -> None:
         f"  counts:      calls {c.calls}, letters sent {c.letters_sent}, letters received {c.letters_received}, "
         f"acknowledgements {c.acknowledgements}, written confirmations {c.confirmations}"
     )
-    print(f"  opened:      {_clocks(view.first_update)}")
-    print(f"  last update: {_clocks(view.last_update)}")
+    print(f"  opened:      {clocks(view.first_update)}")
+    print(f"  last update: {clocks(view.last_update)}")
     print(f"  handling:    {view.handling}{'  (exercise)' if view.exercise else ''}")
     if view.obligations:
         print("  open obligations:")
         for o in view.obligations:
-            late = f"  OVERDUE since {_clocks(o.due)}" if o.overdue else f"  due {_clocks(o.due)}" if o.due else ""
-            print(f"    {o.kind:<22} owed by {o.owed_by:<12} for {o.message_id}  since {_clocks(o.since)}{late}")
+            late = f"  OVERDUE since {clocks(o.due)}" if o.overdue else f"  due {clocks(o.due)}" if o.due else ""
+            print(f"    {o.kind:<22} owed by {o.owed_by:<12} for {o.message_id}  since {clocks(o.since)}{late}")
 
 
 def print_cases(views: list[CaseView]) -> None:
@@ -83,7 +84,7 @@ def print_cases(views: list[CaseView]) -> None:
         print(
             f"{v.case_id:<16} {v.status:<25} {','.join(v.parties):<{wide}} {c.calls:>5} {c.letters_sent:>5} "
             f"{c.letters_received:>5} {c.acknowledgements:>5} {c.confirmations:>5} {_owed(v):>4} "
-            f"{v.version:>4}  {_clocks(v.last_update)}"
+            f"{v.version:>4}  {clocks(v.last_update)}"
         )
     late = sum(1 for v in views if any(o.overdue for o in v.obligations))
     print(f"{len(views)} cases" + (f"; {late} with an overdue obligation (OWED marked !)" if late else ""))
@@ -118,41 +119,50 @@ def print_events(events: list[AnyEvent]) -> None:
                 print(f"       {name}: {value}")
 
 
-async def run(command: str, args: argparse.Namespace) -> int:
-    """Dispatch ``case``, ``cases`` and ``events``."""
+@asynccontextmanager
+async def _store() -> AsyncIterator[EventStore]:
     client = await open_redis()
     try:
-        store = await open_store(client)
-        if command == "cases":
-            views = await list_views(store)
-            if args.json:
-                _json([msgspec.to_builtins(v) for v in views])
-            else:
-                print_cases(views)
-            return exits.OK
-        if command == "case":
-            view = (
-                await _view_as_of(store, args.case_id, _as_of(args.as_of))
-                if args.as_of
-                else await get_view(store, args.case_id)
-            )
-            if view is None:
-                when = f" at {args.as_of}" if args.as_of else ""
-                raise exits.CliError(f"no case {args.case_id!r}{when}", exits.REJECTED)
-            if args.json:
-                _json(msgspec.to_builtins(view))
-            else:
-                print_case(view)
-            return exits.OK
-        records = await store.read_case(args.case_id)
-        if not records:
-            raise exits.CliError(f"no case {args.case_id!r}", exits.REJECTED)
-        if args.json:
-            for r in records:
-                _json({"position": r.position, "number": r.number, "prev": r.prev, "hash": r.hash,
-                       "event": msgspec.json.decode(r.data)})
-        else:
-            print_events([r.event() for r in records])
-        return exits.OK
+        yield await open_store(client)
     finally:
         await client.aclose()
+
+
+async def show_cases(as_json: bool) -> int:
+    """``liaison cases``: every case."""
+    async with _store() as store:
+        views = await list_views(store)
+    if as_json:
+        _json([msgspec.to_builtins(v) for v in views])
+    else:
+        print_cases(views)
+    return exits.OK
+
+
+async def show_case(case_id: str, as_of: str | None, as_json: bool) -> int:
+    """``liaison case ID [--as-of T]``: one case's view, now or as it stood at T."""
+    async with _store() as store:
+        view = await _view_as_of(store, case_id, _as_of(as_of)) if as_of else await get_view(store, case_id)
+    if view is None:
+        when = f" at {as_of}" if as_of else ""
+        raise exits.CliError(f"no case {case_id!r}{when}", exits.REJECTED)
+    if as_json:
+        _json(msgspec.to_builtins(view))
+    else:
+        print_case(view)
+    return exits.OK
+
+
+async def show_events(case_id: str, as_json: bool) -> int:
+    """``liaison events ID``: one case's history, entry by entry."""
+    async with _store() as store:
+        records = await store.read_case(case_id)
+    if not records:
+        raise exits.CliError(f"no case {case_id!r}", exits.REJECTED)
+    if as_json:
+        for r in records:
+            _json({"position": r.position, "number": r.number, "prev": r.prev, "hash": r.hash,
+                   "event": msgspec.json.decode(r.data)})
+    else:
+        print_events([r.event() for r in records])
+    return exits.OK

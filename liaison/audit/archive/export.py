@@ -1,4 +1,4 @@
-"""``liaison export``: the whole log as JSON lines (see ``export_format``), verified as it is read.
+"""``liaison export``: the whole log as JSON lines (see ``format``), verified as it is read.
 
 Each partition is read up to one atomic snapshot (counter, last id, heads), so writers may go
 on appending; the header's counts and digest are the snapshots'. Every entry is checked as the
@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from liaison import exits
+from liaison.audit.archive.format import FORMAT, VERSION, Command, Entry, Header, PartitionTotal, encoder, stream_id
+from liaison.audit.progress import ProgressBar
 from liaison.connect import open_redis, open_store
-from liaison.export_format import FORMAT, VERSION, Command, Entry, Header, PartitionTotal, encoder, stream_id
-from liaison.progress import ProgressBar
 from shared.redis_client import text
 from shared.store import EventStore
 from shared.store.audit import LogReader, digest_of

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from liaison.traffic import OFFICERS, local
+from liaison.simulate.hotline_traffic import OFFICERS, local
 from services.incidents.domain import default_policy
 from services.incidents.domain import patrol_calendar as cal
 from services.incidents.domain.policy import PatrolAgreement

@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from liaison.audit_report import compare_heads
-from liaison.report_signing import (
-    ReportInvalid,
-    ReportUnreadable,
-    build_report,
+from liaison.audit.attestation.document import (
+    AttestationInvalid,
+    AttestationUnreadable,
+    build_attestation,
     canonical,
     key_files,
     load_private,
@@ -21,6 +20,7 @@ from liaison.report_signing import (
     unit_of,
     verify_document,
 )
+from liaison.audit.attestation.issue import compare_heads
 from shared.store.audit import AuditReport, PartitionCount, digest_of
 from shared.units import get
 
@@ -38,7 +38,7 @@ def _audit() -> AuditReport:
 def _signed(key: Ed25519PrivateKey) -> bytes:
     unit = get(UNIT)
     assert unit is not None
-    report = build_report(unit, _audit(), key.public_key(), datetime(2026, 11, 23, 8, 30, tzinfo=UTC))
+    report = build_attestation(unit, _audit(), key.public_key(), datetime(2026, 11, 23, 8, 30, tzinfo=UTC))
     return json.dumps(sign(report, key), ensure_ascii=False, indent=1).encode()
 
 
@@ -66,16 +66,16 @@ def test_any_changed_value_breaks_the_signature(path: tuple[str | int, ...], val
     for step in path[:-1]:
         target = target[step]
     target[path[-1]] = value
-    with pytest.raises(ReportInvalid, match="signature does not match"):
+    with pytest.raises(AttestationInvalid, match="signature does not match"):
         verify_document(json.dumps(document).encode(), key.public_key(), UNIT)
 
 
 def test_another_key_or_another_unit_is_refused() -> None:
     """A report checked with another unit's key, or with a key file naming another unit, is refused."""
     key, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
-    with pytest.raises(ReportInvalid, match="signed with key"):
+    with pytest.raises(AttestationInvalid, match="signed with key"):
         verify_document(_signed(key), other.public_key(), UNIT)
-    with pytest.raises(ReportInvalid, match="the key is CN-HK-IBCS's"):
+    with pytest.raises(AttestationInvalid, match="the key is CN-HK-IBCS's"):
         verify_document(_signed(key), key.public_key(), "CN-HK-IBCS")
 
 
@@ -85,14 +85,14 @@ def test_a_signed_report_that_does_not_add_up_is_refused() -> None:
     document = json.loads(_signed(key))
     document["report"]["digest"] = "0" * 64
     document["signature"] = sign(document["report"], key)["signature"]
-    with pytest.raises(ReportInvalid, match="digest is not the digest of the heads"):
+    with pytest.raises(AttestationInvalid, match="digest is not the digest of the heads"):
         verify_document(json.dumps(document).encode(), key.public_key(), UNIT)
 
 
 @pytest.mark.parametrize("raw", [b'{"hello": 1}', b"not json at all", b"[1, 2]", b'{"report": {}, "signature": 3}'])
 def test_garbage_is_not_a_report(raw: bytes) -> None:
     """A file that is not JSON or not a report's shape is unreadable (exit 2), not a tampered report (exit 3)."""
-    with pytest.raises(ReportUnreadable, match="not a Liaison audit report"):
+    with pytest.raises(AttestationUnreadable, match="not a Liaison audit report"):
         verify_document(raw, Ed25519PrivateKey.generate().public_key(), UNIT)
 
 
@@ -102,7 +102,7 @@ def test_a_report_of_another_format_is_unreadable_not_tampered() -> None:
     document = json.loads(_signed(key))
     document["report"]["version"] = 2
     document["signature"] = sign(document["report"], key)["signature"]
-    with pytest.raises(ReportUnreadable, match="version 2: not one this tool reads"):
+    with pytest.raises(AttestationUnreadable, match="version 2: not one this tool reads"):
         verify_document(json.dumps(document).encode(), key.public_key(), UNIT)
 
 
@@ -111,9 +111,9 @@ def test_the_signed_key_fingerprint_must_be_the_verifying_keys() -> None:
     key, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     unit = get(UNIT)
     assert unit is not None
-    report = build_report(unit, _audit(), other.public_key(), datetime(2026, 11, 23, 8, 30, tzinfo=UTC))
+    report = build_attestation(unit, _audit(), other.public_key(), datetime(2026, 11, 23, 8, 30, tzinfo=UTC))
     raw = json.dumps(sign(report, key)).encode()
-    with pytest.raises(ReportInvalid, match=r"signed key_fingerprint \w+… is not this public key's"):
+    with pytest.raises(AttestationInvalid, match=r"signed key_fingerprint \w+… is not this public key's"):
         verify_document(raw, key.public_key(), UNIT)
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import msgspec
 
+from liaison import exits
+from liaison.connect import open_redis, open_store
 from shared.store import keys
 
 
@@ -71,3 +73,17 @@ def show(partitions: int | None, as_json: bool) -> int:
         for key, info in data[title].items():
             print(f"  {key:<36} {info['type']:<7} {info['meaning']}")
     return 0
+
+
+async def partitions() -> int | None:
+    """The partitions of the store in the reachable Redis; None when there is no Redis or no store."""
+    try:
+        client = await open_redis()
+    except exits.CliError:
+        return None
+    try:
+        return (await open_store(client)).partitions
+    except exits.CliError:
+        return None
+    finally:
+        await client.aclose()

@@ -14,9 +14,9 @@ from typing import Any
 import msgspec
 
 from liaison import exits
+from liaison.audit.replay import print_breaches, print_summary, replay_with_progress, summary, verification
 from liaison.connect import open_redis, open_store
-from liaison.replay import print_breaches, print_summary, replay_with_progress, summary, verification
-from liaison.show import print_case, print_cases
+from liaison.read.views import print_case, print_cases
 from services.projections.views import fold
 from shared.events import AnyEvent
 from shared.readmodel.schema import CaseView

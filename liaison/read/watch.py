@@ -7,7 +7,7 @@ import sys
 import msgspec
 
 from liaison.connect import open_redis, open_store
-from liaison.show import _clocks
+from liaison.read.views import clocks
 from shared.readmodel.updates import FROM_NOW, read_updates
 
 
@@ -30,7 +30,7 @@ async def watch(case_id: str | None, as_json: bool) -> int:
                 else:
                     v = update.view
                     print(f"{v.case_id:<16} v{v.version:<4} {v.status:<25} {','.join(v.parties):<24} "
-                          f"{_clocks(v.last_update)}")
+                          f"{clocks(v.last_update)}")
                 sys.stdout.flush()
     finally:
         await client.aclose()

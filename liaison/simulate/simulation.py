@@ -1,6 +1,6 @@
 """``liaison simulate``: drive realistic liaison traffic through the services and say what it recorded.
 
-Hotline calls and letters (``traffic``), and incidents, handovers, patrols and talks
+Hotline calls and letters (``hotline_traffic``), and incidents, handovers, patrols and talks
 (``incident_traffic``), each report sent to the intake of the service that handles its type
 (``shared.reports.SERVICE_OF``); a kind of case whose report types no service handles yet is
 skipped, with a message, rather than failing.
@@ -23,9 +23,9 @@ from redis.exceptions import ResponseError
 
 from liaison import exits
 from liaison.connect import open_redis, open_store
-from liaison.incident_traffic import Flow, IncidentTraffic
-from liaison.sender import Sender
-from liaison.traffic import Message, SimCase, Traffic
+from liaison.report.sender import Sender
+from liaison.simulate.hotline_traffic import Message, SimCase, Traffic
+from liaison.simulate.incident_traffic import Flow, IncidentTraffic
 from shared.reports import SERVICE_OF
 from shared.store import keys
 from shared.units import Unit

@@ -10,7 +10,7 @@ import msgspec
 
 from liaison import exits
 from liaison.connect import open_redis
-from liaison.sender import Sender, route
+from liaison.report.sender import Sender, route
 
 IN_FLIGHT = 1000
 """Reports sent ahead of the outcome being waited for; bounds memory on a large input."""

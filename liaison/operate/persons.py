@@ -1,6 +1,6 @@
 """``liaison person add [FILE|-]`` and ``liaison person show SUBJECT``: the personal-data vault from the box.
 
-``add`` checks one JSON object of personal data (``shared.vault_persons``), seals it in the
+``add`` checks one JSON object of personal data (``shared.vault.persons``), seals it in the
 vault under a fresh subject id and prints the id: reports then name the person by it alone.
 ``show`` decrypts a person's data for an operator on the box (whoever can reach Redis holds the
 keys anyway); once the person is forgotten it says so, and nothing can bring the data back.

@@ -1,10 +1,12 @@
-"""Signed audit reports: what a unit attests about its log, signed with its Ed25519 key (pure, no Redis).
+"""Attestations (audit statements): what a unit's auditor attests about its log, signed with the unit's
+Ed25519 key (pure, no Redis). Not to be confused with the reports officers send: on the command line
+and in the file's format they are still the "audit report" (``audit-report``, ``verify-report``,
+``liaison-audit-report``), a public contract.
 
-A report lists every case's chain head (case id, version, hash of its last event), the
-counts per partition and the digest over the heads; the signature covers the report's
-canonical JSON (keys sorted, no spaces), so any change to any value breaks it. The other
-side checks the signature with the issuing unit's public key, then compares the heads with
-its own copy of the log.
+An attestation lists every case's chain head (case id, version, hash of its last event), the
+counts per partition and the digest over the heads; the signature covers its canonical JSON
+(keys sorted, no spaces), so any change to any value breaks it. The other side checks the
+signature with the issuing unit's public key, then compares the heads with its own copy of the log.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from shared.store.audit import AuditReport, digest_of
 from shared.units import Unit
 
 FORMAT = "liaison-audit-report"
+"""The format name in every attestation file (the public contract keeps the word "report")."""
 VERSION = 1
 ALGORITHM = "Ed25519"
 UNIT_LINE = "Liaison unit: "
@@ -31,12 +34,12 @@ UNIT_LINE = "Liaison unit: "
 _canonical = msgspec.json.Encoder(order="sorted")
 
 
-class ReportInvalid(Exception):
-    """The report's signature or content does not hold (a well-formed report: exit 3)."""
+class AttestationInvalid(Exception):
+    """The attestation's signature or content does not hold (a well-formed attestation: exit 3)."""
 
 
-class ReportUnreadable(Exception):
-    """The file is not a Liaison audit report: not JSON, not a report's shape, or another format (exit 2)."""
+class AttestationUnreadable(Exception):
+    """The file is not an attestation: not JSON, not an attestation's shape, or another format (exit 2)."""
 
 
 def canonical(value: Any) -> bytes:
@@ -55,8 +58,8 @@ def _zone(offset: str) -> timezone:
     return timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
 
 
-def build_report(unit: Unit, audit: AuditReport, public_key: Ed25519PublicKey, now: datetime) -> dict[str, Any]:
-    """The unsigned report of a verified audit, issued by ``unit`` at ``now`` (aware)."""
+def build_attestation(unit: Unit, audit: AuditReport, public_key: Ed25519PublicKey, now: datetime) -> dict[str, Any]:
+    """The unsigned attestation of a verified audit, issued by ``unit`` at ``now`` (aware)."""
     utc = now.astimezone(UTC).replace(microsecond=0)
     return {
         "format": FORMAT,
@@ -113,8 +116,8 @@ class _Issuer(msgspec.Struct, frozen=True):
     unit: str
 
 
-class Report(msgspec.Struct, frozen=True):
-    """The fields of a report a verifier checks (others are carried, signed, and shown as they are)."""
+class Attestation(msgspec.Struct, frozen=True):
+    """The fields of an attestation a verifier checks (others are carried, signed, and shown as they are)."""
 
     format: str
     version: int
@@ -143,57 +146,57 @@ class _Document(msgspec.Struct, frozen=True):
     signature: _Signature
 
 
-def _read_document(raw: bytes) -> tuple[_Document, Report]:
-    """The document and its report, checked for shape and format only; ReportUnreadable naming the problem."""
+def _read_document(raw: bytes) -> tuple[_Document, Attestation]:
+    """The document and its attestation, checked for shape and format only; AttestationUnreadable naming the problem."""
     try:
         document = msgspec.json.decode(raw, type=_Document)
-        report = msgspec.convert(document.report, Report)
+        report = msgspec.convert(document.report, Attestation)
     except (msgspec.ValidationError, msgspec.DecodeError) as error:
-        raise ReportUnreadable(f"not a Liaison audit report: {error}") from error
+        raise AttestationUnreadable(f"not a Liaison audit report: {error}") from error
     if report.format != FORMAT or report.version != VERSION:
-        raise ReportUnreadable(f"format {report.format!r} version {report.version}: not one this tool reads "
+        raise AttestationUnreadable(f"format {report.format!r} version {report.version}: not one this tool reads "
                                f"({FORMAT!r} version {VERSION})")
     return document, report
 
 
-def verify_document(raw: bytes, public_key: Ed25519PublicKey, key_unit: str) -> Report:
-    """The report, once its signature and its internal sums hold; ReportInvalid saying what does not.
+def verify_document(raw: bytes, public_key: Ed25519PublicKey, key_unit: str) -> Attestation:
+    """The attestation, once its signature and its internal sums hold; AttestationInvalid saying what does not.
 
-    ``key_unit``: the unit the public key file names (a report of another unit is refused).
-    ReportUnreadable if ``raw`` is not a report at all.
+    ``key_unit``: the unit the public key file names (an attestation of another unit is refused).
+    AttestationUnreadable if ``raw`` is not an attestation at all.
     """
     document, report = _read_document(raw)
     signature = document.signature
     expected = fingerprint(public_key)
     if signature.algorithm != ALGORITHM:
-        raise ReportInvalid(f"the signature's algorithm is {signature.algorithm!r}, not {ALGORITHM}")
+        raise AttestationInvalid(f"the signature's algorithm is {signature.algorithm!r}, not {ALGORITHM}")
     if signature.key_fingerprint != expected:
-        raise ReportInvalid(
+        raise AttestationInvalid(
             f"the report was signed with key {signature.key_fingerprint[:16]}…, not with this public key "
             f"({expected[:16]}…)"
         )
     try:
         public_key.verify(base64.b64decode(signature.value, validate=True), canonical(document.report))
     except (InvalidSignature, ValueError) as error:
-        raise ReportInvalid("the signature does not match the report: it was altered after signing, "
+        raise AttestationInvalid("the signature does not match the report: it was altered after signing, "
                             "or signed by another key") from error
     # The signature block's fingerprint is not signed; the report's is: it must name this key too.
     if report.key_fingerprint != expected:
-        raise ReportInvalid(f"the report's signed key_fingerprint {report.key_fingerprint[:16]}… is not this "
+        raise AttestationInvalid(f"the report's signed key_fingerprint {report.key_fingerprint[:16]}… is not this "
                             f"public key's ({expected[:16]}…)")
     if report.issuer.unit != key_unit:
-        raise ReportInvalid(f"the report names {report.issuer.unit} as its issuer but the key is {key_unit}'s")
+        raise AttestationInvalid(f"the report names {report.issuer.unit} as its issuer but the key is {key_unit}'s")
     _check_sums(report)
     return report
 
 
-def _check_sums(report: Report) -> None:
-    """A signed report must also add up (a signer's bug must not pass as an attestation)."""
+def _check_sums(report: Attestation) -> None:
+    """A signed attestation must also add up (a signer's bug must not pass as an attestation)."""
     heads = report.head_map()
     if digest_of(heads) != report.digest:
-        raise ReportInvalid("the report's digest is not the digest of the heads it lists")
+        raise AttestationInvalid("the report's digest is not the digest of the heads it lists")
     if len(heads) != report.totals.cases or sum(c.entries for c in report.counts) != report.totals.events:
-        raise ReportInvalid("the report's totals are not the sums of its heads and counts")
+        raise AttestationInvalid("the report's totals are not the sums of its heads and counts")
 
 
 def key_files(unit: str, private_key: Ed25519PrivateKey) -> tuple[bytes, bytes]:

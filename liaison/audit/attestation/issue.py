@@ -1,8 +1,9 @@
-"""``liaison keygen``, ``liaison audit-report`` and ``liaison verify-report``: signed attestations of the log.
+"""``liaison keygen``, ``liaison audit-report`` and ``liaison verify-report``: issuing and checking attestations.
 
-A unit's auditor verifies the whole log and issues a report of every case's chain head,
-signed with the unit's Ed25519 key; the other side checks the signature with the public key
-and, with ``--against-store``, that its own copy of the log has the same chain heads.
+A unit's auditor verifies the whole log and issues an attestation (an audit statement) of every
+case's chain head, signed with the unit's Ed25519 key; the other side checks the signature with
+the public key and, with ``--against-store``, that its own copy of the log has the same chain
+heads. The command names and messages keep the public contract's word, "audit report".
 """
 
 from __future__ import annotations
@@ -19,14 +20,12 @@ import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from liaison import exits
-from liaison.connect import open_redis, open_store
-from liaison.replay import print_breaches, replay_with_progress
-from liaison.report_signing import (
+from liaison.audit.attestation.document import (
     UNIT_LINE,
-    Report,
-    ReportInvalid,
-    ReportUnreadable,
-    build_report,
+    Attestation,
+    AttestationInvalid,
+    AttestationUnreadable,
+    build_attestation,
     fingerprint,
     key_files,
     load_private,
@@ -35,6 +34,8 @@ from liaison.report_signing import (
     unit_of,
     verify_document,
 )
+from liaison.audit.replay import print_breaches, replay_with_progress
+from liaison.connect import open_redis, open_store
 from shared.store import EventStore
 from shared.store.audit import AuditReport
 from shared.units import Unit, get
@@ -145,7 +146,7 @@ async def _audit_of_store(what: str) -> AuditReport:
 
 
 def _check_writable(out: str) -> None:
-    """Refuse an --out the report could not be written to, before the whole log is verified for nothing."""
+    """Refuse an --out the attestation could not be written to, before the whole log is verified for nothing."""
     path = Path(out)
     if path.is_dir():
         raise exits.CliError(f"--out: cannot write {out}: Is a directory")
@@ -157,8 +158,8 @@ def _check_writable(out: str) -> None:
     os.unlink(probe)
 
 
-def _write_report(out: str, text: bytes) -> None:
-    """Write the report whole or not at all (a partial file, then renamed over ``out``)."""
+def _write_attestation(out: str, text: bytes) -> None:
+    """Write the attestation whole or not at all (a partial file, then renamed over ``out``)."""
     partial = Path(out + ".partial")
     try:
         partial.write_bytes(text)
@@ -169,26 +170,27 @@ def _write_report(out: str, text: bytes) -> None:
         raise exits.CliError(f"--out: cannot write {out}: {error.strerror}") from error
 
 
-def audit_report(unit_code: str, key_path: str, out: str | None) -> int:
-    """Verify the log and write the signed report of its chain heads (to ``out`` or standard output)."""
+def attest(unit_code: str, key_path: str, out: str | None) -> int:
+    """``liaison audit-report``: verify the log and write the signed attestation of its chain heads (to ``out`` or
+    standard output)."""
     unit = known_unit(unit_code)
     key = _private_key(key_path, unit)
     if out is not None:
         _check_writable(out)
     audit = asyncio.run(_audit_of_store("no report issued"))
-    document = sign(build_report(unit, audit, key.public_key(), datetime.now(UTC)), key)
+    document = sign(build_attestation(unit, audit, key.public_key(), datetime.now(UTC)), key)
     text = msgspec.json.format(msgspec.json.encode(document), indent=1) + b"\n"
     if out is None:
         sys.stdout.buffer.write(text)
     else:
-        _write_report(out, text)
+        _write_attestation(out, text)
     print(f"signed audit report of {unit.code}: {audit.events} events, {audit.cases} cases, digest {audit.digest}"
           + (f", written to {out}" if out else ""), file=sys.stderr)
     return exits.OK
 
 
 def compare_heads(reported: dict[str, tuple[int, str]], local: dict[str, tuple[int, str]]) -> list[str]:
-    """Where the local chain heads are not the report's (pure); cases only one side has are named too."""
+    """Where the local chain heads are not the attestation's (pure); cases only one side has are named too."""
     problems = []
     for case_id in sorted(reported.keys() | local.keys()):
         theirs, ours = reported.get(case_id), local.get(case_id)
@@ -204,7 +206,7 @@ def compare_heads(reported: dict[str, tuple[int, str]], local: dict[str, tuple[i
     return problems
 
 
-def _against_store(report: Report) -> list[str]:
+def _against_store(report: Attestation) -> list[str]:
     audit = asyncio.run(_audit_of_store("the report cannot be compared with it"))
     problems = compare_heads(report.head_map(), audit.heads)
     if audit.digest != report.digest and not problems:
@@ -212,15 +214,16 @@ def _against_store(report: Report) -> list[str]:
     return problems
 
 
-def verify_report(file: str, public_key_path: str, against_store: bool) -> int:
-    """Exit 0 if the signature holds (and the local heads equal the report's), 3 if not, 2 if unreadable."""
+def verify_attestation(file: str, public_key_path: str, against_store: bool) -> int:
+    """``liaison verify-report``: exit 0 if the attestation's signature holds (and the local heads equal its
+    heads), 3 if not, 2 if unreadable."""
     raw = _read(file, "verify-report")
     public_key, key_unit = _public_key(public_key_path)
     try:
         report = verify_document(raw, public_key, key_unit)
-    except ReportUnreadable as unreadable:
+    except AttestationUnreadable as unreadable:
         raise exits.CliError(f"verify-report: {file}: {unreadable}") from unreadable
-    except ReportInvalid as invalid:
+    except AttestationInvalid as invalid:
         raise exits.CliError(f"verify-report: {file}: {invalid}", exits.TAMPERED) from invalid
     issued = report.issued_at
     print(f"signature valid: {report.issuer.unit} issued the report at {issued.get('utc')} "

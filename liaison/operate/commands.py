@@ -1,0 +1,84 @@
+"""The commands of the people who run Liaison on a box: ``up``, ``run``, ``keys``, ``parked``, ``person``,
+``forget``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+from liaison.command import Command, json_flag, no_arguments
+from liaison.operate import SERVICES
+
+
+def _up(args: argparse.Namespace) -> int:
+    from liaison.operate.supervisor import up
+
+    return up()
+
+
+def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("service", choices=SERVICES)
+
+
+def _run(args: argparse.Namespace) -> int:
+    os.execv(sys.executable, [sys.executable, "-m", f"services.{args.service}"])
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from liaison.operate.keys import partitions, show
+
+    return show(asyncio.run(partitions()), args.json)
+
+
+def _parked_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--retry", action="append", default=[], metavar="ID", help="re-apply one (repeatable)")
+    parser.add_argument("--retry-all", dest="retry_all", action="store_true", help="re-apply every parked entry")
+    json_flag(parser)
+
+
+def _parked(args: argparse.Namespace) -> int:
+    from liaison.operate.parked import run
+
+    return asyncio.run(run(args.retry, args.retry_all, args.json))
+
+
+def _person_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="person_command", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="register a person (a JSON object); prints their subject id")
+    add.add_argument("file", nargs="?", default="-", help="a file holding the JSON object, or - for stdin")
+    json_flag(add)
+    show = actions.add_parser("show", help="decrypt one person's data (or say they were forgotten)")
+    show.add_argument("subject_id", metavar="SUBJECT")
+    json_flag(show)
+
+
+def _person(args: argparse.Namespace) -> int:
+    from liaison.operate import persons
+
+    if args.person_command == "add":
+        return asyncio.run(persons.add(args.file, args.json))
+    return asyncio.run(persons.show(args.subject_id, args.json))
+
+
+def _forget_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("subject_id", metavar="SUBJECT")
+    json_flag(parser)
+
+
+def _forget(args: argparse.Namespace) -> int:
+    from liaison.operate.forget import forget
+
+    return asyncio.run(forget(args.subject_id, args.json))
+
+
+COMMANDS = (
+    Command("up", "start Redis (if needed), every service, supervised; Ctrl-C stops all", no_arguments, _up),
+    Command("run", "run one service in the foreground", _run_arguments, _run),
+    Command("forget", "crypto-shred one person's data in the vault (the log keeps only the id)",
+            _forget_arguments, _forget),
+    Command("person", "the personal-data vault: register a person, show their data", _person_arguments, _person),
+    Command("keys", "the Redis key layout in use", json_flag, _keys),
+    Command("parked", "log entries the projections parked; re-apply them once fixed", _parked_arguments, _parked),
+)
