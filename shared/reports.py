@@ -1,9 +1,10 @@
 """Routing a report to the service that handles it, and the checks made before it is sent there.
 
 Tools (the CLI, the HTTP gateway) put a report on the intake stream of the service that handles
-its ``type``. The table lives here, not in a service, because no service may import another and
-the gateway must not import the hotline to know where a ``LogCall`` goes; a unit test checks it
-against each service's own command types, so the two cannot drift apart.
+its ``type``. The table (``SERVICE_OF``) is derived from each service's own command union and
+written out to ``shared/report_types.py`` by ``scripts/report_types.py``: no service may import
+another, so the gateway cannot import the hotline to learn where a ``LogCall`` goes; a unit test
+fails when the written table and the unions differ.
 """
 
 from __future__ import annotations
@@ -13,42 +14,13 @@ from typing import Any
 import msgspec
 
 from shared.outcomes import Reason
+from shared.report_types import SERVICE_OF as SERVICE_OF
 
 MAX_REPORT_BYTES = 64 * 1024
 """A report larger than this is refused before it reaches a service."""
 
 MAX_COMMAND_ID = 128
 """The longest command id a service reads back from a report it cannot decode (intake.py)."""
-
-HOTLINE_TYPES = ("LogCall", "SendLetter", "ReceiveLetter", "AcknowledgeMessage", "ConfirmInWriting")
-"""Report types the hotline service handles (``services/hotline/domain/commands.py``)."""
-
-INCIDENTS_TYPES = (
-    "RaiseIncident",
-    "AcknowledgeIncident",
-    "UpdateIncident",
-    "RecordResponse",
-    "LinkCases",
-    "CloseIncident",
-    "ProposeHandover",
-    "RecordNationalityVerification",
-    "RecordRiskAssessment",
-    "RecordConsent",
-    "AcceptHandover",
-    "RejectHandover",
-    "ScheduleHandover",
-    "ExecuteHandover",
-    "CompleteHandover",
-    "AbortHandover",
-    "SchedulePatrol",
-    "RecordPatrol",
-    "RecordMeeting",
-    "SignMinutes",
-)
-"""Report types the incidents service handles (``services/incidents/domain/commands.py``)."""
-
-SERVICE_OF: dict[str, str] = dict.fromkeys(HOTLINE_TYPES, "hotline") | dict.fromkeys(INCIDENTS_TYPES, "incidents")
-"""Which service's intake each report type goes to."""
 
 TOO_LARGE = "too_large"
 """The report is over ``MAX_REPORT_BYTES``."""

@@ -2,8 +2,8 @@
 
 Hotline calls and letters (``hotline_traffic``), and incidents, handovers, patrols and talks
 (``incident_traffic``), each report sent to the intake of the service that handles its type
-(``shared.reports.SERVICE_OF``); a kind of case whose report types no service handles yet is
-skipped, with a message, rather than failing.
+(``liaison.report.types``, derived from the services' command unions); a kind of case whose
+report types no service handles yet is skipped, with a message, rather than failing.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from redis.exceptions import ResponseError
 from liaison import exits
 from liaison.connect import open_redis, open_store
 from liaison.report.sender import Sender
+from liaison.report.types import CASE_TYPES, SERVICE_OF
 from liaison.simulate.hotline_traffic import Message, SimCase, Traffic
 from liaison.simulate.incident_traffic import Flow, IncidentTraffic
-from shared.reports import SERVICE_OF
 from shared.store import keys
 from shared.units import Unit
 from shared.vault.persons import decode_person
@@ -38,25 +38,14 @@ OUTCOME_TIMEOUT_S = 60.0
 NEW_CASE_WEIGHTS = {"hotline": 60, "incident": 18, "handover": 10, "patrol": 6, "meeting": 6}
 """How often a new case is of each kind."""
 
-REPORT_TYPES = {
-    "hotline": ("LogCall", "SendLetter", "ReceiveLetter", "AcknowledgeMessage", "ConfirmInWriting"),
-    "incident": ("RaiseIncident", "AcknowledgeIncident", "UpdateIncident", "RecordResponse", "CloseIncident"),
-    "handover": ("ProposeHandover", "RecordNationalityVerification", "RecordRiskAssessment", "RecordConsent",
-                 "AcceptHandover", "RejectHandover", "ScheduleHandover", "ExecuteHandover", "CompleteHandover",
-                 "AbortHandover"),
-    "patrol": ("SchedulePatrol", "RecordPatrol"),
-    "meeting": ("RecordMeeting", "SignMinutes"),
-}
-"""The report types each kind of simulated case sends."""
-
 Target = tuple[SimCase | None, tuple[Unit, Unit] | None] | Flow
 """What a report is about: a hotline case (or the units of a new one), or a scripted incidents-service case."""
 
 
 def routable_kinds(service_of: dict[str, str]) -> tuple[list[str], dict[str, list[str]]]:
     """Kinds of case whose every report type some service handles, and the types missing for the others."""
-    missing = {kind: [t for t in types if t not in service_of] for kind, types in REPORT_TYPES.items()}
-    return [kind for kind in REPORT_TYPES if not missing[kind]], {k: v for k, v in missing.items() if v}
+    missing = {kind: [t for t in types if t not in service_of] for kind, types in CASE_TYPES.items()}
+    return [kind for kind in CASE_TYPES if not missing[kind]], {k: v for k, v in missing.items() if v}
 
 
 class Simulation:

@@ -10,13 +10,14 @@ from typing import Any
 import msgspec
 import pytest
 
+from liaison.report.types import CASE_TYPES as REPORT_TYPES
+from liaison.report.types import TYPES_OF
 from liaison.simulate.hotline_traffic import Traffic
 from liaison.simulate.incident_traffic import IncidentTraffic
-from liaison.simulate.simulation import REPORT_TYPES, routable_kinds
+from liaison.simulate.simulation import routable_kinds
 from services.incidents.domain import NewCase, case_id_of, decide, default_policy, fold
 from services.incidents.domain.commands import AnyCommand
 from services.incidents.domain.state import CaseState
-from shared.reports import HOTLINE_TYPES
 from shared.vault.names import free_texts, runs_in, tokens
 
 _decoder = msgspec.json.Decoder(AnyCommand)
@@ -87,7 +88,7 @@ def test_victims_names_are_in_the_vault_data_and_in_no_report() -> None:
 
 def test_kinds_whose_types_no_service_handles_are_skipped() -> None:
     """With only the hotline routed, every incidents kind is skipped and named with its missing types."""
-    kinds, missing = routable_kinds(dict.fromkeys(HOTLINE_TYPES, "hotline"))
+    kinds, missing = routable_kinds(dict.fromkeys(TYPES_OF["hotline"], "hotline"))
     assert kinds == ["hotline"]
     assert set(missing) == {"incident", "handover", "patrol", "meeting"}
     assert missing["patrol"] == list(REPORT_TYPES["patrol"])
