@@ -10,6 +10,7 @@ import pytest
 
 from liaison.report.examples import EXAMPLES, example
 from liaison.report.examples.incidents import INCIDENT_EXAMPLES, SUBJECT_PLACEHOLDER, next_joint_window
+from liaison.report.types import SERVICE_OF
 from services.incidents.domain import COMMAND_TYPES, OPENS_CASE, NewCase, case_id_of, decide, default_policy, fold
 from services.incidents.domain.commands import AnyCommand
 from services.incidents.domain.state import CaseState
@@ -107,3 +108,8 @@ def test_follow_up_examples_are_accepted_in_order_once_their_ids_are_filled_in(o
     for kind in steps:
         chain.then(kind)
     assert len(chain.events) == len(steps) + 1
+
+
+def test_every_report_type_of_every_service_has_an_example_in_the_unions_order() -> None:
+    """``liaison example --list`` lists exactly the report types derived from the command unions."""
+    assert list(EXAMPLES) == list(SERVICE_OF)
