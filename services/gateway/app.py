@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from services.gateway.access import authorize
 from services.gateway.board import index, static_file
 from services.gateway.cases import case_events, get_case, list_cases
 from services.gateway.commands import post_command
@@ -34,7 +35,7 @@ ROUTES: tuple[tuple[str, str, Handler], ...] = (
 
 def build_app(config: GatewayConfig) -> web.Application:
     """The application for one gateway; its resources open on start-up and close on clean-up."""
-    app = web.Application(middlewares=[observe])
+    app = web.Application(middlewares=[observe, authorize])
     gw = Gateway(config)
     app[GATEWAY] = gw
     for method, path, handler in ROUTES:

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from services.gateway.access import PRINCIPAL
 from services.gateway.replies import gateway, json_body, reason
 from shared.readmodel import queries
 from shared.readmodel.filters import CaseFilter, FilterError
@@ -39,7 +40,7 @@ async def list_cases(request: web.Request) -> web.Response:
     except FilterError as err:
         return reason(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_filter", str(err))
     store = await gateway(request).store()
-    found = await queries.list_raw(store, case_filter, datetime.now(UTC))
+    found = await queries.list_raw(store, case_filter, datetime.now(UTC), viewer=request[PRINCIPAL])
     return json_body(b"[" + b",".join(raw for _, raw in found) + b"]")
 
 
@@ -48,7 +49,7 @@ async def get_case(request: web.Request) -> web.Response:
     case_id = _case_id(request)
     if isinstance(case_id, web.Response):
         return case_id
-    raw = await queries.get_raw(await gateway(request).store(), case_id)
+    raw = await queries.get_raw(await gateway(request).store(), case_id, viewer=request[PRINCIPAL])
     if raw is None:
         message = f"no case {case_id!r} (or the projections have not seen it yet)"
         return reason(HTTPStatus.NOT_FOUND, UNKNOWN_CASE, message)
@@ -64,7 +65,9 @@ async def case_events(request: web.Request) -> web.Response:
     if isinstance(case_id, web.Response):
         return case_id
     store = await gateway(request).store()
-    recorded = await store.read_case(case_id)
+    # The same answer for a case the caller may not see as for none: its existence is not disclosed.
+    visible = await queries.get_raw(store, case_id, viewer=request[PRINCIPAL]) is not None
+    recorded = await store.read_case(case_id) if visible or request[PRINCIPAL].sees_every_case else []
     if not recorded:
         return reason(HTTPStatus.NOT_FOUND, UNKNOWN_CASE, f"no case {case_id!r}: the log holds no event of it")
     items = []

@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import time
 from http import HTTPStatus
+from typing import Any
 
 import msgspec
 import structlog
 from aiohttp import web
 
+from services.gateway.access import PRINCIPAL
 from services.gateway.middleware import LOG_IDS
 from services.gateway.replies import gateway, json_body, reason
 from services.gateway.statuses import status_of
@@ -29,6 +31,24 @@ log = structlog.get_logger("gateway")
 NO_OUTCOME = "no_outcome"
 READY_WAIT_S = 2.0
 """How long a report waits for the outcome reader to take its starting position (just after start-up)."""
+
+
+NOT_YOUR_UNIT = "not_your_unit"
+
+
+class _Unit(msgspec.Struct):
+    unit: Any = None
+
+
+_unit = msgspec.json.Decoder(_Unit)
+
+
+def _unit_of(body: bytes) -> Any:
+    """The report's ``unit`` (routed reports are JSON objects; anything else is left to the service to refuse)."""
+    try:
+        return _unit.decode(body).unit
+    except msgspec.DecodeError:
+        return None
 
 
 class _TooLarge(Exception):
@@ -68,6 +88,12 @@ async def post_command(request: web.Request) -> web.Response:
         return reason(status_of("rejected", routed.reason.code), routed.reason.code, routed.reason.message, **extra)
     gw.metrics.reports.labels(type=routed.type).inc()
     request[LOG_IDS]["command_id"] = routed.command_id
+    principal = request[PRINCIPAL]
+    unit = _unit_of(body)
+    if unit != principal.unit:  # a token speaks for its own unit only
+        gw.metrics.outcomes.labels(status="rejected", code=NOT_YOUR_UNIT).inc()
+        return reason(HTTPStatus.FORBIDDEN, NOT_YOUR_UNIT, f"unit: this token speaks for {principal.unit}, "
+                      f"not {unit!r}", command_id=routed.command_id, status="rejected")
     with bound(command_id=routed.command_id):
         return await _send(request, routed, body, started)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from shared.service_config import seconds
+from shared.service_config import positive, seconds
 from shared.settings import load
 
 
@@ -24,6 +24,10 @@ class GatewayConfig:
     """Longest blocking read: also how soon a stream notices a gone client or a shutdown."""
     max_subscribers: int = 200
     """Case-updates streams open at once (each holds one Redis connection); more are answered 503."""
+    rate_per_s: float = 50.0
+    """Requests a second one token may make on average (LIAISON_HTTP_RATE); past it, 429 with Retry-After."""
+    rate_burst: float = 200.0
+    """Requests one token may make at once before the rate applies (a board loading, a tool catching up)."""
 
     @property
     def address(self) -> str:
@@ -49,4 +53,5 @@ def from_env(environ: dict[str, str] | None = None) -> GatewayConfig | None:
         port=int(port),
         outcome_timeout_s=seconds(env, "LIAISON_HTTP_OUTCOME_TIMEOUT_S", 10.0),
         keepalive_s=seconds(env, "LIAISON_HTTP_KEEPALIVE_S", 15.0),
+        rate_per_s=float(positive(env, "LIAISON_HTTP_RATE", 50)),
     )

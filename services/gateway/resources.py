@@ -9,6 +9,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 
 from services.gateway.config import GatewayConfig
 from services.gateway.metrics import Metrics
+from services.gateway.rate_limit import RateLimit
 from shared.outcomes.waiter import OutcomeWaiter
 from shared.store import EventStore
 
@@ -24,6 +25,7 @@ class Gateway:
     def __init__(self, config: GatewayConfig) -> None:
         self.config = config
         self.metrics = Metrics()
+        self.rate_limit = RateLimit(config.rate_per_s, config.rate_burst)
         self.stopping = asyncio.Event()
         """Set when the server shuts down: open case-update streams end after their current read."""
         self._redis: Redis | None = None

@@ -26,6 +26,7 @@ from aiohttp import web
 from redis.exceptions import RedisError, ResponseError
 
 from services.gateway import positions as pos
+from services.gateway.access import PRINCIPAL
 from services.gateway.replies import gateway, reason
 from services.gateway.resources import Gateway
 from shared.readmodel import updates
@@ -182,14 +183,16 @@ async def _follow(
         block_ms = max(1, min(gw.config.read_block_ms, quiet_ms))
         positions = {p: at[p] for p in read}
         try:
-            found = await updates.read_raw(store, positions, READ_COUNT, block_ms, redis=gw.stream_redis)
+            found = await updates.read_raw(store, positions, READ_COUNT, block_ms, redis=gw.stream_redis,
+                                           viewer=request[PRINCIPAL])
         except (RedisError, OSError) as err:
             log.warning("updates_read_failed", error=str(err))
             found = []
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(gw.stopping.wait(), gw.config.read_block_ms / 1000)
-        for p, position, fields in found:
+        for p, position in positions.items():  # past every update read, shown or not
             at[p] = position
+        for p, position, fields in found:
             if wanted is not None and fields.get(b"case_id") != wanted:
                 continue
             await response.write(frame(update_data(p, position, fields), event_id=pos.encode(at)))

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from shared.access.principals import Principal
+from shared.access.visibility import may_see
 from shared.readmodel.filters import NO_FILTER, CaseFilter
 from shared.readmodel.schema import CaseView, decode_view
 from shared.redis_client import text
 from shared.store import EventStore
 
 
-async def get_raw(store: EventStore, case_id: str) -> bytes | None:
-    """A case's view as stored (JSON), or None if the projections have not seen the case."""
+async def get_raw(store: EventStore, case_id: str, viewer: Principal | None = None) -> bytes | None:
+    """A case's view as stored (JSON), or None if the projections have not seen the case or ``viewer`` may not
+    (the same answer, so a unit cannot learn that a case it is not party to exists)."""
     raw = await store.redis.hget(store.keys(store.partition_of(case_id)).views, case_id)
-    return raw.encode() if isinstance(raw, str) else raw
+    found = raw.encode() if isinstance(raw, str) else raw
+    return found if found is not None and may_see(viewer, found) else None
 
 
 async def get_view(store: EventStore, case_id: str) -> CaseView | None:
@@ -35,9 +39,10 @@ async def raw_views(store: EventStore) -> dict[int, dict[str, bytes]]:
 
 
 async def list_raw(
-    store: EventStore, case_filter: CaseFilter = NO_FILTER, now: datetime | None = None
+    store: EventStore, case_filter: CaseFilter = NO_FILTER, now: datetime | None = None,
+    viewer: Principal | None = None,
 ) -> list[tuple[str, bytes]]:
-    """(case id, stored JSON) of every view that passes the filter, sorted by case id.
+    """(case id, stored JSON) of every view ``viewer`` may see that passes the filter, sorted by case id.
 
     ``now``: one instant for the whole list, so a deadline passing mid-scan cannot split it.
     """
@@ -46,7 +51,7 @@ async def list_raw(
         (case_id, raw)
         for views in (await raw_views(store)).values()
         for case_id, raw in views.items()
-        if case_filter.matches(raw, instant)
+        if may_see(viewer, raw) and case_filter.matches(raw, instant)
     ]
     return sorted(found, key=lambda item: item[0])
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from shared.access.principals import Principal
+from shared.access.visibility import may_see
 from shared.readmodel.schema import CaseUpdate, decode_view
 from shared.redis_client import text
 from shared.store import EventStore
@@ -36,13 +38,15 @@ async def updates_now(store: EventStore, redis: Any = None) -> dict[int, str]:
 
 
 async def read_raw(
-    store: EventStore, after: dict[int, str], count: int = 100, block_ms: int = 0, redis: Any = None
+    store: EventStore, after: dict[int, str], count: int = 100, block_ms: int = 0, redis: Any = None,
+    viewer: Principal | None = None,
 ) -> list[RawUpdate]:
     """Updates after the given positions, oldest first per partition, as stored; ``after`` moves to what was read.
 
     ``count`` is per partition; ``block_ms`` > 0 waits that long for an update when there is none
     (0: do not wait). One XREAD covers the partitions asked for. ``redis``: a client of its own for
-    long blocking reads (the gateway's), else the store's.
+    long blocking reads (the gateway's), else the store's. ``viewer``: only updates of cases it may see
+    (the positions still move past the others).
     """
     client = store.redis if redis is None else redis
     if any(position == FROM_NOW for position in after.values()):
@@ -60,8 +64,9 @@ async def read_raw(
         p = partition_of_stream[text(stream)]
         for entry_id, fields in entries:
             position = text(entry_id)
-            updates.append((p, position, fields))
             after[p] = position
+            if may_see(viewer, fields.get(b"view", b"")):
+                updates.append((p, position, fields))
     return updates
 
 

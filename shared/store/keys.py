@@ -121,6 +121,10 @@ def deadlines(partition: int) -> str:
     return f"{PREFIX}:{{p{partition}}}:deadlines"
 
 
+TOKENS = f"{PREFIX}:tokens"
+"""Hash: token id -> what is kept of a bearer token (unit, role, issued, expires, revoked, SHA-256; never the token)."""
+
+
 def latency(kind: str, service: str) -> str:
     """Hash: one service's latency histogram of ``kind`` (``append``, ``view_write``), summed over its processes.
 

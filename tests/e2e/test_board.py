@@ -11,6 +11,7 @@ A missing browser (or playwright) fails this module rather than skipping it: the
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -20,14 +21,17 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 
 from liaison.report.examples import example
+from shared.access import tokens
 from shared.redis_server import RedisServer, free_port
 from shared.store import keys
 from tests.e2e.conftest import ROOT, Deployment, wait_until
@@ -76,6 +80,17 @@ class Board:
     deployment: Deployment
     address: str
     gateway: subprocess.Popen[bytes] | None = None
+    tokens: dict[str, str] = field(default_factory=dict)
+    """``auditor`` (what the page and ``get`` use: every case) and ``officer:<unit>`` (what ``post`` uses)."""
+
+    def token(self, unit: str, role: str) -> str:
+        """A token of ``role`` for ``unit``, issued once in the deployment's Redis."""
+        key = role if role == "auditor" else f"{role}:{unit}"
+        if key not in self.tokens:
+            # In a thread of its own: Playwright's sync API runs an event loop in this one.
+            with ThreadPoolExecutor(1) as thread:
+                self.tokens[key] = thread.submit(asyncio.run, _issue(self.deployment.redis.url, unit, role)).result()
+        return self.tokens[key]
 
     @property
     def url(self) -> str:
@@ -113,7 +128,8 @@ class Board:
         """POST one report to /v1/commands; its outcome (accepted, or the test fails)."""
         request = urllib.request.Request(
             f"{self.url}/v1/commands", data=json.dumps(report).encode(), method="POST",
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json",
+                     "Authorization": f"Bearer {self.token(report['unit'], 'officer')}"},
         )
         with urllib.request.urlopen(request, timeout=15) as response:
             outcome: dict[str, Any] = json.loads(response.read())
@@ -121,8 +137,19 @@ class Board:
         return outcome
 
     def get(self, path: str) -> Any:
-        with urllib.request.urlopen(f"{self.url}{path}", timeout=5) as response:
+        request = urllib.request.Request(
+            f"{self.url}{path}", headers={"Authorization": f"Bearer {self.token('VN-LC-BGC', 'auditor')}"}
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
             return json.loads(response.read())
+
+
+async def _issue(url: str, unit: str, role: str) -> str:
+    client = AsyncRedis.from_url(url)
+    try:
+        return (await tokens.issue(client, unit, role)).token
+    finally:
+        await client.aclose()
 
 
 @pytest.fixture(scope="module")
@@ -180,8 +207,11 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def _open_live(page: Any, board: Board) -> None:
-    """Load the board and wait until it has its cases and its update stream is live."""
+    """Load the board, sign in with a token as a person would, and wait until it has its cases and is live."""
     page.goto(f"{board.url}/")
+    page.wait_for_selector("#sign-in:not([hidden])")
+    page.fill("#token", board.token("VN-LC-BGC", "auditor"))
+    page.click("#sign-in button[type='submit']")
     page.wait_for_selector("body[data-loaded='true']")
     page.wait_for_selector("#connection[data-state='live']")
 
@@ -285,3 +315,16 @@ def test_the_board_switches_language_shows_both_clocks_and_a_timeline_with_the_o
     assert report["summary"]["vi"] in original.inner_text()
     assert "原文" in original.locator(".original-tag").inner_text()
     page.screenshot(path=str(tmp_path / "board.png"), full_page=True)
+
+
+def test_the_board_asks_for_a_token_and_shows_nothing_without_one(page: Any, board: Board) -> None:
+    """A fresh tab shows the sign-in form and no case; a refused token says why and shows nothing either."""
+    page.goto(f"{board.url}/")
+    page.wait_for_selector("#sign-in:not([hidden])")
+    assert page.locator("#case-rows tr.case").count() == 0
+    page.fill("#token", "lsn_000000000000_" + "x" * 43)
+    page.click("#sign-in button[type='submit']")
+    page.wait_for_selector("#sign-in-problem:not([hidden])")
+    assert "unknown token" in page.inner_text("#sign-in-problem")
+    assert page.locator("#case-rows tr.case").count() == 0
+    assert page.evaluate("window.sessionStorage.getItem('liaison.board.token')") is None

@@ -12,7 +12,9 @@ import time
 from pathlib import Path
 
 import aiohttp
+from redis.asyncio import Redis
 
+from shared.access import tokens
 from shared.redis_server import free_port
 from tests.e2e.conftest import ROOT
 
@@ -78,6 +80,15 @@ async def test_liaison_up_serves_the_http_api_end_to_end(tmp_path: Path) -> None
         assert any(f"HTTP API: {base}/" in line for line in seen), seen
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
             await _wait_healthy(session, base, up)
+            # Locked down from the start: nothing is served without a token, so one is issued on the box.
+            async with session.get(f"{base}/v1/cases") as refused:
+                assert refused.status == 401
+            redis = Redis.from_url(f"unix://{tmp_path / 'var' / 'redis.sock'}")
+            try:
+                officer = (await tokens.issue(redis, json.loads(report)["unit"], "officer")).token
+            finally:
+                await redis.aclose()
+            session.headers["Authorization"] = f"Bearer {officer}"
             async with session.get(f"{base}/v1/updates") as stream:
                 assert stream.status == 200
                 async with session.post(f"{base}/v1/commands", data=report) as answer:

@@ -36,7 +36,9 @@
       catchingUp: "Catching up…", loadFailed: "Could not load {what}: {message}",
       theCases: "the cases", theTimeline: "the timeline", opened: "Opened", stale: "Stale view",
       exercise: "Exercise", linked: "Linked cases", counts: "Events", showTimeline: "Show the timeline of {id}",
-      updated: "updated",
+      updated: "updated", signIn: "Sign in", token: "Token", signInButton: "Open the board", signOut: "Sign out",
+      signInHelp: "Paste the token your operator issued for your unit (liaison token issue). It is kept for this tab only.",
+      tokenRefused: "The token was refused: {message}",
       f_category: "Category", f_impact: "Impact", f_location: "Location", f_happened_at: "Happened",
       f_raised_by: "Raised by", f_acknowledge_by: "Acknowledge by", f_acknowledged_by: "Acknowledged by",
       f_acknowledged_at: "Acknowledged at", f_last_response: "Last response", f_close_reason: "Closed as",
@@ -48,6 +50,9 @@
       f_signatories: "Signed by", f_blocked: "Blocked by an objection", f_answer: "Answer",
     },
     vi: {
+      signIn: "Đăng nhập", token: "Mã truy cập", signInButton: "Mở bảng", signOut: "Đăng xuất",
+      signInHelp: "Dán mã truy cập do quản trị viên cấp cho đơn vị của bạn (liaison token issue). Mã chỉ được giữ trong thẻ này.",
+      tokenRefused: "Mã truy cập bị từ chối: {message}",
       title: "Bảng theo dõi vụ việc Liaison", skip: "Chuyển đến danh sách vụ việc", now: "Bây giờ",
       language: "Ngôn ngữ", filters: "Bộ lọc", unit: "Đơn vị", kind: "Loại", status: "Trạng thái", all: "Tất cả",
       openCases: "Vụ việc chưa đóng", everyStatus: "Mọi trạng thái",
@@ -78,6 +83,9 @@
       f_signatories: "Đơn vị ký", f_blocked: "Bị chặn do phản đối", f_answer: "Trả lời",
     },
     zh: {
+      signIn: "登录", token: "访问令牌", signInButton: "打开看板", signOut: "退出",
+      signInHelp: "粘贴管理员为本单位签发的令牌（liaison token issue）。令牌只保存在此标签页中。",
+      tokenRefused: "令牌被拒绝：{message}",
       title: "Liaison 边境联络案件看板", skip: "跳到案件列表", now: "现在", language: "语言", filters: "筛选",
       unit: "单位", kind: "类型", status: "状态", all: "全部", openCases: "未结案件", everyStatus: "所有状态",
       overdueOnly: "仅显示有逾期事项的案件", shown: "显示 {n}/{total} 个案件",
@@ -170,7 +178,8 @@
     eventsFor: null, // the case those events are of
     eventsVersion: 0,
     eventsLoading: false,
-    source: null,
+    stream: null, // the AbortController of the updates stream being read
+    lastEventId: null, // where a resumed stream starts from
     reconnectTimer: null,
     connection: "connecting",
     fresh: new Map(), // case id -> time of its last live update (for the highlight)
@@ -399,11 +408,36 @@
     return true;
   }
 
+  // ---- the token: asked for once, kept for this tab only (sessionStorage), sent on every request ----
+
+  const TOKEN_KEY = "liaison.board.token";
+
+  function token() {
+    return window.sessionStorage.getItem(TOKEN_KEY);
+  }
+
+  class Refused extends Error {}
+
+  function askForToken(problem) {
+    window.sessionStorage.removeItem(TOKEN_KEY);
+    stopStream();
+    $("sign-in").hidden = false;
+    $("sign-out").hidden = true;
+    $("sign-in-problem").hidden = !problem;
+    $("sign-in-problem").textContent = problem ? t("tokenRefused", { message: problem }) : "";
+    $("token").focus();
+  }
+
   async function getJSON(url) {
-    const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
+    const headers = { Accept: "application/json", Authorization: `Bearer ${token()}` };
+    const response = await fetch(url, { headers, cache: "no-store" });
     const body = await response.json().catch(() => null);
     if (!response.ok) {
       const message = body?.reason?.message || `${response.status} ${response.statusText}`;
+      if (response.status === 401) {
+        askForToken(message);
+        throw new Refused(message);
+      }
       throw new Error(message);
     }
     return body;
@@ -424,6 +458,7 @@
     try {
       list = await getJSON("/v1/cases");
     } catch (err) {
+      if (err instanceof Refused) return; // the sign-in form says why
       if (ticket === state.reloading) showProblem(t("loadFailed", { what: t("theCases"), message: err.message }));
       return;
     }
@@ -451,25 +486,25 @@
     $("connection-text").textContent = t(which);
   }
 
-  function connect() {
+  // The stream is read with fetch, not EventSource: EventSource cannot send the Authorization header.
+  // It resumes from the last event id after a drop; every `ready` reloads the views, so nothing is missed.
+  function stopStream() {
     window.clearTimeout(state.reconnectTimer);
-    if (state.source) state.source.close();
-    showConnection("connecting");
-    // EventSource resumes by itself with Last-Event-ID after a drop; a new one (below) starts afresh,
-    // which is safe because every `ready` reloads the views.
-    const source = new EventSource("/v1/updates");
-    state.source = source;
-    source.addEventListener("ready", () => {
+    if (state.stream) state.stream.abort();
+    state.stream = null;
+  }
+
+  function onEvent(kind, data, stream) {
+    if (state.stream !== stream) return;
+    if (kind === "ready") {
       showConnection("live");
       reloadCases();
-    });
-    source.addEventListener("resync", () => {
+    } else if (kind === "resync") {
       showConnection("catchingUp");
-      reloadCases().then(() => { if (state.source === source) showConnection("live"); });
-    });
-    source.addEventListener("message", (message) => {
+      reloadCases().then(() => { if (state.stream === stream) showConnection("live"); });
+    } else if (kind === "message") {
       let update;
-      try { update = JSON.parse(message.data); } catch (_err) { return; }
+      try { update = JSON.parse(data); } catch (_err) { return; }
       if (!update || !update.view || !update.view.case_id) return;
       state.liveSinceReload.add(update.view.case_id);
       if (merge(update.view)) {
@@ -478,14 +513,57 @@
         window.setTimeout(render, FRESH_MS + 100); // the highlight ends
         if (update.view.case_id === state.selected) refreshTimeline();
       }
-    });
-    source.addEventListener("error", () => {
-      if (state.source !== source) return;
-      showConnection("reconnecting");
-      if (source.readyState === EventSource.CLOSED) {
-        // The browser gave up (the gateway answered with an error, e.g. 503 while Redis is down): retry.
-        state.reconnectTimer = window.setTimeout(connect, RECONNECT_MS);
+    }
+  }
+
+  async function follow(stream) {
+    const headers = { Accept: "text/event-stream", Authorization: `Bearer ${token()}` };
+    if (state.lastEventId) headers["Last-Event-ID"] = state.lastEventId;
+    const response = await fetch("/v1/updates", { headers, cache: "no-store", signal: stream.signal });
+    if (response.status === 401) {
+      const body = await response.json().catch(() => null);
+      askForToken(body?.reason?.message || "401");
+      return;
+    }
+    if (!response.ok || !response.body) throw new Error(`${response.status}`);
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    let kind = "message";
+    let data = [];
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("the stream ended");
+      buffer += value;
+      let newline;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, newline).replace(/\r$/, "");
+        buffer = buffer.slice(newline + 1);
+        if (line === "") {
+          if (data.length) onEvent(kind, data.join("\n"), stream);
+          kind = "message";
+          data = [];
+          continue;
+        }
+        const colon = line.indexOf(":");
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const text = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+        if (field === "event") kind = text;
+        else if (field === "data") data.push(text);
+        else if (field === "id") state.lastEventId = text;
       }
+    }
+  }
+
+  function connect() {
+    stopStream();
+    if (!token()) { askForToken(""); return; }
+    showConnection("connecting");
+    const stream = new AbortController();
+    state.stream = stream;
+    follow(stream).catch(() => {
+      if (state.stream !== stream) return; // stopped on purpose, or replaced
+      showConnection("reconnecting");
+      state.reconnectTimer = window.setTimeout(connect, RECONNECT_MS);
     });
   }
 
@@ -533,6 +611,7 @@
         showProblem("");
       }
     } catch (err) {
+      if (err instanceof Refused) return;
       if (state.selected === caseId) showProblem(t("loadFailed", { what: t("theTimeline"), message: err.message }));
     } finally {
       state.eventsLoading = false;
@@ -676,12 +755,22 @@
     });
     $("close-timeline").addEventListener("click", closeTimeline);
     document.addEventListener("keydown", (e) => { if (e.key === "Escape" && state.selected) closeTimeline(); });
-    window.addEventListener("online", () => {
-      if (!state.source || state.source.readyState === EventSource.CLOSED) connect();
+    window.addEventListener("online", () => { if (token() && !state.stream) connect(); });
+    $("sign-in").addEventListener("submit", (e) => {
+      e.preventDefault();
+      const given = $("token").value.trim();
+      if (!given) return;
+      window.sessionStorage.setItem(TOKEN_KEY, given);
+      $("token").value = "";
+      $("sign-in").hidden = true;
+      $("sign-out").hidden = false;
+      connect();
     });
+    $("sign-out").addEventListener("click", () => { state.cases = new Map(); render(); askForToken(""); });
     setLanguage(initialLanguage());
     // The clocks tick, and the "just updated" highlight and passed deadlines are re-evaluated.
     window.setInterval(() => { renderNow(); render(); }, 15000);
+    if (token()) $("sign-out").hidden = false;
     connect();
   }
 

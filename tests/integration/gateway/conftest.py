@@ -18,6 +18,7 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from services.gateway.app import build_app
 from services.gateway.config import GatewayConfig
@@ -27,12 +28,58 @@ from services.hotline.app import build as build_hotline
 from services.hotline.config import HotlineConfig
 from services.projections.queries import backlog
 from services.projections.worker import Worker
+from shared.access import tokens
 from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
 from tests.conftest import TEST_PARTITIONS
 
 Client = TestClient[Any, Any]
 ROOT = Path(__file__).resolve().parents[3]
+
+UNISSUED = "lsn_000000000000_"
+READER_UNIT = "VN-LC-BGC"
+READER_ROLES = ("auditor", "operator")
+"""The unit of the tests' auditor and operator tokens (Lao Cai provincial command)."""
+
+
+class AuthedClient(TestClient[Any, Any]):
+    """A test client that presents a bearer token the route needs unless the request brings its own: an operator's
+    for ``/metrics`` and ``/v1/persons``, an auditor's (who reads every case) otherwise; ``post`` sends as an
+    officer of the report's unit."""
+
+    tokens: dict[str, str]
+
+    async def _request(self, method: str, path: Any, **kwargs: Any) -> ClientResponse:
+        headers = dict(kwargs.pop("headers", None) or {})
+        if "Authorization" not in headers:
+            await self._readers()
+            role = "operator" if str(path).startswith(("/metrics", "/v1/persons")) else "auditor"
+            headers["Authorization"] = f"Bearer {self.tokens[role]}"
+        return await super()._request(method, path, headers=headers, **kwargs)
+
+    async def _readers(self) -> None:
+        """The auditor's and operator's tokens, issued once Redis answers; until then well-formed tokens no one
+        issued (the gateway then answers as it would any caller while Redis is down)."""
+        if getattr(self, "tokens", None) and not self.tokens["auditor"].startswith(UNISSUED):
+            return
+        redis = Redis.from_url(self.app[GATEWAY].config.redis_url)  # type: ignore[index]
+        try:
+            self.tokens = {role: (await tokens.issue(redis, READER_UNIT, role)).token for role in READER_ROLES}
+        except (RedisError, OSError):
+            self.tokens = {"auditor": UNISSUED + "a" * 43, "operator": UNISSUED + "o" * 43}
+        finally:
+            await redis.aclose()
+
+    async def officer(self, unit: str) -> str:
+        """An officer token of ``unit`` (issued once per client)."""
+        await self._readers()
+        if f"officer:{unit}" not in self.tokens:
+            redis = Redis.from_url(self.app[GATEWAY].config.redis_url)  # type: ignore[index]
+            try:
+                self.tokens[f"officer:{unit}"] = (await tokens.issue(redis, unit, "officer")).token
+            finally:
+                await redis.aclose()
+        return self.tokens[f"officer:{unit}"]
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0, what: str = "condition") -> None:
@@ -53,7 +100,7 @@ def gateway_config(url: str, **overrides: Any) -> GatewayConfig:
 @asynccontextmanager
 async def gateway_client(config: GatewayConfig) -> AsyncIterator[Client]:
     """A test client of a gateway app serving on a free port; the app is shut down on exit."""
-    client: Client = TestClient(TestServer(build_app(config)))
+    client = AuthedClient(TestServer(build_app(config)))
     await client.start_server()
     try:
         yield client
@@ -230,7 +277,11 @@ async def subscribe(client: Client, path: str = "/v1/updates", last_event_id: st
 
 
 async def post(client: Client, report: dict[str, Any] | bytes) -> tuple[int, Any]:
-    """POST one report; the status and the parsed body."""
+    """POST one report as an officer of its unit (of Lao Cai station if it names none); the status and the body."""
     body = report if isinstance(report, bytes) else msgspec.json.encode(report)
-    response = await client.post("/v1/commands", data=body, headers={"Content-Type": "application/json"})
+    unit = report.get("unit") if isinstance(report, dict) else None
+    assert isinstance(client, AuthedClient)
+    token = await client.officer(unit if isinstance(unit, str) and unit else "VN-LC-IBGS")
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    response = await client.post("/v1/commands", data=body, headers=headers)
     return response.status, msgspec.json.decode(await response.read())

@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from shared.access import tokens
 from shared.redis_server import RedisServer, free_port
 from shared.store import EventStore
 
@@ -72,8 +73,9 @@ async def test_it_serves_and_stops_on_sigterm_with_a_stream_open(
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
+    viewer = (await tokens.issue(store.redis, "VN-LC-IBGS", "viewer")).token
     try:
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {viewer}"}) as session:
             deadline = time.monotonic() + 20
             while True:
                 try:

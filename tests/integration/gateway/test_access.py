@@ -1,0 +1,170 @@
+"""The HTTP door: bearer tokens, the role matrix, a report's unit, what a unit may read, rates (real Redis, HTTP)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from redis.asyncio import Redis
+
+from shared.access import tokens
+from shared.access.principals import ROLES
+from shared.store import keys
+from tests.integration.gateway.conftest import Client, EventStream, post, projected
+from tests.unit.hotline.reports import log_call
+
+VN = "VN-LC-IBGS"
+"""Lao Cai International Border Gate station: party to the test calls (with Hekou)."""
+OUTSIDER = "CN-HH-BMT"
+"""Hong Ha border management team: party to none of them."""
+
+ROUTES = [
+    ("POST", "/v1/commands"), ("POST", "/v1/persons"), ("GET", "/v1/cases"), ("GET", "/v1/cases/HL-X"),
+    ("GET", "/v1/cases/HL-X/events"), ("GET", "/metrics"), ("GET", "/openapi.json"),
+]
+ALLOWED = {
+    "officer": {("POST", "/v1/commands"), ("GET", "/v1/cases"), ("GET", "/v1/cases/HL-X"),
+                ("GET", "/v1/cases/HL-X/events"), ("GET", "/openapi.json")},
+    "viewer": {("GET", "/v1/cases"), ("GET", "/v1/cases/HL-X"), ("GET", "/v1/cases/HL-X/events"),
+               ("GET", "/openapi.json")},
+    "auditor": {("GET", "/v1/cases"), ("GET", "/v1/cases/HL-X"), ("GET", "/v1/cases/HL-X/events"),
+                ("GET", "/openapi.json")},
+    "operator": {("POST", "/v1/persons"), ("GET", "/metrics"), ("GET", "/openapi.json")},
+}
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _status(api: Client, method: str, path: str, token: str | None) -> int:
+    headers = {} if token is None else _bearer(token)
+    body: Any = b'{"name": "Lo Thi Senh"}' if path == "/v1/persons" else b"{}"
+    response = await api.request(method, path, headers=headers, data=body if method == "POST" else None)
+    return response.status
+
+
+async def test_every_route_but_health_and_the_board_files_needs_a_token(api: Client) -> None:
+    """Without a token each data route is 401 with a Bearer challenge; /health and the board's files are served."""
+    for method, path in [*ROUTES, ("GET", "/v1/updates")]:
+        response = await api.request(method, path, headers={"Authorization": ""})
+        assert response.status == 401, (method, path)
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert (await response.json())["reason"]["code"] == "unauthorized"
+    for path in ("/health", "/", "/static/app.js"):  # /health may say 503 here: no incidents service runs
+        assert (await api.get(path, headers={"Authorization": ""})).status not in (401, 403), path
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_the_role_matrix(api: Client, redis: Redis, role: str) -> None:
+    """Each role reaches exactly its routes; every other route answers 403 (never 401, never served)."""
+    token = (await tokens.issue(redis, VN, role)).token
+    for method, path in ROUTES:
+        status = await _status(api, method, path, token)
+        if (method, path) in ALLOWED[role]:
+            assert status not in (401, 403), (role, method, path, status)
+        else:
+            assert status == 403, (role, method, path, status)
+
+
+async def test_unknown_revoked_and_expired_tokens_are_401_at_once(api: Client, redis: Redis) -> None:
+    """A token nobody issued, a revoked one (from the next request on) and an expired one are 401 invalid_token."""
+    issued = await tokens.issue(redis, VN, "viewer")
+    assert await _status(api, "GET", "/v1/cases", issued.token) == 200
+    forged = issued.token[:-4] + ("AAAA" if not issued.token.endswith("AAAA") else "BBBB")
+    assert await _status(api, "GET", "/v1/cases", forged) == 401
+    await tokens.revoke(redis, issued.id)
+    response = await api.get("/v1/cases", headers=_bearer(issued.token))
+    assert response.status == 401
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+    assert "revoked" in (await response.json())["reason"]["message"]
+    short = await tokens.issue(redis, VN, "viewer", timedelta(minutes=1))
+    assert await _status(api, "GET", "/v1/cases", short.token) == 200
+    record = msgspec.json.decode(await redis.hget(keys.TOKENS, short.id), type=tokens.Record)
+    lapsed = msgspec.structs.replace(record, expires=datetime(2026, 1, 1, tzinfo=UTC))  # as if a minute had passed
+    await redis.hset(keys.TOKENS, short.id, msgspec.json.encode(lapsed))
+    expired = await api.get("/v1/cases", headers=_bearer(short.token))
+    assert expired.status == 401
+    assert "expired" in (await expired.json())["reason"]["message"]
+
+
+async def test_a_report_must_be_of_the_tokens_unit(api: Client, redis: Redis) -> None:
+    """An officer of Hekou posting a call as Lao Cai station is refused 403 not_your_unit, and nothing is recorded."""
+    hekou = (await tokens.issue(redis, "CN-HK-IBCS", "officer")).token
+    response = await api.post("/v1/commands", data=msgspec.json.encode(log_call("as-other")), headers=_bearer(hekou))
+    body = await response.json()
+    assert (response.status, body["reason"]["code"]) == (403, "not_your_unit")
+    assert await redis.xlen("liaison:intake:hotline") == 0
+    status, outcome = await post(api, log_call("as-self"))
+    assert (status, outcome["status"]) == (200, "accepted")
+
+
+async def test_a_unit_reads_only_the_cases_it_is_party_to(api: Client, redis: Redis, store: Any) -> None:
+    """Lao Cai's viewer lists, reads and follows its call's case; Hong Ha's sees no case, 404 for it, no update."""
+    party = (await tokens.issue(redis, VN, "viewer")).token
+    outsider = (await tokens.issue(redis, OUTSIDER, "viewer")).token
+    stream = await subscribe_as(api, outsider)
+    status, outcome = await post(api, log_call("party-call"))
+    assert status == 200
+    case_id = outcome["case_id"]
+    await projected(store)
+    seen = await (await api.get("/v1/cases", headers=_bearer(party))).json()
+    assert [v["case_id"] for v in seen] == [case_id]
+    assert await (await api.get("/v1/cases", headers=_bearer(outsider))).json() == []
+    for path in (f"/v1/cases/{case_id}", f"/v1/cases/{case_id}/events"):
+        assert (await api.get(path, headers=_bearer(party))).status == 200
+        hidden = await api.get(path, headers=_bearer(outsider))
+        assert hidden.status == 404
+        assert (await hidden.json())["reason"]["code"] == "unknown_case"
+    mine = await subscribe_as(api, party)
+    await post(api, log_call("party-call-2", case_id=case_id))
+    assert [e.json()["case_id"] for e in await mine.updates(1)] == [case_id]
+    with pytest.raises(TimeoutError):
+        await stream.updates(1, within=1.0)
+
+
+async def subscribe_as(api: Client, token: str) -> Any:
+    """A case-updates stream opened with this token."""
+    response = await api.get("/v1/updates", headers=_bearer(token))
+    assert response.status == 200
+    stream = EventStream(response)
+    assert (await stream.next()).event == "ready"
+    return stream
+
+
+async def test_past_its_rate_a_token_gets_429_with_retry_after(bare_api: Any, redis: Redis) -> None:
+    """With a rate of 1/s and a burst of 2, a token's third quick request is 429 with Retry-After; others go on."""
+    async with bare_api(rate_per_s=1.0, rate_burst=2.0) as client:
+        busy = (await tokens.issue(redis, VN, "viewer")).token
+        other = (await tokens.issue(redis, OUTSIDER, "viewer")).token
+        statuses = [await _status(client, "GET", "/openapi.json", busy) for _ in range(3)]
+        assert statuses[:2] == [200, 200]
+        assert statuses[2] == 429
+        limited = await client.get("/openapi.json", headers=_bearer(busy))
+        assert int(limited.headers["Retry-After"]) >= 1
+        assert await _status(client, "GET", "/openapi.json", other) == 200
+
+
+async def test_any_authorization_header_is_answered_401_never_a_failure(api: Client) -> None:
+    """Whatever the Authorization header holds (text, bytes, near-tokens), the answer is 401 naming the problem."""
+    headers: list[str] = []
+
+    @settings(max_examples=200, deadline=None, derandomize=True, database=None)
+    @given(st.one_of(
+        st.text(max_size=120),
+        st.binary(max_size=120).map(lambda b: b.decode("latin-1")),
+        st.from_regex(r"\A[Bb]earer lsn_[a-z0-9]{0,14}_[A-Za-z0-9_-]{0,50}\Z"),
+    ))
+    def collect(header: str) -> None:
+        # The client refuses control characters in a header (header injection): they never reach a server.
+        headers.append("".join(c for c in header if c >= " " and c != "\x7f").strip() or "x")
+
+    collect()
+    for header in headers:
+        response = await api.get("/v1/cases", headers={"Authorization": header})
+        assert response.status == 401, header
+        assert (await response.json())["reason"]["code"] == "unauthorized"
