@@ -73,6 +73,32 @@ def _forget(args: argparse.Namespace) -> int:
     return asyncio.run(forget(args.subject_id, args.json))
 
 
+def _token_arguments(parser: argparse.ArgumentParser) -> None:
+    from shared.access.principals import ROLES
+
+    actions = parser.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    issue = actions.add_parser("issue", help="issue a bearer token for a unit and role (printed once)")
+    issue.add_argument("--unit", required=True, metavar="UNIT")
+    issue.add_argument("--role", required=True, choices=ROLES)
+    issue.add_argument("--expires", metavar="DURATION", help="e.g. 90m, 12h, 30d (default: no expiry)")
+    json_flag(issue)
+    listing = actions.add_parser("list", help="every token issued, with its state (never the token itself)")
+    json_flag(listing)
+    revoke = actions.add_parser("revoke", help="revoke a token by id (refused from the next request on)")
+    revoke.add_argument("token_id", metavar="ID")
+    json_flag(revoke)
+
+
+def _token(args: argparse.Namespace) -> int:
+    from liaison.operate import tokens
+
+    if args.token_command == "issue":
+        return asyncio.run(tokens.issue(args.unit, args.role, args.expires, args.json))
+    if args.token_command == "list":
+        return asyncio.run(tokens.list_all(args.json))
+    return asyncio.run(tokens.revoke(args.token_id, args.json))
+
+
 COMMANDS = (
     Command("up", "start Redis (if needed), every service, supervised; Ctrl-C stops all", no_arguments, _up),
     Command("run", "run one service in the foreground", _run_arguments, _run),
@@ -81,4 +107,5 @@ COMMANDS = (
     Command("person", "the personal-data vault: register a person, show their data", _person_arguments, _person),
     Command("keys", "the Redis key layout in use", json_flag, _keys),
     Command("parked", "log entries the projections parked; re-apply them once fixed", _parked_arguments, _parked),
+    Command("token", "bearer tokens of the HTTP API: issue (printed once), list, revoke", _token_arguments, _token),
 )

@@ -12,6 +12,8 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from services.gateway.access import ACTIONS
+from shared.access.principals import ALLOWED
 from shared.outcomes import Outcome
 from shared.readmodel.filters import PARAMETERS as CASE_FILTERS
 from shared.reports import MAX_REPORT_BYTES, SERVICE_OF
@@ -225,7 +227,32 @@ def document() -> dict[str, Any]:
     }
 
 
-_DOCUMENT = msgspec.json.encode(document())
+def _secured(doc: dict[str, Any]) -> dict[str, Any]:
+    """The door (access.py) in the document: bearer auth, the roles allowed, 401/403/429 on every guarded route."""
+    doc["components"]["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer", "description": "a token from `liaison token issue`"}
+    }
+    for path, methods in doc["paths"].items():
+        for method, operation in methods.items():
+            action = ACTIONS[(method.upper(), path)]
+            if action is None:
+                operation["security"] = []
+                continue
+            roles = [role for role, allowed in ALLOWED.items() if action in allowed]
+            operation["security"] = [{"bearer": []}]
+            operation["description"] = (operation.get("description", "") + f" Roles: {', '.join(roles)}.").strip()
+            operation["responses"].setdefault("401", _error("no token, or an unknown, revoked or expired one"))
+            forbidden = "the token's role may not do this" + (
+                "; or the report's unit is not the token's (not_your_unit)" if action == "send" else "")
+            if "403" in operation["responses"]:  # the route's own 403 (a refused report) stays, and says more
+                operation["responses"]["403"]["description"] += f"; {forbidden}"
+            else:
+                operation["responses"]["403"] = _error(forbidden)
+            operation["responses"]["429"] = _error("over the token's rate: wait Retry-After seconds")
+    return doc
+
+
+_DOCUMENT = msgspec.json.encode(_secured(document()))
 
 
 async def openapi(_request: web.Request) -> web.Response:
