@@ -17,8 +17,8 @@ from liaison import exits
 from liaison.audit.replay import print_breaches, print_summary, replay_with_progress, summary, verification
 from liaison.connect import open_redis, open_store
 from liaison.read.views import print_case, print_cases
-from services.projections.views import fold
 from shared.events import AnyEvent
+from shared.readmodel.fold import fold
 from shared.readmodel.schema import CaseView
 from shared.store import EventStore, RecordedEvent
 from shared.store.chain import GENESIS, link

@@ -26,10 +26,10 @@ import msgspec
 
 from liaison import exits
 from liaison.connect import open_redis, open_store
-from services.projections.decoding import describe, read_event, read_head
 from services.projections.projector import parse_entry
 from services.projections.view_store import ViewStore, Write
-from services.projections.views import CaseView, Fold
+from shared.readmodel.decoding import describe, read_event, read_head
+from shared.readmodel.fold import CaseView, Fold
 from shared.redis_client import text
 from shared.store import EventStore, RecordedEvent
 

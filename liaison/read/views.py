@@ -12,8 +12,8 @@ import msgspec
 
 from liaison import exits
 from liaison.connect import open_redis, open_store
-from services.projections.views import fold
 from shared.events import AnyEvent, Text
+from shared.readmodel.fold import fold
 from shared.readmodel.queries import get_view, list_views
 from shared.readmodel.schema import CaseView, Clocks
 from shared.store import EventStore

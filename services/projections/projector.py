@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from services.projections.decoding import describe, read_event, read_head
 from services.projections.view_store import Stored, ViewStore, Write
-from services.projections.views import Fold, ViewEvent
 from shared.append_metrics import VIEW_WRITES
 from shared.follow import Batch, Outcome
 from shared.logging import bound
+from shared.readmodel.decoding import describe, read_event, read_head
+from shared.readmodel.fold import Fold, ViewEvent
 from shared.store import EventStore, RecordedEvent, keys
 
 MAX_DELIVERIES = 5

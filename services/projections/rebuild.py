@@ -23,8 +23,8 @@ from typing import Any, Literal
 import msgspec
 from redis.asyncio import Redis
 
-from services.projections.decoding import read_event, read_head
-from services.projections.views import CaseView, Fold, decode_view
+from shared.readmodel.decoding import read_event, read_head
+from shared.readmodel.fold import CaseView, Fold, decode_view
 from shared.readmodel.queries import raw_views
 from shared.store import EventStore
 from shared.store.audit import AuditReport, Progress, combine, verify

@@ -10,7 +10,7 @@ from importlib import resources
 import msgspec
 from redis.exceptions import NoScriptError
 
-from services.projections.views import CaseView, decode_view, encode_view
+from shared.readmodel.fold import CaseView, decode_view, encode_view
 from shared.redis_client import text
 from shared.store import EventStore, keys, pipelined
 

@@ -1,7 +1,10 @@
-"""Reading the case views: one case, every case, the list filtered — the one read path every entry point uses.
+"""Reading the case views and histories: the one read path every entry point uses, with the access rules applied.
 
 The gateway serves the stored JSON byte for byte (``get_raw``, ``list_raw``); the CLI and tests
 decode it (``get_view``, ``list_views``). Both go through the same reads and the same filters.
+A ``viewer`` sees only cases it is party to; a case holding an event it may not see (handling
+H2/H3, shared/access/visibility.py) is folded on read from the events it may see, so nothing
+leaks through the view's counts or status. ``viewer=None``: a process on the box (the CLI).
 """
 
 from __future__ import annotations
@@ -9,11 +12,33 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shared.access.principals import Principal
-from shared.access.visibility import may_see
+from shared.access.visibility import may_see, may_see_entry, sees_all_of
+from shared.readmodel.decoding import read_event
 from shared.readmodel.filters import NO_FILTER, CaseFilter
-from shared.readmodel.schema import CaseView, decode_view
+from shared.readmodel.fold import fold_seen
+from shared.readmodel.schema import CaseView, decode_view, encode_view
 from shared.redis_client import text
-from shared.store import EventStore
+from shared.store import EventStore, RecordedEvent
+
+
+async def as_seen_by(store: EventStore, case_id: str, raw: bytes, viewer: Principal | None) -> bytes | None:
+    """A stored view as ``viewer`` may see it: None if not at all, as stored if it may see every event, else
+    folded from the events it may see (None if that leaves it no part in the case)."""
+    if not may_see(viewer, raw):
+        return None
+    if sees_all_of(viewer, raw):
+        return raw
+    assert viewer is not None
+    recorded = await store.read_case(case_id)
+    seen = fold_seen(case_id, (read_event(e.data) for e in recorded if may_see_entry(viewer, e.data)))
+    return None if seen is None or viewer.unit not in seen.parties else encode_view(seen)
+
+
+async def case_events(store: EventStore, case_id: str, viewer: Principal | None = None) -> list[RecordedEvent]:
+    """A case's log entries ``viewer`` may see, in version order ([] for a case it may not see, or none)."""
+    if viewer is not None and not viewer.sees_every_case and await get_raw(store, case_id, viewer) is None:
+        return []
+    return [entry for entry in await store.read_case(case_id) if may_see_entry(viewer, entry.data)]
 
 
 async def get_raw(store: EventStore, case_id: str, viewer: Principal | None = None) -> bytes | None:
@@ -21,7 +46,7 @@ async def get_raw(store: EventStore, case_id: str, viewer: Principal | None = No
     (the same answer, so a unit cannot learn that a case it is not party to exists)."""
     raw = await store.redis.hget(store.keys(store.partition_of(case_id)).views, case_id)
     found = raw.encode() if isinstance(raw, str) else raw
-    return found if found is not None and may_see(viewer, found) else None
+    return None if found is None else await as_seen_by(store, case_id, found, viewer)
 
 
 async def get_view(store: EventStore, case_id: str) -> CaseView | None:
@@ -47,12 +72,12 @@ async def list_raw(
     ``now``: one instant for the whole list, so a deadline passing mid-scan cannot split it.
     """
     instant = now or datetime.now(UTC)
-    found = [
-        (case_id, raw)
-        for views in (await raw_views(store)).values()
-        for case_id, raw in views.items()
-        if may_see(viewer, raw) and case_filter.matches(raw, instant)
-    ]
+    found = []
+    for views in (await raw_views(store)).values():
+        for case_id, stored in views.items():
+            raw = await as_seen_by(store, case_id, stored, viewer)
+            if raw is not None and case_filter.matches(raw, instant):
+                found.append((case_id, raw))
     return sorted(found, key=lambda item: item[0])
 
 

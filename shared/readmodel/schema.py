@@ -1,6 +1,6 @@
 """The read model's schema: what a case looks like to dashboards, the CLI and auditors (pure: no I/O).
 
-The projections write it (services/projections/views.py folds events into it); everything that
+The projections write it (the worker folds events with fold.py); everything that
 shows a case reads it through this package: ``queries.py`` (one case, the list, filtered),
 ``updates.py`` (the case-updates streams), ``filters.py`` (the list's filters).
 """

@@ -11,8 +11,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import msgspec
+
 from shared.access.principals import Principal
-from shared.access.visibility import may_see
+from shared.readmodel.queries import as_seen_by
 from shared.readmodel.schema import CaseUpdate, decode_view
 from shared.redis_client import text
 from shared.store import EventStore
@@ -65,8 +67,9 @@ async def read_raw(
         for entry_id, fields in entries:
             position = text(entry_id)
             after[p] = position
-            if may_see(viewer, fields.get(b"view", b"")):
-                updates.append((p, position, fields))
+            shown = fields if viewer is None else await _as_seen(store, fields, viewer)
+            if shown is not None:
+                updates.append((p, position, shown))
     return updates
 
 
@@ -75,6 +78,30 @@ async def read_updates(
 ) -> list[tuple[int, str, CaseUpdate]]:
     """``read_raw``, each update decoded."""
     return [(p, position, decode(fields)) for p, position, fields in await read_raw(store, after, count, block_ms)]
+
+
+async def _as_seen(store: EventStore, fields: dict[bytes, bytes], viewer: Principal) -> dict[bytes, bytes] | None:
+    """The update as ``viewer`` may see it (its view folded from what it may see), or None if it may not."""
+    stored = fields.get(b"view", b"")
+    seen = await as_seen_by(store, text(fields.get(b"case_id", b"")), stored, viewer)
+    if seen is None:
+        return None
+    if seen is stored:
+        return fields
+    version = str(_version(seen)).encode()
+    # An update made by an event the viewer may not see is not sent: even its timing would disclose it.
+    return None if version != fields.get(b"version") else {**fields, b"view": seen}
+
+
+class _Version(msgspec.Struct):
+    version: int
+
+
+_version_of = msgspec.json.Decoder(_Version).decode
+
+
+def _version(raw_view: bytes) -> int:
+    return _version_of(raw_view).version
 
 
 def decode(fields: dict[bytes, bytes]) -> CaseUpdate:

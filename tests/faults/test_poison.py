@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from services.projections import views
 from services.projections.queries import backlog
 from services.projections.rebuild import diff
 from shared.events import LetterSent
+from shared.readmodel import fold as views
 from shared.readmodel.queries import get_view
 from shared.store import EventStore
 from tests.faults.conftest import Stack, eventually

@@ -12,8 +12,8 @@ from redis.asyncio import Redis
 from liaison.bench.fill import fill
 from liaison.bench.workload import cases, template_cases
 from services.projections.rebuild import rebuild
-from services.projections.views import encode_view
 from shared.events import AnyEvent
+from shared.readmodel.fold import encode_view
 from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
 

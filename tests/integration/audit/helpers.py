@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from liaison.cli import main
 from services.projections.rebuild import rebuild
-from services.projections.views import encode_view
+from shared.readmodel.fold import encode_view
 from shared.store import EventStore
 
 

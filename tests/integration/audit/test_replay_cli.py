@@ -13,7 +13,7 @@ from msgspec.structs import replace
 from redis.asyncio import Redis
 
 from liaison.audit.as_of import case_as_of
-from services.projections.views import encode_view
+from shared.readmodel.fold import encode_view
 from shared.redis_server import RedisServer
 from shared.store import EventStore
 from shared.store.audit import verify

@@ -16,11 +16,11 @@ from liaison.operate.parked import run as liaison_parked
 from services.incidents.calls import incident_command_id
 from services.incidents.config import IncidentsConfig
 from services.incidents.hotline_events import HotlineEvents, case_of
-from services.projections import views
 from services.projections.queries import backlog
 from services.projections.worker import Worker
 from shared.events import AnyEvent, HotlineCallLogged, LetterSent
 from shared.follow import Batch, Delivery, Outcome, parked_key, per_entry
+from shared.readmodel import fold as views
 from shared.readmodel.queries import get_view
 from shared.redis_server import RedisServer
 from shared.store import EventStore, keys

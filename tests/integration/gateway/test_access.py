@@ -15,7 +15,7 @@ from shared.access import tokens
 from shared.access.principals import ROLES
 from shared.store import keys
 from tests.integration.gateway.conftest import Client, EventStream, post, projected
-from tests.unit.hotline.reports import log_call
+from tests.unit.hotline.reports import acknowledge, log_call, send_letter
 
 VN = "VN-LC-IBGS"
 """Lao Cai International Border Gate station: party to the test calls (with Hekou)."""
@@ -168,3 +168,63 @@ async def test_any_authorization_header_is_answered_401_never_a_failure(api: Cli
         response = await api.get("/v1/cases", headers={"Authorization": header})
         assert response.status == 401, header
         assert (await response.json())["reason"]["code"] == "unauthorized"
+
+
+async def _mixed_case(api: Client, store: Any) -> tuple[str, list[str]]:
+    """A call (H1) from Lao Cai station to Hekou, then Lao Cai's letter marked H2 (Vietnam only), then Hekou's
+    acknowledgement of the call marked H3 (Hekou only); the case id and the three event ids."""
+    status, call = await post(api, log_call("mixed-call", urgent=False, written_confirmation_required=False))
+    assert status == 200
+    case_id = call["case_id"]
+    _, letter = await post(api, send_letter("mixed-letter", case_id=case_id, reference="LC/2026/H2", handling="H2"))
+    _, ack = await post(api, acknowledge(case_id, call["events"][0]["event_id"], "mixed-ack", handling="H3"))
+    assert (letter["status"], ack["status"]) == ("accepted", "accepted"), (letter, ack)
+    await projected(store)
+    return case_id, [call["events"][0]["event_id"], letter["events"][0]["event_id"], ack["events"][0]["event_id"]]
+
+
+async def test_each_side_sees_a_case_folded_from_the_events_its_handling_codes_allow(
+    api: Client, redis: Redis, store: Any
+) -> None:
+    """Hekou sees the call and its own H3 acknowledgement but not Lao Cai's H2 letter; Lao Cai sees the call and
+    its letter but not Hekou's H3 acknowledgement; each view's counts, obligations and version come from those
+    events alone, in the list, the case and its events; an auditor sees all three."""
+    case_id, (call, letter, ack) = await _mixed_case(api, store)
+    hekou = (await tokens.issue(redis, "CN-HK-IBCS", "viewer")).token
+    lao_cai = (await tokens.issue(redis, VN, "viewer")).token
+    auditor = (await tokens.issue(redis, OUTSIDER, "auditor")).token
+    expected = {
+        hekou: ([call, ack], {"calls": 1, "letters_sent": 0, "acknowledgements": 1}, 3),
+        lao_cai: ([call, letter], {"calls": 1, "letters_sent": 1, "acknowledgements": 0}, 2),
+        auditor: ([call, letter, ack], {"calls": 1, "letters_sent": 1, "acknowledgements": 1}, 3),
+    }
+    for token, (events, counts, version) in expected.items():
+        listed = await (await api.get("/v1/cases", headers=_bearer(token))).json()
+        one = await (await api.get(f"/v1/cases/{case_id}", headers=_bearer(token))).json()
+        logged = await (await api.get(f"/v1/cases/{case_id}/events", headers=_bearer(token))).json()
+        assert [v["case_id"] for v in listed] == [case_id]
+        assert listed[0] == one
+        assert {k: one["counts"].get(k, 0) for k in counts} == counts
+        assert one["version"] == version
+        assert [e["event"]["event_id"] for e in logged] == events
+    lao_cai_view = await (await api.get(f"/v1/cases/{case_id}", headers=_bearer(lao_cai))).json()
+    assert [o["kind"] for o in lao_cai_view["obligations"]] == ["acknowledgement", "acknowledgement"], \
+        "for Lao Cai the call is still unacknowledged: the acknowledgement it may not see does not settle it"
+
+
+async def test_an_update_made_by_an_event_a_unit_may_not_see_is_not_sent_to_it(
+    api: Client, redis: Redis, store: Any
+) -> None:
+    """Following the case, Lao Cai gets no update for Hekou's H3 acknowledgement, and Hekou none for Lao Cai's H2
+    letter; each gets the updates of the events it may see."""
+    lao_cai = await subscribe_as(api, (await tokens.issue(redis, VN, "viewer")).token)
+    hekou = await subscribe_as(api, (await tokens.issue(redis, "CN-HK-IBCS", "viewer")).token)
+    await _mixed_case(api, store)
+    seen_by_lao_cai = [e.json()["view"]["counts"] for e in await lao_cai.updates(2)]
+    seen_by_hekou = [e.json()["view"]["counts"] for e in await hekou.updates(2)]
+    assert [c.get("letters_sent", 0) for c in seen_by_lao_cai] == [0, 1]
+    assert [c.get("acknowledgements", 0) for c in seen_by_hekou] == [0, 1]
+    with pytest.raises(TimeoutError):
+        await lao_cai.updates(1, within=1.0)
+    with pytest.raises(TimeoutError):
+        await hekou.updates(1, within=1.0)

@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from services.projections.queries import backlog
-from services.projections.views import CaseView, encode_view, fold
 from services.projections.worker import Worker
+from shared.readmodel.fold import CaseView, encode_view, fold
 from shared.readmodel.queries import list_views
 from shared.store import EventStore
 from tests.unit.projections.factory import CaseBuilder

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from liaison.operate.parked import list_parked, retry
-from services.projections import views
 from shared.events import LetterSent
+from shared.readmodel import fold as views
 from shared.readmodel.queries import get_view
 from shared.store import EventStore
 from tests.integration.projections.helpers import append_all, caught_up, eventually, expected, fast_worker, running

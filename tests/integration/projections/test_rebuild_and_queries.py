@@ -8,7 +8,7 @@ import msgspec
 from redis.asyncio import Redis
 
 from services.projections.rebuild import diff, rebuild
-from services.projections.views import decode_view, encode_view
+from shared.readmodel.fold import decode_view, encode_view
 from shared.readmodel.queries import get_view, list_views
 from shared.readmodel.updates import FROM_NOW, read_updates, updates_now
 from shared.store import EventStore
@@ -99,6 +99,6 @@ async def test_read_updates_follows_from_now_and_resumes_without_a_gap(store: Ev
 
 
 def _fold(*builders: CaseBuilder):  # type: ignore[no-untyped-def]
-    from services.projections.views import fold
+    from shared.readmodel.fold import fold
 
     return fold(None, [e for b in builders for e in b.events], builders[0].case_id)

@@ -117,7 +117,7 @@ async def test_poison_entries_are_parked_and_later_cases_keep_flowing(store: Eve
 
 
 async def _stale_json() -> bytes:
-    from services.projections.views import Fold, encode_view
+    from shared.readmodel.fold import Fold, encode_view
 
     fold = Fold(None, "case-poison")
     fold.skip_to(1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.projections.view_store import ViewStore, Write
-from services.projections.views import fold
+from shared.readmodel.fold import fold
 from shared.store import EventStore
 from tests.unit.projections.factory import busy_case
 

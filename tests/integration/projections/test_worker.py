@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 
 from services.projections.rebuild import diff
 from services.projections.view_store import ViewStore, Write
-from services.projections.views import encode_view
+from shared.readmodel.fold import encode_view
 from shared.readmodel.queries import get_view, list_views
 from shared.store import EventStore, keys
 from tests.integration.projections.helpers import (
@@ -120,7 +120,7 @@ async def test_the_write_script_refuses_a_view_built_from_an_old_version(store: 
     case = busy_case("case-cas")
     views = ViewStore(store)
     p = store.partition_of("case-cas")
-    from services.projections.views import fold
+    from shared.readmodel.fold import fold
 
     v1, v2 = fold(None, case.events[:1], "case-cas"), fold(None, case.events[:2], "case-cas")
     assert await views.write(p, [Write("case-cas", 0, v1)]) == set()

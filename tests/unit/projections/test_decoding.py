@@ -5,10 +5,10 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from services.projections.decoding import describe, read_event, read_head
 from services.projections.rebuild import _compare
-from services.projections.views import UnknownEvent
 from shared.events import encode_event
+from shared.readmodel.decoding import describe, read_event, read_head
+from shared.readmodel.fold import UnknownEvent
 from tests.unit.projections.factory import CaseBuilder
 
 

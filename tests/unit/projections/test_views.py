@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.projections.views import Fold, UnknownEvent, VersionGap, apply, fold
 from shared.events import Instant
+from shared.readmodel.fold import Fold, UnknownEvent, VersionGap, apply, fold
 from shared.readmodel.schema import CaseView, Counts, clocks, decode_view, encode_view
 from tests.unit.projections.factory import CN, VN, CaseBuilder, busy_case
 

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 
 from services.incidents.domain import due
 from services.incidents.domain import fold as domain_fold
-from services.projections import views
-from services.projections.views import CaseView, decode_view, encode_view, fold
 from shared.events import ConfirmationOverdue
 from shared.events.union import EVENT_TYPES
+from shared.readmodel import fold as views
+from shared.readmodel.fold import CaseView, decode_view, encode_view, fold
 from tests.unit.incidents import handover_reports as h
 from tests.unit.incidents import incident_reports as i
 from tests.unit.incidents import patrol_reports as p

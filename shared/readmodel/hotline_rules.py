@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-from services.projections.draft import _Draft, handles
 from shared.events import (
     HotlineCallLogged,
     LetterReceived,
@@ -17,6 +16,7 @@ from shared.events import (
     MessageAcknowledged,
     UrgentCallConfirmedInWriting,
 )
+from shared.readmodel.draft import _Draft, handles
 
 
 @handles(HotlineCallLogged, kind="hotline")

@@ -20,7 +20,8 @@ New event types plug in with ``@handles(EventType, kind=...)`` (draft.py); an ev
 handler still advances the version and is counted under ``counts.other``. The rules of hotline
 cases live in ``hotline_rules``, those of incident, handover, patrol and meeting cases in
 ``incident_rules`` (both imported here, so they are registered whenever views are used); the
-view's schema and facts are the read model's (shared/readmodel/).
+view's schema is in ``schema.py`` and ``facts.py``. ``fold_seen`` folds only the events a reader may
+see (handling codes, docs/security.md), on read.
 Obligations of those cases carry their deadline (``due``), and ``overdue`` once an overdue
 event recorded that it passed; a case that ended (incident closed, handover completed,
 aborted or rejected) has status ``closed``.
@@ -30,13 +31,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from services.projections import hotline_rules, incident_rules
-from services.projections.draft import _RULES, UnknownEvent, VersionGap, ViewEvent, _Draft, step
+from shared.readmodel import hotline_rules, incident_rules
+from shared.readmodel.draft import _RULES, UnknownEvent, VersionGap, ViewEvent, _Draft, step
 from shared.readmodel.schema import CaseUpdate, CaseView, Clocks, clocks, decode_view, encode_view
 
 __all__ = [  # the fold, and what its callers use with it (the schema itself lives in shared/readmodel)
     "_RULES", "CaseUpdate", "CaseView", "Clocks", "Fold", "UnknownEvent", "VersionGap", "ViewEvent", "apply",
-    "clocks", "decode_view", "encode_view", "fold", "hotline_rules", "incident_rules",
+    "clocks", "decode_view", "encode_view", "fold", "fold_seen", "hotline_rules", "incident_rules",
 ]
 
 
@@ -127,3 +128,14 @@ def fold(view: CaseView | None, events: Iterable[ViewEvent], case_id: str) -> Ca
     for event in events:
         folding.apply(event)
     return folding.view()
+
+
+def fold_seen(case_id: str, events: Iterable[ViewEvent]) -> CaseView | None:
+    """The view of a reader who may see only these events (in version order, some left out): each is folded as
+    the next, so the view's counts, obligations and status come from them alone; None if there are none."""
+    draft = _Draft(None, case_id)
+    folded = False
+    for event in events:
+        step(draft, event)
+        folded = True
+    return draft.freeze() if folded else None

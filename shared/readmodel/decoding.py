@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import msgspec
 
-from services.projections.views import UnknownEvent, ViewEvent
 from shared.events import AnyEvent, decode_event
 from shared.events.codec import UnknownEventType
 from shared.events.union import CURRENT_SCHEMA, EVENT_TYPES
+from shared.readmodel.fold import UnknownEvent, ViewEvent
 
 _decoder = msgspec.json.Decoder(AnyEvent)
 _unknown_decoder = msgspec.json.Decoder(UnknownEvent)

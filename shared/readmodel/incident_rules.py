@@ -11,7 +11,6 @@ from typing import Any
 
 import msgspec
 
-from services.projections.draft import _Draft, handles
 from shared.events import (
     AcceptanceOverdue,
     AcknowledgementOverdue,
@@ -37,6 +36,7 @@ from shared.events import (
     ResponseRecorded,
     RiskAssessed,
 )
+from shared.readmodel.draft import _Draft, handles
 from shared.readmodel.facts import HandoverFacts, IncidentFacts, MeetingFacts, PatrolFacts
 from shared.readmodel.schema import clocks
 from shared.units import get
