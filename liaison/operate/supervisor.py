@@ -141,6 +141,8 @@ def up() -> int:
         print(f"  {where}", flush=True)
         print(f"  event store: {partitions} partitions", flush=True)
         print(f"  HTTP API: http://{settings.http}/ (case board at /, OpenAPI at /openapi.json)", flush=True)
+        print("  it needs a bearer token: liaison token issue --unit UNIT --role viewer|officer|auditor|operator",
+              flush=True)
         print("  `liaison send`, `liaison cases`, `liaison watch` in other shells find this Redis", flush=True)
         print("services:", flush=True)
         asyncio.run(Supervisor(url).run())
