@@ -10,6 +10,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from liaison.exits import USAGE, CliError
 from shared import settings as settings_module
+from shared.redis_client import redacted
 from shared.store import EventStore, StoreNotInitialised
 from shared.vault.store import Vault, VaultError, check_subject_id
 
@@ -40,7 +41,7 @@ async def open_redis() -> Redis:
         await client.ping()
     except (RedisConnectionError, OSError) as err:
         await client.aclose()
-        raise CliError(f"cannot reach Redis at {url}: {err}") from err
+        raise CliError(f"cannot reach Redis at {redacted(url)}: {err}") from err
     return client
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from redis.asyncio import Redis
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -23,6 +25,15 @@ def connect(url: str) -> Redis:
     """
     retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=8)
     return Redis.from_url(url, retry=retry, retry_on_error=list(RETRYABLE))
+
+
+def redacted(url: str) -> str:
+    """The URL with its password masked, for anything a person or a log may see."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def text(value: bytes | str) -> str:

@@ -141,7 +141,11 @@ class RedisServer:
             if self.unix_socket is not None:
                 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
                 s.settimeout(0.5)
-                s.connect(str(self.unix_socket))
+                try:
+                    s.connect(str(self.unix_socket))
+                except OSError:
+                    s.close()  # not yet listening: close it here, the ``with`` below is not reached
+                    raise
             else:
                 s = socket.create_connection(("127.0.0.1", self.port), timeout=0.5)
             with s:
@@ -168,7 +172,8 @@ class RedisServer:
     def answers(self) -> bool:
         """True if some Redis answers PING at this server's address right now (ours or not: see ``answering_pid``)."""
         reply = self._ask(b"PING")
-        return reply is not None and reply.startswith(b"+PONG")
+        # -NOAUTH answers too: a Redis whose default user is off (liaison up's) is still running there.
+        return reply is not None and (reply.startswith(b"+PONG") or reply.startswith(b"-NOAUTH"))
 
     def answering_pid(self) -> int | None:
         """The process id of the Redis answering at this server's address (``INFO server``), None if none does."""

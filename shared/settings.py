@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
+
+from shared.access import acl
 
 DEFAULT_HTTP = "127.0.0.1:8080"
 DEFAULT_PARTITIONS = 16
@@ -23,6 +26,8 @@ class Settings:
     http: str
     var_dir: Path
     partitions: int
+    redis_user: str = "operator"
+    """LIAISON_REDIS_USER: the ACL user this process is, on the embedded Redis (``liaison up`` sets each service's)."""
 
     @property
     def embedded_socket(self) -> Path:
@@ -34,7 +39,11 @@ class Settings:
         if self.redis_url:
             return self.redis_url
         if self.embedded_socket.exists():
-            return f"unix://{self.embedded_socket}"
+            # As this process's own ACL user when ``liaison up`` made the users (shared/access/acl.py).
+            password = acl.password_of(self.var_dir, self.redis_user)
+            if password is None:
+                return f"unix://{self.embedded_socket}"
+            return f"unix://{quote(self.redis_user, safe='')}:{quote(password, safe='')}@{self.embedded_socket}"
         return None
 
 
@@ -52,4 +61,7 @@ def load(environ: dict[str, str] | None = None) -> Settings:
     if not raw_partitions.isdigit() or not 1 <= int(raw_partitions) <= 1024:
         raise SettingsError(f"LIAISON_PARTITIONS must be a whole number from 1 to 1024, got {raw_partitions!r}")
     var_dir = Path(env.get("LIAISON_VAR") or "var").resolve()
-    return Settings(redis_url=url, http=http, var_dir=var_dir, partitions=int(raw_partitions))
+    user = env.get("LIAISON_REDIS_USER") or "operator"
+    if user not in acl.USERS:
+        raise SettingsError(f"LIAISON_REDIS_USER must be one of {', '.join(acl.USERS)}, got {user!r}")
+    return Settings(redis_url=url, http=http, var_dir=var_dir, partitions=int(raw_partitions), redis_user=user)

@@ -16,7 +16,9 @@ from redis.asyncio import Redis
 from liaison.exits import CliError
 from liaison.operate import SERVICES
 from shared import settings as settings_module
+from shared.access import acl
 from shared.logging import configure as configure_logging
+from shared.redis_client import redacted
 from shared.redis_server import RedisServer, RedisServerError
 from shared.store import EventStore
 
@@ -55,16 +57,20 @@ def _embedded_redis(settings: settings_module.Settings) -> RedisServer:
 class Supervisor:
     """Starts the services, restarts one that dies (with back-off), and stops all on a signal."""
 
-    def __init__(self, redis_url: str, services: tuple[str, ...] = SERVICES) -> None:
-        self.env = os.environ | {"LIAISON_REDIS_URL": redis_url}
+    def __init__(self, redis_url: str | None, services: tuple[str, ...] = SERVICES) -> None:
+        # An external Redis is given to every child as is; on the embedded one each child is its own ACL user,
+        # and finds the socket and its password under LIAISON_VAR (shared/settings.py).
+        self.env = dict(os.environ) | ({"LIAISON_REDIS_URL": redis_url} if redis_url else {})
+        self.embedded = redis_url is None
         self.children = [Child(name) for name in services]
         self.stopping = asyncio.Event()
 
     async def _spawn(self, child: Child) -> None:
         # A session of its own: Ctrl-C reaches only the supervisor, which then stops the
         # children in order instead of all of them racing to exit at once.
+        env = self.env | ({"LIAISON_REDIS_USER": child.name} if self.embedded else {})
         child.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", f"services.{child.name}", env=self.env, start_new_session=True
+            sys.executable, "-m", f"services.{child.name}", env=env, start_new_session=True
         )
         child.started_at = time.monotonic()
         print(f"  {child.name:<12} pid {child.process.pid}", flush=True)
@@ -110,6 +116,15 @@ class Supervisor:
                 await child.task
 
 
+async def _lock_down(url: str, settings: settings_module.Settings) -> None:
+    """Give every service and role its own ACL user on the fresh embedded Redis, then turn the default user off."""
+    client = Redis.from_url(url)
+    try:
+        await acl.apply(client, settings.var_dir)
+    finally:
+        await client.aclose()
+
+
 async def _prepare_store(url: str, partitions: int) -> int:
     client = Redis.from_url(url)
     try:
@@ -129,12 +144,14 @@ def up() -> int:
     embedded: RedisServer | None = None
     if settings.redis_url:
         url = settings.redis_url
-        where = f"Redis: {url} (from LIAISON_REDIS_URL)"
+        where = f"Redis: {redacted(url)} (from LIAISON_REDIS_URL)"
     else:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         embedded = _embedded_redis(settings)
-        url = embedded.url
-        where = f"Redis: {url} (embedded; AOF always; data in {embedded.data_dir})"
+        asyncio.run(_lock_down(embedded.url, settings))
+        url = settings_module.load().resolved_redis_url() or embedded.url  # as the operator, from now on
+        where = (f"Redis: {embedded.url} (embedded; AOF always; data in {embedded.data_dir}; default user off, "
+                 f"one ACL user per service, passwords in {acl.credentials_dir(settings.var_dir)})")
     try:
         partitions = asyncio.run(_prepare_store(url, settings.partitions))
         print("Liaison is up.", flush=True)
@@ -145,7 +162,7 @@ def up() -> int:
               flush=True)
         print("  `liaison send`, `liaison cases`, `liaison watch` in other shells find this Redis", flush=True)
         print("services:", flush=True)
-        asyncio.run(Supervisor(url).run())
+        asyncio.run(Supervisor(None if embedded is not None else url).run())
     finally:
         if embedded is not None:
             embedded.stop()

@@ -14,7 +14,7 @@ from services.gateway.metrics import CONTENT_TYPE
 from services.gateway.replies import gateway, json_value
 from services.gateway.resources import Gateway
 from shared import append_metrics
-from shared.redis_client import text
+from shared.redis_client import redacted, text
 from shared.store import EventStore, StoreNotInitialised
 
 log = structlog.get_logger("gateway")
@@ -40,7 +40,7 @@ async def health(request: web.Request) -> web.Response:
         await asyncio.wait_for(gw.redis.ping(), CHECK_TIMEOUT_S)
         store, streams = await asyncio.wait_for(_store_and_groups(gw), CHECK_TIMEOUT_S)
     except (RedisError, OSError, TimeoutError) as err:
-        problems.append(f"redis: no answer from {gw.config.redis_url}: {err or 'timed out'}")
+        problems.append(f"redis: no answer from {redacted(gw.config.redis_url)}: {err or 'timed out'}")
         return json_value({"status": "failing", "problems": problems, "checks": {"redis": "down"}},
                           HTTPStatus.SERVICE_UNAVAILABLE)
     checks["redis"] = "up"

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from services.gateway.app import build_app
 from services.gateway.config import GatewayConfig
+from shared.redis_client import redacted
 
 log = structlog.get_logger("gateway")
 
@@ -36,7 +37,7 @@ async def serve(config: GatewayConfig, stop: asyncio.Event | None = None) -> Non
             await site.start()
         except OSError as err:
             raise ListenError(f"cannot listen on {config.address}: {err.strerror or err}") from err
-        log.info("listening", http=f"http://{config.address}/", redis=config.redis_url)
+        log.info("listening", http=f"http://{config.address}/", redis=redacted(config.redis_url))
         await stop.wait()
         log.info("stopping")
     finally:

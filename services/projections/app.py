@@ -14,7 +14,7 @@ from services.projections.worker import RECLAIM_IDLE_MS, Worker
 from shared import append_metrics
 from shared import logging as liaison_logging
 from shared import settings as settings_module
-from shared.redis_client import connect
+from shared.redis_client import connect, redacted
 from shared.store import EventStore
 
 EXIT_USAGE = 2
@@ -40,7 +40,7 @@ async def serve(redis_url: str, partitions: int, idle_ms: int) -> int:
         try:
             store = await EventStore.create(redis, partitions)
         except (RedisError, OSError) as exc:
-            print(f"projections: cannot reach Redis at {redis_url}: {exc}", file=sys.stderr)
+            print(f"projections: cannot reach Redis at {redacted(redis_url)}: {exc}", file=sys.stderr)
             return EXIT_USAGE
         worker = Worker(store, reclaim_idle_ms=idle_ms)
         loop = asyncio.get_running_loop()

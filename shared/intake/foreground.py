@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 
 from shared.intake.serve import IntakeUnusable
 from shared.logging import configure
+from shared.redis_client import redacted
 from shared.service_config import IntakeConfig
 from shared.settings import SettingsError
 
@@ -48,13 +49,13 @@ def run(name: str, from_env: Callable[[], C | None], serve: Serve[C]) -> int:
     try:
         asyncio.run(_until_signalled(serve, config))
     except (RedisConnectionError, OSError) as err:
-        print(f"{name}: cannot reach Redis at {config.redis_url}: {err}", file=sys.stderr)
+        print(f"{name}: cannot reach Redis at {redacted(config.redis_url)}: {err}", file=sys.stderr)
         return 2
     except IntakeUnusable as err:
         print(f"{name}: stopped: {err}", file=sys.stderr)
         return 2
     except RedisError as err:
-        print(f"{name}: stopped: Redis at {config.redis_url} refused: {err}", file=sys.stderr)
+        print(f"{name}: stopped: Redis at {redacted(config.redis_url)} refused: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass

@@ -12,9 +12,7 @@ import time
 from pathlib import Path
 
 import aiohttp
-from redis.asyncio import Redis
 
-from shared.access import tokens
 from shared.redis_server import free_port
 from tests.e2e.conftest import ROOT
 
@@ -83,11 +81,11 @@ async def test_liaison_up_serves_the_http_api_end_to_end(tmp_path: Path) -> None
             # Locked down from the start: nothing is served without a token, so one is issued on the box.
             async with session.get(f"{base}/v1/cases") as refused:
                 assert refused.status == 401
-            redis = Redis.from_url(f"unix://{tmp_path / 'var' / 'redis.sock'}")
-            try:
-                officer = (await tokens.issue(redis, json.loads(report)["unit"], "officer")).token
-            finally:
-                await redis.aclose()
+            issued = await asyncio.to_thread(
+                _liaison, env, tmp_path, "token", "issue", "--unit", json.loads(report)["unit"], "--role", "officer",
+                "--json",
+            )
+            officer = json.loads(issued.stdout)["token"]
             session.headers["Authorization"] = f"Bearer {officer}"
             async with session.get(f"{base}/v1/updates") as stream:
                 assert stream.status == 200

@@ -1,0 +1,126 @@
+"""Least-privilege Redis: each service's and role's ACL user can do its job and nothing it must not (real Redis 7.0)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import NoPermissionError, RedisError, ResponseError
+
+from shared.access import acl
+from shared.redis_server import RedisServer
+
+LOG = "liaison:{p0}:log"
+
+ALLOWED = [
+    ("hotline", ["XADD", "liaison:outcomes", "*", "a", "1"]),
+    ("hotline", ["GET", "liaison:vault:index-key"]),
+    ("hotline", ["HSETNX", "liaison:{p3}:claims", "cmd-1", "x"]),
+    ("incidents", ["ZADD", "liaison:{p1}:deadlines", "1", "case|IN-1"]),
+    ("incidents", ["XADD", "liaison:intake:incidents", "*", "report", "{}"]),
+    ("projections", ["XADD", "liaison:{p0}:updates", "*", "case_id", "c"]),
+    ("projections", ["XACK", LOG, "projections", "1-1"]),
+    ("projections", ["HSET", "liaison:{p0}:views", "c", "{}"]),
+    ("hotline", ["HSET", "liaison:{p0}:heads", "c", "1 ff"]),
+    ("gateway", ["XADD", "liaison:intake:hotline", "*", "report", "{}"]),
+    ("gateway", ["HGET", "liaison:tokens", "abc"]),
+    ("gateway", ["HSET", "liaison:vault:name-index", "h", "SUBJ-1"]),
+    ("auditor", ["XRANGE", LOG, "-", "+"]),
+    ("operator", ["FLUSHALL"]),
+]
+"""(user, command) each may run (checked with ACL DRYRUN, so nothing is changed)."""
+
+REFUSED = [
+    ("gateway", ["XADD", LOG, "*", "e", "{}"]),
+    ("gateway", ["DEL", "liaison:{p0}:views"]),
+    ("gateway", ["FLUSHALL"]),
+    ("gateway", ["HSET", "liaison:tokens", "abc", "x"]),
+    ("projections", ["XADD", LOG, "*", "e", "{}"]),
+    ("projections", ["GET", "liaison:vault:key:SUBJ-1"]),
+    ("projections", ["DEL", LOG]),
+    ("auditor", ["XADD", LOG, "*", "e", "{}"]),
+    ("auditor", ["HSET", "liaison:{p0}:views", "c", "{}"]),
+    ("auditor", ["SET", "liaison:meta", "x"]),
+    ("auditor", ["GET", "liaison:vault:key:SUBJ-1"]),
+    ("auditor", ["HGET", "liaison:tokens", "abc"]),
+    ("hotline", ["GET", "liaison:vault:key:SUBJ-1"]),
+    ("hotline", ["GET", "liaison:vault:data:SUBJ-1"]),
+    ("hotline", ["HSET", "liaison:vault:name-index", "h", "x"]),
+    ("hotline", ["HGET", "liaison:tokens", "abc"]),
+    ("hotline", ["FLUSHALL"]),
+    ("incidents", ["CONFIG", "SET", "appendonly", "no"]),
+    ("incidents", ["HSET", "liaison:{p0}:views", "c", "{}"]),
+    ("hotline", ["HSET", "liaison:{p0}:views", "c", "{}"]),
+    ("projections", ["HSET", "liaison:{p0}:heads", "c", "9 ff"]),
+    ("projections", ["INCRBY", "liaison:{p0}:n", "1"]),
+]
+"""(user, command) each must be refused."""
+
+
+@pytest.fixture
+async def locked(tmp_path: Path) -> AsyncIterator[tuple[RedisServer, Redis]]:
+    """A private redis-server on a unix socket with the users applied and the default user off; an operator client."""
+    server = RedisServer(tmp_path / "redis", unix_socket=tmp_path / "redis.sock").start()
+    bootstrap = Redis(unix_socket_path=str(server.unix_socket))
+    await acl.apply(bootstrap, tmp_path)
+    await bootstrap.aclose()
+    operator = Redis(unix_socket_path=str(server.unix_socket), username="operator",
+                     password=acl.password_of(tmp_path, "operator"))
+    try:
+        yield server, operator
+    finally:
+        await operator.aclose()
+        server.stop()
+
+
+async def _dryrun(operator: Redis, user: str, command: list[str]) -> str:
+    reply = await operator.execute_command("ACL", "DRYRUN", user, *command)
+    return reply.decode() if isinstance(reply, bytes) else str(reply)
+
+
+async def test_each_user_may_do_its_job(locked: tuple[RedisServer, Redis]) -> None:
+    """Every command a service or role needs is allowed for its user."""
+    _, operator = locked
+    for user, command in ALLOWED:
+        assert await _dryrun(operator, user, command) == "OK", (user, command)
+
+
+async def test_each_user_is_refused_what_it_must_not_do(locked: tuple[RedisServer, Redis]) -> None:
+    """The gateway cannot write a log, delete or flush; projections cannot write the log; the auditor writes nothing;
+    only the vault's users touch it, and the intake services only its names index, read-only."""
+    _, operator = locked
+    for user, command in REFUSED:
+        assert await _dryrun(operator, user, command) != "OK", (user, command)
+
+
+async def test_a_script_runs_only_what_its_caller_may(locked: tuple[RedisServer, Redis], tmp_path: Path) -> None:
+    """A script run by the projections' or the auditor's user cannot XADD to a log, though it may be called."""
+    server, operator = locked
+    await operator.xgroup_create(LOG, "projections", id="0", mkstream=True)
+    for user in ("projections", "auditor", "gateway"):
+        password = acl.password_of(tmp_path, user)
+        client = Redis(unix_socket_path=str(server.unix_socket), username=user, password=password)
+        try:
+            with pytest.raises((NoPermissionError, ResponseError)):
+                await client.eval("return redis.call('XADD', KEYS[1], '*', 'e', 'forged')", 1, LOG)
+        finally:
+            await client.aclose()
+    assert await operator.xlen(LOG) == 0
+
+
+async def test_the_default_user_is_off_and_passwords_are_private(
+    locked: tuple[RedisServer, Redis], tmp_path: Path
+) -> None:
+    """Without credentials Redis answers NOAUTH; each password file is readable by its owner only."""
+    server, _ = locked
+    anonymous = Redis(unix_socket_path=str(server.unix_socket))
+    try:
+        with pytest.raises(RedisError, match=r"(?i)auth"):
+            await anonymous.ping()
+    finally:
+        await anonymous.aclose()
+    for user in acl.USERS:
+        assert (acl.credentials_dir(tmp_path) / user).stat().st_mode & 0o777 == 0o600, user
+    assert acl.credentials_dir(tmp_path).stat().st_mode & 0o777 == 0o700
