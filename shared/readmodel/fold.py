@@ -82,6 +82,21 @@ class Fold:
         self._record(event)
         return True
 
+    def take(self, event: ViewEvent) -> Exception | None:
+        """Fold the event as a rebuild does: an older one is ignored, a gap before it is skipped (the view goes
+        stale), and one whose rule fails is skipped too; returns that failure, if any."""
+        version = event.case_version
+        if version <= self.version:
+            return None
+        if version > self.version + 1:
+            self.skip_to(version - 1)
+        try:
+            self.apply(event)
+        except Exception as exc:  # a rule that fails on it: skipped, the view stale, the caller told why
+            self.skip_to(version)
+            return exc
+        return None
+
     def skip_to(self, version: int) -> None:
         """Mark the view stale and move it to ``version``: events up to it could not be applied."""
         if version <= self._draft.version:
@@ -132,10 +147,25 @@ def fold(view: CaseView | None, events: Iterable[ViewEvent], case_id: str) -> Ca
 
 def fold_seen(case_id: str, events: Iterable[ViewEvent]) -> CaseView | None:
     """The view of a reader who may see only these events (in version order, some left out): each is folded as
-    the next, so the view's counts, obligations and status come from them alone; None if there are none."""
+    the next, so the view's counts, obligations and status come from them alone; None if there are none.
+
+    An event whose rule fails here (it may need an earlier event this reader does not see) is skipped and
+    the view marked stale, as the projections do with an event they cannot apply.
+    """
+    applied: list[ViewEvent] = []
     draft = _Draft(None, case_id)
-    folded = False
+    stale = False
     for event in events:
-        step(draft, event)
-        folded = True
-    return draft.freeze() if folded else None
+        try:
+            step(draft, event)
+        except Exception:
+            stale = True
+            draft = _Draft(None, case_id)  # a failed rule may have half-changed the draft: fold again without it
+            for earlier in applied:
+                step(draft, earlier)
+            continue
+        applied.append(event)
+    if not applied:
+        return None
+    draft.stale = draft.stale or stale
+    return draft.freeze()

@@ -12,6 +12,8 @@ import time
 from typing import Any
 
 import msgspec
+import structlog
+from redis.exceptions import RedisError
 
 from shared.access.principals import Principal
 from shared.readmodel.queries import as_seen_by
@@ -24,6 +26,8 @@ FROM_NOW = "$"
 
 BLOCK_SLICE_MS = 4000
 """Longest single blocking XREAD: redis-py 8.1 times a read out after its default socket_timeout of 5 s."""
+
+log = structlog.get_logger("readmodel")
 
 RawUpdate = tuple[int, str, dict[bytes, bytes]]
 """Partition, position, and the update's fields as stored (``case_id``, ``version``, ``view``)."""
@@ -83,14 +87,21 @@ async def read_updates(
 async def _as_seen(store: EventStore, fields: dict[bytes, bytes], viewer: Principal) -> dict[bytes, bytes] | None:
     """The update as ``viewer`` may see it (its view folded from what it may see), or None if it may not."""
     stored = fields.get(b"view", b"")
-    seen = await as_seen_by(store, text(fields.get(b"case_id", b"")), stored, viewer)
+    version = text(fields.get(b"version", b""))
+    case_id = text(fields.get(b"case_id", b""))
+    try:  # the case as it stood at this update, not as it stands now (a later event must not hide this one)
+        seen = await as_seen_by(store, case_id, stored, viewer, int(version) if version.isdigit() else None)
+    except (RedisError, OSError):
+        raise
+    except Exception:  # one update that cannot be shown never ends the stream
+        log.exception("update_left_out", case_id=case_id)
+        return None
     if seen is None:
         return None
     if seen is stored:
         return fields
-    version = str(_version(seen)).encode()
     # An update made by an event the viewer may not see is not sent: even its timing would disclose it.
-    return None if version != fields.get(b"version") else {**fields, b"view": seen}
+    return None if str(_version(seen)).encode() != fields.get(b"version") else {**fields, b"view": seen}
 
 
 class _Version(msgspec.Struct):

@@ -11,11 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
+from services.gateway.updates import STREAMS_PER_TOKEN
 from shared.access import tokens
 from shared.access.principals import ROLES
 from shared.store import keys
 from tests.integration.gateway.conftest import Client, EventStream, post, projected
 from tests.unit.hotline.reports import acknowledge, log_call, send_letter
+from tests.unit.incidents import incident_reports as inc
+from tests.unit.incidents.reports import Case as IncidentCase
 
 VN = "VN-LC-IBGS"
 """Lao Cai International Border Gate station: party to the test calls (with Hekou)."""
@@ -132,7 +135,9 @@ async def subscribe_as(api: Client, token: str) -> Any:
     response = await api.get("/v1/updates", headers=_bearer(token))
     assert response.status == 200
     stream = EventStream(response)
-    assert (await stream.next()).event == "ready"
+    ready = await stream.next()
+    assert ready.event == "ready"
+    stream.ready_id = ready.id or ""
     return stream
 
 
@@ -228,3 +233,70 @@ async def test_an_update_made_by_an_event_a_unit_may_not_see_is_not_sent_to_it(
         await lao_cai.updates(1, within=1.0)
     with pytest.raises(TimeoutError):
         await hekou.updates(1, within=1.0)
+
+
+async def test_a_case_whose_visible_events_cannot_be_folded_alone_fails_only_itself(
+    api: Client, redis: Redis, store: Any
+) -> None:
+    """An incident raised H2 by Lao Cai and acknowledged by Hekou: Hekou sees only an acknowledgement of an
+    incident it cannot see raised, so that case is absent for Hekou (404), while its list, its other cases and
+    its update stream go on (no 500, no broken stream)."""
+    incident = IncidentCase()
+    raised = incident.do(inc.raise_incident(handling="H2"))
+    acknowledged = incident.do(inc.acknowledge())
+    await store.append(incident.case_id, raised, 0)
+    await store.append(incident.case_id, acknowledged, len(raised))
+    status, call = await post(api, log_call("hekou-visible"))
+    assert status == 200
+    await projected(store)
+    hekou = (await tokens.issue(redis, "CN-HK-IBCS", "viewer")).token
+    listed = await api.get("/v1/cases", headers=_bearer(hekou))
+    assert listed.status == 200
+    assert [v["case_id"] for v in await listed.json()] == [call["case_id"]]
+    assert (await api.get(f"/v1/cases/{incident.case_id}", headers=_bearer(hekou))).status == 404
+    assert (await api.get(f"/v1/cases/{call['case_id']}", headers=_bearer(hekou))).status == 200
+
+
+async def test_a_resumed_stream_gets_every_update_a_unit_may_see_even_when_the_case_moved_on(
+    api: Client, redis: Redis, store: Any
+) -> None:
+    """Hekou resumes after a call (v1), its own H3 acknowledgement (v2) and Lao Cai's letter (v3) were folded: it
+    gets all three updates, each as the case stood then (an update is folded to its own version)."""
+    hekou = (await tokens.issue(redis, "CN-HK-IBCS", "viewer")).token
+    before = await subscribe_as(api, hekou)
+    resume_from = before.ready_id
+    before.response.close()
+    _, call = await post(api, log_call("moved-call", urgent=False, written_confirmation_required=False))
+    case_id = call["case_id"]
+    await post(api, acknowledge(case_id, call["events"][0]["event_id"], "moved-ack", handling="H3"))
+    await post(api, send_letter("moved-letter", case_id=case_id, reference="LC/2026/M"))
+    await projected(store)
+    response = await api.get("/v1/updates", headers=_bearer(hekou) | {"Last-Event-ID": resume_from})
+    stream = EventStream(response)
+    assert (await stream.next()).event == "ready"
+    versions = [e.json()["view"]["version"] for e in await stream.updates(3)]
+    assert versions == [1, 2, 3]
+
+
+async def test_a_revoked_tokens_open_stream_ends_within_a_second(api: Client, redis: Redis) -> None:
+    """Revoking a token ends the update stream it holds open with an ``unauthorized`` event; nothing more is sent."""
+    issued = await tokens.issue(redis, VN, "viewer")
+    stream = await subscribe_as(api, issued.token)
+    await tokens.revoke(redis, issued.id)
+    ended = await stream.next(within=3.0)
+    assert ended.event == "unauthorized"
+    with pytest.raises(EOFError):
+        await stream.next(within=3.0)
+
+
+async def test_one_token_cannot_take_every_update_stream(api: Client, redis: Redis) -> None:
+    """Past its own limit a token's next stream is 429 with Retry-After, while another unit's token still gets one."""
+    busy = (await tokens.issue(redis, VN, "viewer")).token
+    held = [await subscribe_as(api, busy) for _ in range(STREAMS_PER_TOKEN)]
+    refused = await api.get("/v1/updates", headers=_bearer(busy))
+    assert refused.status == 429
+    assert (await refused.json())["reason"]["code"] == "too_many_streams"
+    assert "Retry-After" in refused.headers
+    other = await subscribe_as(api, (await tokens.issue(redis, OUTSIDER, "viewer")).token)
+    for stream in [*held, other]:
+        stream.response.close()
