@@ -22,6 +22,8 @@ from shared.access.principals import Action, Principal
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 PRINCIPAL = web.RequestKey("principal", Principal)
+PRESENTED = web.RequestKey("presented", str)
+"""The bearer token as presented, for a long request to check again (an update stream); never logged."""
 
 ACTIONS: dict[tuple[str, str], Action | None] = {
     ("POST", "/v1/commands"): "send",
@@ -85,4 +87,5 @@ async def authorize(request: web.Request, handler: Handler) -> web.StreamRespons
         response.headers["Retry-After"] = str(max(1, round(wait + 0.5)))
         return response
     request[PRINCIPAL] = found
+    request[PRESENTED] = presented
     return await handler(request)

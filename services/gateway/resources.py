@@ -33,6 +33,8 @@ class Gateway:
         self._waiter: OutcomeWaiter | None = None
         self._store: EventStore | None = None
         self.subscribers = 0
+        self.streams_of: dict[str, int] = {}
+        """Token id -> update streams it holds open in this process (STREAMS_PER_TOKEN at most)."""
 
     @property
     def redis(self) -> Redis:

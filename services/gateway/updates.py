@@ -26,9 +26,10 @@ from aiohttp import web
 from redis.exceptions import RedisError, ResponseError
 
 from services.gateway import positions as pos
-from services.gateway.access import PRINCIPAL
+from services.gateway.access import PRESENTED, PRINCIPAL
 from services.gateway.replies import gateway, reason
 from services.gateway.resources import Gateway
+from shared.access import tokens
 from shared.readmodel import updates
 from shared.redis_client import text
 from shared.store import EventStore
@@ -39,6 +40,8 @@ PARAMETERS = ("case", "last_event_id")
 RETRY_MS = 1000
 """How soon a client's EventSource reconnects after the connection drops (the SSE ``retry:`` field)."""
 READ_COUNT = 200
+STREAMS_PER_TOKEN = 8
+"""Update streams one token may hold open in one gateway process (a board, a few tabs, a tool): more are 429."""
 """Updates read per partition per round trip."""
 
 _encode = msgspec.json.encode
@@ -143,6 +146,13 @@ async def subscribe(request: web.Request) -> web.StreamResponse:
     if gw.subscribers >= gw.config.max_subscribers:
         return reason(HTTPStatus.SERVICE_UNAVAILABLE, "too_many_subscribers",
                       f"{gw.config.max_subscribers} update streams are open; try again later")
+    token_id = request[PRINCIPAL].token_id
+    if gw.streams_of.get(token_id, 0) >= STREAMS_PER_TOKEN:  # one token cannot take every stream
+        refused = reason(HTTPStatus.TOO_MANY_REQUESTS, "too_many_streams",
+                         f"this token already follows {STREAMS_PER_TOKEN} update streams; close one first")
+        refused.headers["Retry-After"] = str(RETRY_MS // 1000 or 1)
+        return refused
+    gw.streams_of[token_id] = gw.streams_of.get(token_id, 0) + 1
     gw.subscribers += 1
     gw.metrics.subscribers.inc()
     response = web.StreamResponse(
@@ -162,6 +172,9 @@ async def subscribe(request: web.Request) -> web.StreamResponse:
         pass  # the client went away: nothing to tell it
     finally:
         gw.subscribers -= 1
+        gw.streams_of[token_id] -= 1
+        if not gw.streams_of[token_id]:
+            del gw.streams_of[token_id]
         gw.metrics.subscribers.dec()
     return response
 
@@ -179,6 +192,12 @@ async def _follow(
     keepalive_s = gw.config.keepalive_s
     last_write = time.monotonic()
     while not gw.stopping.is_set() and not _gone(request):
+        # The token is checked again before every read (at most read_block_ms apart): a revoked or expired
+        # token's stream ends within a second, as its other requests are refused at once.
+        if isinstance(await tokens.authenticate(gw.redis, request[PRESENTED]), str):
+            await response.write(frame(_encode({"reason": {"code": "unauthorized", "message":
+                                                "the token was revoked or expired"}}), event="unauthorized"))
+            return
         quiet_ms = int((keepalive_s - (time.monotonic() - last_write)) * 1000)
         block_ms = max(1, min(gw.config.read_block_ms, quiet_ms))
         positions = {p: at[p] for p in read}

@@ -502,6 +502,10 @@
     } else if (kind === "resync") {
       showConnection("catchingUp");
       reloadCases().then(() => { if (state.stream === stream) showConnection("live"); });
+    } else if (kind === "unauthorized") {
+      let body = null;
+      try { body = JSON.parse(data); } catch (_err) { /* the message below does */ }
+      askForToken(body?.reason?.message || "401");
     } else if (kind === "message") {
       let update;
       try { update = JSON.parse(data); } catch (_err) { return; }
