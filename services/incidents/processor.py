@@ -96,7 +96,14 @@ class Processor(Pipeline[Report]):
         submission; their derived command ids make the repeat harmless.
         """
         recorded = await self.store.read_positions(self.store.partition_of(case_id), positions)
-        await submit_follow_ups(self.redis, [entry.event() for entry in recorded])
+        events = []
+        for entry in recorded:
+            try:
+                events.append(entry.event())
+            except Exception as err:  # a newer instance's event: its follow-ups are that instance's to submit
+                self.log.warning("follow_ups_of_unreadable_event_skipped", case_id=case_id, position=entry.position,
+                                 error=f"{type(err).__name__}: {err}")
+        await submit_follow_ups(self.redis, events)
         return await answers.from_log(self.store, command_id, case_id, positions)
 
     async def _decide(self, report: Report, current: Loaded | None) -> tuple[Outcome | None, bool, Loaded | None]:

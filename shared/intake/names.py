@@ -32,7 +32,7 @@ async def refusals(redis: Redis, reports: Sequence[Report[Any]], known: Sequence
 
 
 REFUSAL = ("free text names a person whose data is held in the vault; refer to them only by their subject id "
-           "and send the report again")
+           "and send the corrected report under a new command_id")
 """Says neither the name nor which subject bears it: a sender could otherwise probe names for subject ids."""
 
 

@@ -170,8 +170,11 @@ class Pipeline(ABC, Generic[R]):
                 todo.append(Todo(i, report, k))
         error: BaseException | None = None
         try:
-            outcomes = await asyncio.gather(*(self._recorded_bounded(reports[i], known[i].positions) for i in resent))
-            verdicts |= {i: Answer(outcome) for i, outcome in zip(resent, outcomes, strict=True)}
+            outcomes = await asyncio.gather(
+                *(self._recorded_bounded(reports[i], known[i].positions) for i in resent), return_exceptions=True
+            )
+            for i, outcome in zip(resent, outcomes, strict=True):
+                verdicts[i] = self._resend_verdict(reports[i], outcome)
             decided, error = await self._isolated(todo)
             verdicts |= decided
         except REDIS_FAILURES as err:  # what is not done stays pending; the reclaim loop takes it again
@@ -182,6 +185,16 @@ class Pipeline(ABC, Generic[R]):
             if i not in verdicts and isinstance(first, Answer):
                 verdicts[i] = Answer(first.outcome)
         return verdicts, error
+
+    def _resend_verdict(self, report: R, outcome: Outcome | BaseException) -> Verdict:
+        """A resend's outcome; a resend the service fails on (an event it cannot read) fails alone, never its batch."""
+        if isinstance(outcome, REDIS_FAILURES) or not isinstance(outcome, Exception | Outcome):
+            raise outcome  # Redis is away (the batch stays pending), or a cancellation
+        if isinstance(outcome, Exception):
+            self.log.error("internal_error", command_id=report.command_id, case_id=report.case_id,
+                           error=f"{type(outcome).__name__}: {outcome}")
+            return Failure(f"internal error answering a resend: {type(outcome).__name__}: {outcome}")
+        return Answer(outcome)
 
     async def _recorded_bounded(self, report: R, positions: Sequence[str] | None) -> Outcome:
         """``recorded``, at most ``concurrency`` at once: a batch of resends (a restart's redeliveries) must not take

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from services.hotline.config import HotlineConfig
 from services.hotline.processor import Processor
+from shared.outcomes import outcome_decoder
 from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
 from shared.store.chain import link
@@ -120,3 +121,33 @@ async def test_a_batch_the_decider_fails_on_is_decided_again_report_by_report(
     assert [(await outcome_of(redis, f"good-{i}")).status for i in range(3)] == ["accepted"] * 3
     dead = await redis.xrange(DEAD)
     assert [fields[b"command_id"] for _, fields in dead] == [b"poison"]
+
+
+async def test_a_resend_the_service_cannot_answer_fails_alone(
+    redis: Redis, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resend whose recorded events cannot be read back (a newer writer's type, say) is answered
+    processing_failed alone; a new report and a malformed one of its batch are answered, and nothing stays pending."""
+    processor = await _processor(redis, redis_server)
+    await _batch(redis, processor, [log_call("old-one", case_id="HL-OLD")])
+    answered = Processor.recorded
+
+    async def unreadable(self: Processor, report: Any, positions: Any) -> Any:
+        if report.command_id == "old-one":
+            raise ValueError("unknown event type 'CallRecordingAttached'")
+        return await answered(self, report, positions)
+
+    monkeypatch.setattr(Processor, "recorded", unreadable)
+    entries = [(await send(redis, r), {b"report": msgspec.json.encode(r)})
+               for r in (log_call("old-one", case_id="HL-OLD"), log_call("new-one", case_id="HL-NEW"))]
+    entries.append((await redis.xadd(INTAKE, {"report": b"{not json"}), {b"report": b"{not json"}))
+    await redis.xreadgroup("hotline", "t", {INTAKE: ">"}, count=100)
+    await processor.process(entries)
+    outcomes = [o for o in await _outcomes(redis) if o.command_id in ("old-one", "new-one")]
+    assert [(o.command_id, o.reason.code if o.reason else o.status) for o in outcomes[1:]] == [
+        ("old-one", "processing_failed"), ("new-one", "accepted")]
+    assert (await redis.xpending(INTAKE, "hotline"))["pending"] == 0
+
+
+async def _outcomes(redis: Redis) -> list[Any]:
+    return [outcome_decoder.decode(f[b"outcome"]) for _, f in await redis.xrange(keys.OUTCOMES)]
