@@ -9,6 +9,7 @@ fails when the written table and the unions differ.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -29,6 +30,13 @@ INVALID_JSON = "invalid_json"
 INVALID = "invalid"
 """``command_id`` or ``type`` is missing or not a string."""
 UNKNOWN_TYPE = "unknown_type"
+RESERVED_COMMAND_ID = "reserved_command_id"
+"""A command id of the form the incidents service gives the reports it sends itself (see RESERVED)."""
+
+RESERVED = re.compile(r"^hotline-(case|call):|/finding/[0-9]+$")
+"""Command ids the incidents service derives for its own reports (services/incidents/calls.py: ``hotline-case:<case>``,
+``hotline-call:<event>``; domain/follow_ups.py: ``<event>/finding/<n>``): a sender taking one first would claim it
+(ADR 0008) and the service's own report would be refused, so the HTTP door refuses them."""
 """No service handles this report type."""
 
 LOCAL_CODES = (TOO_LARGE, INVALID_JSON, INVALID, UNKNOWN_TYPE)
@@ -65,6 +73,9 @@ def route(raw: bytes) -> Routed | Unroutable:
     command_id = report.get("command_id")
     if not isinstance(command_id, str) or not 0 < len(command_id) <= MAX_COMMAND_ID:
         return Unroutable(Reason(INVALID, f"command_id: required, a string of 1 to {MAX_COMMAND_ID} characters"))
+    if RESERVED.search(command_id):
+        return Unroutable(Reason(RESERVED_COMMAND_ID, f"command_id: {command_id!r} has the form of a command id the "
+                                 "incidents service gives its own reports; choose another"), command_id)
     kind = report.get("type")
     if not isinstance(kind, str):
         return Unroutable(Reason(INVALID, "type: required, a string naming the report type"), command_id)

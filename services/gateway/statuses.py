@@ -86,6 +86,7 @@ STATUS_OF_CODE: dict[str, HTTPStatus] = {
     reports.INVALID_JSON: INVALID,
     reports.INVALID: INVALID,
     reports.UNKNOWN_TYPE: INVALID,
+    reports.RESERVED_COMMAND_ID: INVALID,
 }
 
 
