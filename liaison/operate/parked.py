@@ -147,16 +147,9 @@ def _fold_case(case_id: str, records: list[RecordedEvent]) -> _CaseFold:
         if event.case_id != case_id:
             failing[record.position] = f"the event belongs to case {event.case_id}"
             continue
-        version = event.case_version
-        if version <= fold.version:
-            continue
-        if version > fold.version + 1:
-            fold.skip_to(version - 1)
-        try:
-            fold.apply(event)
-        except Exception as exc:  # a fold rule that fails on it: skipped (stale), as a rebuild does
-            failing[record.position] = describe(exc)
-            fold.skip_to(version)
+        failed = fold.take(event)  # a fold rule that fails on it: skipped (stale), as a rebuild does
+        if failed is not None:
+            failing[record.position] = describe(failed)
     return _CaseFold(fold.view(), failing, {r.position for r in records})
 
 

@@ -148,11 +148,13 @@ def up() -> int:
     else:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         embedded = _embedded_redis(settings)
-        asyncio.run(_lock_down(embedded.url, settings))
-        url = settings_module.load().resolved_redis_url() or embedded.url  # as the operator, from now on
+        url = embedded.url
         where = (f"Redis: {embedded.url} (embedded; AOF always; data in {embedded.data_dir}; default user off, "
                  f"one ACL user per service, passwords in {acl.credentials_dir(settings.var_dir)})")
     try:
+        if embedded is not None:  # inside the try: a failure here still stops the Redis just started
+            asyncio.run(_lock_down(embedded.url, settings))
+            url = settings_module.load().resolved_redis_url() or embedded.url  # as the operator, from now on
         partitions = asyncio.run(_prepare_store(url, settings.partitions))
         print("Liaison is up.", flush=True)
         print(f"  {where}", flush=True)

@@ -302,15 +302,7 @@ def _fold_data(store: EventStore, partition: int, folds: dict[str, Fold | None],
     fold = _fold_of(store, partition, folds, event.case_id)
     if fold is None:
         return
-    version = event.case_version
-    if version <= fold.version:
-        return
-    if version > fold.version + 1:
-        fold.skip_to(version - 1)
-    try:
-        fold.apply(event)
-    except Exception:
-        fold.skip_to(version)
+    fold.take(event)  # a failing rule leaves the view stale, as the live worker's parking does
 
 
 def _fold_of(store: EventStore, partition: int, folds: dict[str, Fold | None], case_id: str) -> Fold | None:
