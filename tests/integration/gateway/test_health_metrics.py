@@ -13,7 +13,7 @@ from prometheus_client.samples import Sample
 from redis.asyncio import Redis
 
 from services.gateway.app import ROUTES
-from shared.redis_server import RedisServer
+from shared.redis_server import RedisServer, free_port
 from shared.reports import SERVICE_OF
 from shared.store import EventStore, keys
 from tests.integration.gateway.conftest import (
@@ -175,3 +175,14 @@ async def test_openapi_lists_every_route(api: Client) -> None:
     served = {(path, method.lower()) for method, path, _ in ROUTES}
     described = {(path, method) for path, item in document["paths"].items() for method in item}
     assert described == served
+
+
+async def test_health_never_quotes_a_redis_password() -> None:
+    """/health, open to anyone, names the Redis it cannot reach with its password masked."""
+    url = f"redis://liaison:S3cretPass@127.0.0.1:{free_port()}/0"
+    async with gateway_client(gateway_config(url)) as client:
+        response = await client.get("/health")
+        body = await response.text()
+    assert response.status == 503
+    assert "S3cretPass" not in body
+    assert "liaison:***@" in body
