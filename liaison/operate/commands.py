@@ -99,6 +99,20 @@ def _token(args: argparse.Namespace) -> int:
     return asyncio.run(tokens.revoke(args.token_id, args.json))
 
 
+def _acl_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="acl_command", required=True, metavar="ACTION")
+    apply = actions.add_parser("apply", help="one ACL user per service and role on the Redis at LIAISON_REDIS_URL")
+    apply.add_argument("--keep-default", dest="keep_default", action="store_true",
+                       help="leave Redis's default user on (it is turned off otherwise)")
+    json_flag(apply)
+
+
+def _acl(args: argparse.Namespace) -> int:
+    from liaison.operate import acl
+
+    return asyncio.run(acl.apply(args.keep_default, args.json))
+
+
 COMMANDS = (
     Command("up", "start Redis (if needed), every service, supervised; Ctrl-C stops all", no_arguments, _up),
     Command("run", "run one service in the foreground", _run_arguments, _run),
@@ -108,4 +122,6 @@ COMMANDS = (
     Command("keys", "the Redis key layout in use", json_flag, _keys),
     Command("parked", "log entries the projections parked; re-apply them once fixed", _parked_arguments, _parked),
     Command("token", "bearer tokens of the HTTP API: issue (printed once), list, revoke", _token_arguments, _token),
+    Command("acl", "least-privilege Redis users on an external Redis (liaison up does it for its own)",
+            _acl_arguments, _acl),
 )

@@ -111,7 +111,7 @@ def _password(var_dir: Path, user: str) -> str:
     if found:
         return found
     folder = credentials_dir(var_dir)
-    folder.mkdir(mode=0o700, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     password = secrets.token_urlsafe(32)
     path = folder / user
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

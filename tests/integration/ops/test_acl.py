@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from redis.exceptions import NoPermissionError, RedisError, ResponseError
+from redis.exceptions import RedisError as SyncRedisError
 
+from liaison.cli import main
 from shared.access import acl
 from shared.redis_server import RedisServer
 
@@ -124,3 +128,33 @@ async def test_the_default_user_is_off_and_passwords_are_private(
     for user in acl.USERS:
         assert (acl.credentials_dir(tmp_path) / user).stat().st_mode & 0o777 == 0o600, user
     assert acl.credentials_dir(tmp_path).stat().st_mode & 0o777 == 0o700
+
+
+def test_liaison_acl_apply_locks_down_an_external_redis(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a Redis given by LIAISON_REDIS_URL, `liaison acl apply` creates every user (passwords in 0600 files, never
+    printed) and turns the default user off; the hotline's user then works and may not FLUSHALL."""
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        monkeypatch.setenv("LIAISON_REDIS_URL", server.url)
+        monkeypatch.setenv("LIAISON_VAR", str(tmp_path / "var"))
+        with pytest.raises(SystemExit) as exited:
+            main(["acl", "apply", "--json"])
+        assert exited.value.code == 0
+        said = json.loads(capsys.readouterr().out)
+        assert (said["users"], said["default_user"]) == (list(acl.USERS), "off")
+        passwords = {user: acl.password_of(tmp_path / "var", user) for user in acl.USERS}
+        assert all(passwords.values())
+        assert not any(password in json.dumps(said) for password in passwords.values() if password)
+        anonymous = SyncRedis(port=server.port)
+        with pytest.raises(SyncRedisError, match=r"(?i)auth"):
+            anonymous.ping()
+        anonymous.close()
+        hotline = SyncRedis(port=server.port, username="hotline", password=passwords["hotline"])
+        assert hotline.xadd("liaison:outcomes", {"a": "1"})
+        with pytest.raises(SyncRedisError):
+            hotline.flushall()
+        hotline.close()
+    finally:
+        server.stop()
