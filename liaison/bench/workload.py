@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from liaison.simulate.hotline_traffic import Message, SimCase, Traffic
+from liaison.simulate.hotline_traffic import SimCase, Traffic
 from services.hotline.domain import Rejected, case_id_of, decide, fold
 from services.hotline.domain.commands import AnyCommand
 from shared.events import AnyEvent
@@ -28,26 +28,9 @@ _REFERENCES = ("message_id", "call_id", "confirms_call")
 
 
 def _learn(case: SimCase, report: dict[str, Any], events: list[AnyEvent]) -> None:
-    """What the simulator would learn from the outcome (the same rules as ``liaison simulate``)."""
+    """What the simulator would learn from the outcome (``SimCase.record``, as ``liaison simulate`` learns)."""
     for event in events:
-        kind, event_id = type(event).__name__, event.event_id
-        if kind == "HotlineCallLogged":
-            urgent = bool(report["urgent"])
-            case.messages.append(Message(event_id, report["caller_unit"], report["callee_unit"], False, urgent))
-        elif kind in ("LetterSent", "LetterReceived"):
-            sender = report.get("from_unit", report["unit"])
-            recipient = report.get("to_unit") or next(
-                (m.recipient for m in case.messages if m.event_id == report.get("call_id")), report["unit"]
-            )
-            case.messages.append(Message(event_id, sender, recipient))
-        elif kind == "MessageAcknowledged":
-            for message in case.messages:
-                if message.event_id == report["message_id"]:
-                    message.acknowledged = True
-        elif kind == "UrgentCallConfirmedInWriting":
-            for message in case.messages:
-                if message.event_id == report["call_id"]:
-                    message.urgent_unconfirmed = False
+        case.record(type(event).__name__, report, event.event_id)
 
 
 def template_cases(count: int, events_per_case: int, seed: int = 7) -> list[list[AnyEvent]]:

@@ -73,6 +73,29 @@ class SimCase:
     busy: bool = True
     """A report for this case is in flight: the next follow-up waits for its outcome."""
 
+    def record(self, kind: str, report: dict[str, Any], event_id: str) -> None:
+        """Learn from one event the report recorded (its type and id): a new call or letter, an
+        acknowledgement, or an urgent call confirmed in writing. ``liaison simulate`` learns from
+        outcomes, the bench from the events the domain decided; both keep their cases this way."""
+        if kind == "HotlineCallLogged":
+            urgent = bool(report["urgent"])
+            self.messages.append(Message(event_id, report["caller_unit"], report["callee_unit"], False, urgent))
+        elif kind == "LetterSent":  # a letter, or the written confirmation of a call: to whoever took the call
+            to_unit = report.get("to_unit") or next(
+                m.recipient for m in self.messages if m.event_id == report["call_id"]
+            )
+            self.messages.append(Message(event_id, report["unit"], to_unit))
+        elif kind == "LetterReceived":
+            self.messages.append(Message(event_id, report["from_unit"], report["unit"]))
+        elif kind == "MessageAcknowledged":
+            for message in self.messages:
+                if message.event_id == report["message_id"]:
+                    message.acknowledged = True
+        elif kind == "UrgentCallConfirmedInWriting":
+            for message in self.messages:
+                if message.event_id == report["call_id"]:
+                    message.urgent_unconfirmed = False
+
 
 class Traffic:
     """Chooses the next report: open a case, or follow up on one whose last outcome arrived."""

@@ -25,7 +25,7 @@ from liaison import exits
 from liaison.connect import open_redis, open_store
 from liaison.report.sender import Sender
 from liaison.report.types import CASE_TYPES, SERVICE_OF
-from liaison.simulate.hotline_traffic import Message, SimCase, Traffic
+from liaison.simulate.hotline_traffic import SimCase, Traffic
 from liaison.simulate.incident_traffic import Flow, IncidentTraffic
 from shared.store import keys
 from shared.units import Unit
@@ -142,32 +142,9 @@ class Simulation:
         counts = self.recorded.setdefault(case_id, Counter())
         for event in outcome.get("events", []):
             counts[event["type"]] += 1
-            self._remember(case, report, event)
+            case.record(event["type"], report, event["event_id"])
         case.busy = False
         self.ready.append(case_id)
-
-    @staticmethod
-    def _remember(case: SimCase, report: dict[str, Any], event: dict[str, Any]) -> None:
-        kind, event_id = event["type"], event["event_id"]
-        if kind == "HotlineCallLogged":
-            case.messages.append(
-                Message(event_id, report["caller_unit"], report["callee_unit"], urgent_unconfirmed=report["urgent"])
-            )
-        elif kind == "LetterSent":
-            to_unit = report.get("to_unit") or next(
-                m.recipient for m in case.messages if m.event_id == report["call_id"]
-            )
-            case.messages.append(Message(event_id, report["unit"], to_unit))
-        elif kind == "LetterReceived":
-            case.messages.append(Message(event_id, report["from_unit"], report["unit"]))
-        elif kind == "MessageAcknowledged":
-            for message in case.messages:
-                if message.event_id == report["message_id"]:
-                    message.acknowledged = True
-        elif kind == "UrgentCallConfirmedInWriting":
-            for message in case.messages:
-                if message.event_id == report["call_id"]:
-                    message.urgent_unconfirmed = False
 
     async def run(self, reports: int, rate: float | None) -> float:
         """Send ``reports`` reports (at ``rate`` per second if given); returns the seconds it took."""
