@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
+from redis.asyncio import Redis
 
 from liaison import exits
 from liaison.audit.progress import ProgressBar
@@ -96,8 +97,8 @@ async def replay(check_chains: bool, rebuild: bool, as_json: bool) -> int:
         store = await open_store(client)
         live: dict[str, bytes] = {}
         if rebuild:
-            await _let_projections_catch_up(store, as_json)
-            live = await live_views(store)  # read before the log: see rebuild.diff
+            await _let_projections_catch_up(client, store, as_json)
+            live = await live_views(client, store)  # read before the log: see rebuild.diff
         done = await replay_with_progress(store, as_json, views=rebuild)
     finally:
         await client.aclose()
@@ -125,11 +126,11 @@ async def replay(check_chains: bool, rebuild: bool, as_json: bool) -> int:
 CATCH_UP_S = 15.0
 
 
-async def _let_projections_catch_up(store: Any, as_json: bool) -> None:
+async def _let_projections_catch_up(redis: Redis, store: EventStore, as_json: bool) -> None:
     """Wait (bounded) until the projections have applied every log entry, so a live view that is
     merely behind a busy worker is not reported as a difference."""
     deadline = time.monotonic() + CATCH_UP_S
-    while (left := await backlog(store)) > 0:
+    while (left := await backlog(redis, store)) > 0:
         if time.monotonic() > deadline:
             if not as_json:
                 print(f"note: the projections still have {left} log entries to apply; those cases will differ")

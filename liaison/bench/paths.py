@@ -22,6 +22,7 @@ from shared.events import AnyEvent, encode_event
 from shared.readmodel.schema import encode_view
 from shared.store import EventStore, keys
 from shared.store.chain import GENESIS
+from shared.store.port import EventStorePort
 
 FAKE_HASH = "f" * 64
 """Stands in for a chain hash in raw baseline entries (same length, so the same size)."""
@@ -98,10 +99,9 @@ async def _timed(action: Any, samples: int) -> list[float]:
     return sorted(times)
 
 
-async def sample(store: EventStore, templates: list[list[AnyEvent]], filled: list[str], samples: int,
+async def sample(redis: Redis, store: EventStorePort, templates: list[list[AnyEvent]], filled: list[str], samples: int,
                  probe: int) -> dict[str, Any]:
     """Latency of one append (a new case, one event) and of reading one filled case, with raw baselines."""
-    redis = store.redis
     rng = random.Random(probe)
     probes = iter(cases(templates, 10_000_000 + probe * samples, samples, "pr"))
 
@@ -114,7 +114,7 @@ async def sample(store: EventStore, templates: list[list[AnyEvent]], filled: lis
         await store.read_case(rng.choice(filled))
 
     payload: dict[Any, Any] = {"n": "1", "prev": FAKE_HASH, "hash": FAKE_HASH, "e": encode_event(templates[0][0])}
-    raw_log = store.keys(0).log
+    raw_log = keys.PartitionKeys(0).log
     info: Any = await redis.xinfo_stream(raw_log)
     first, last = info["first-entry"][0].decode(), info["last-entry"][0].decode()
 
@@ -158,7 +158,7 @@ async def fill_and_scale(
         started = time.perf_counter()
         appended += await filling.fill(store, source, point - appended)
         fill_s += time.perf_counter() - started
-        results.append({"events": appended, **await sample(store, templates, filled, samples, i)})
+        results.append({"events": appended, **await sample(redis, store, templates, filled, samples, i)})
     first, last = results[0], results[-1]
     figures = {
         "points": results,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+from redis.asyncio import Redis
 
 from liaison import exits
 from liaison.connect import open_redis, open_store
@@ -99,11 +100,11 @@ def _parked(partition: int, position: str, raw: bytes | str) -> Parked:
                   record.get("deliveries"), record.get("consumer"))
 
 
-async def list_parked(store: EventStore) -> list[Parked]:
+async def list_parked(redis: Redis, store: EventStore) -> list[Parked]:
     """Every parked entry of every partition, in partition and log order."""
     found: list[Parked] = []
     for p in range(store.partitions):
-        records: dict[Any, Any] = await store.redis.hgetall(store.keys(p).parked)
+        records: dict[Any, Any] = await redis.hgetall(store.keys(p).parked)
         entries = [_parked(p, text(position), raw) for position, raw in records.items()]
         found += sorted(entries, key=lambda e: _log_order(e.position))
     return found
@@ -176,16 +177,16 @@ async def _retry_case(store: EventStore, views: ViewStore, partition: int, case_
     raise exits.CliError(f"case {case_id}: its view kept moving while it was folded again; try again", exits.REJECTED)
 
 
-async def retry(store: EventStore, entries: list[Parked]) -> list[Retried]:
+async def retry(redis: Redis, store: EventStore, entries: list[Parked]) -> list[Retried]:
     """Re-apply parked entries (grouped by case) with this process's code; un-park the ones that now apply."""
-    views = ViewStore(store)
-    everything = await list_parked(store)
+    views = ViewStore(redis, store)
+    everything = await list_parked(redis, store)
     results: list[Retried] = []
     by_case: dict[tuple[int, str], list[Parked]] = {}
     for entry in entries:
-        case_id = entry.case_id or await _attribute(store, entry)
+        case_id = entry.case_id or await _attribute(redis, store, entry)
         if case_id is None:
-            results.append(Retried(entry, "still_failing", await _unattributable(store, entry)))
+            results.append(Retried(entry, "still_failing", await _unattributable(redis, store, entry)))
         else:
             by_case.setdefault((entry.partition, case_id), []).append(entry)
     for (partition, case_id), asked in by_case.items():
@@ -194,7 +195,7 @@ async def retry(store: EventStore, entries: list[Parked]) -> list[Retried]:
         applied = [e for e in {x.id: x for x in of_case + asked}.values()
                    if e.position in folded.folded and e.position not in folded.failing]
         if applied:
-            await store.redis.hdel(store.keys(partition).parked, *[e.position for e in applied])
+            await redis.hdel(store.keys(partition).parked, *[e.position for e in applied])
         for entry in asked:
             if entry.position not in folded.folded:
                 results.append(Retried(entry, "still_failing", "the entry is no longer in the log"))
@@ -205,22 +206,22 @@ async def retry(store: EventStore, entries: list[Parked]) -> list[Retried]:
     return results
 
 
-async def _entry(store: EventStore, entry: Parked) -> Any:
-    found: Any = await store.redis.xrange(store.keys(entry.partition).log, entry.position, entry.position)
+async def _entry(redis: Redis, store: EventStore, entry: Parked) -> Any:
+    found: Any = await redis.xrange(store.keys(entry.partition).log, entry.position, entry.position)
     return found[0] if found else None
 
 
-async def _attribute(store: EventStore, entry: Parked) -> str | None:
+async def _attribute(redis: Redis, store: EventStore, entry: Parked) -> str | None:
     """The case of a parked entry that had none, if this code can now read one."""
-    found = await _entry(store, entry)
+    found = await _entry(redis, store, entry)
     if found is None:
         return None
     parsed = parse_entry(store, entry.partition, found[0], found[1])
     return parsed.case_id if parsed.problem is None else None
 
 
-async def _unattributable(store: EventStore, entry: Parked) -> str:
-    found = await _entry(store, entry)
+async def _unattributable(redis: Redis, store: EventStore, entry: Parked) -> str:
+    found = await _entry(redis, store, entry)
     if found is None:
         return "the entry is no longer in the log"
     return parse_entry(store, entry.partition, found[0], found[1]).problem or "unreadable"
@@ -252,7 +253,7 @@ async def run(retry_ids: list[str], retry_all: bool, as_json: bool) -> int:
     client = await open_redis()
     try:
         store = await open_store(client)
-        parked = await list_parked(store)
+        parked = await list_parked(client, store)
         if not retry_ids and not retry_all:
             if as_json:
                 sys.stdout.write(msgspec.json.encode([e.as_json() for e in parked]).decode() + "\n")
@@ -260,7 +261,7 @@ async def run(retry_ids: list[str], retry_all: bool, as_json: bool) -> int:
                 _print_list(parked)
             return exits.OK
         chosen = parked if retry_all else [resolve(parked, wanted) for wanted in retry_ids]
-        results = await retry(store, chosen)
+        results = await retry(client, store, chosen)
     finally:
         await client.aclose()
     if as_json:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
+from redis.asyncio import Redis
 
 from liaison import exits
 from liaison.connect import open_redis, open_store
@@ -17,6 +18,7 @@ from shared.readmodel.fold import fold
 from shared.readmodel.queries import get_view, list_views
 from shared.readmodel.schema import CaseView, Clocks
 from shared.store import EventStore
+from shared.store.port import EventStorePort
 
 
 def _json(value: Any) -> None:
@@ -39,7 +41,7 @@ def _as_of(text: str) -> datetime:
     return moment
 
 
-async def _view_as_of(store: EventStore, case_id: str, moment: datetime) -> CaseView | None:
+async def _view_as_of(store: EventStorePort, case_id: str, moment: datetime) -> CaseView | None:
     """The case as the log recorded it up to ``moment``: the events, in version order, up to the first
     one recorded after it (a prefix, so the fold never sees a version gap)."""
     known: list[AnyEvent] = []
@@ -120,18 +122,18 @@ def print_events(events: list[AnyEvent]) -> None:
 
 
 @asynccontextmanager
-async def _store() -> AsyncIterator[EventStore]:
+async def _store() -> AsyncIterator[tuple[Redis, EventStore]]:
     client = await open_redis()
     try:
-        yield await open_store(client)
+        yield client, await open_store(client)
     finally:
         await client.aclose()
 
 
 async def show_cases(as_json: bool) -> int:
     """``liaison cases``: every case."""
-    async with _store() as store:
-        views = await list_views(store)
+    async with _store() as (redis, store):
+        views = await list_views(redis, store)
     if as_json:
         _json([msgspec.to_builtins(v) for v in views])
     else:
@@ -141,8 +143,8 @@ async def show_cases(as_json: bool) -> int:
 
 async def show_case(case_id: str, as_of: str | None, as_json: bool) -> int:
     """``liaison case ID [--as-of T]``: one case's view, now or as it stood at T."""
-    async with _store() as store:
-        view = await _view_as_of(store, case_id, _as_of(as_of)) if as_of else await get_view(store, case_id)
+    async with _store() as (redis, store):
+        view = await _view_as_of(store, case_id, _as_of(as_of)) if as_of else await get_view(redis, store, case_id)
     if view is None:
         when = f" at {as_of}" if as_of else ""
         raise exits.CliError(f"no case {case_id!r}{when}", exits.REJECTED)
@@ -155,7 +157,7 @@ async def show_case(case_id: str, as_of: str | None, as_json: bool) -> int:
 
 async def show_events(case_id: str, as_json: bool) -> int:
     """``liaison events ID``: one case's history, entry by entry."""
-    async with _store() as store:
+    async with _store() as (_, store):
         records = await store.read_case(case_id)
     if not records:
         raise exits.CliError(f"no case {case_id!r}", exits.REJECTED)

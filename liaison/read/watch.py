@@ -21,7 +21,7 @@ async def watch(case_id: str | None, as_json: bool) -> int:
         if not as_json:
             print(f"watching {'case ' + case_id if case_id else 'every case'} (Ctrl-C to stop)", flush=True)
         while True:
-            for partition, position, update in await read_updates(store, after, count=200, block_ms=1000):
+            for partition, position, update in await read_updates(client, store, after, count=200, block_ms=1000):
                 if case_id and update.case_id != case_id:
                     continue
                 if as_json:

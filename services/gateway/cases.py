@@ -39,8 +39,9 @@ async def list_cases(request: web.Request) -> web.Response:
         case_filter = CaseFilter.from_query(request.query)
     except FilterError as err:
         return reason(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_filter", str(err))
-    store = await gateway(request).store()
-    found = await queries.list_raw(store, case_filter, datetime.now(UTC), viewer=request[PRINCIPAL])
+    gw = gateway(request)
+    store = await gw.store()
+    found = await queries.list_raw(gw.redis, store, case_filter, datetime.now(UTC), viewer=request[PRINCIPAL])
     return json_body(b"[" + b",".join(raw for _, raw in found) + b"]")
 
 
@@ -49,7 +50,9 @@ async def get_case(request: web.Request) -> web.Response:
     case_id = _case_id(request)
     if isinstance(case_id, web.Response):
         return case_id
-    raw = await queries.get_raw(await gateway(request).store(), case_id, viewer=request[PRINCIPAL])
+    gw = gateway(request)
+    store = await gw.store()
+    raw = await queries.get_raw(gw.redis, store, case_id, viewer=request[PRINCIPAL])
     if raw is None:
         message = f"no case {case_id!r} (or the projections have not seen it yet)"
         return reason(HTTPStatus.NOT_FOUND, UNKNOWN_CASE, message)
@@ -64,7 +67,9 @@ async def case_events(request: web.Request) -> web.Response:
     case_id = _case_id(request)
     if isinstance(case_id, web.Response):
         return case_id
-    recorded = await queries.case_events(await gateway(request).store(), case_id, viewer=request[PRINCIPAL])
+    gw = gateway(request)
+    store = await gw.store()
+    recorded = await queries.case_events(gw.redis, store, case_id, viewer=request[PRINCIPAL])
     # The same answer for a case the caller may not see as for none: its existence is not disclosed.
     if not recorded:
         return reason(HTTPStatus.NOT_FOUND, UNKNOWN_CASE, f"no case {case_id!r}: the log holds no event of it")

@@ -139,7 +139,7 @@ async def subscribe(request: web.Request) -> web.StreamResponse:
         except pos.BadPosition as err:
             return reason(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_last_event_id", str(err))
     else:
-        at = list((await updates.updates_now(store, gw.redis)).values())
+        at = list((await updates.updates_now(gw.redis, store)).values())
     read = [store.partition_of(case_id)] if case_id is not None else list(range(store.partitions))
     problems = await lost_updates(gw, store, at, read) if resume else []
     # Checked and counted with no await in between, so concurrent requests cannot overshoot the cap.
@@ -202,7 +202,7 @@ async def _follow(
         block_ms = max(1, min(gw.config.read_block_ms, quiet_ms))
         positions = {p: at[p] for p in read}
         try:
-            found = await updates.read_raw(store, positions, READ_COUNT, block_ms, redis=gw.stream_redis,
+            found = await updates.read_raw(gw.stream_redis, store, positions, READ_COUNT, block_ms,
                                            viewer=request[PRINCIPAL])
         except (RedisError, OSError) as err:
             log.warning("updates_read_failed", error=str(err))

@@ -63,7 +63,7 @@ class HotlineEvents:
         # An entry delivered over twice max_deliveries times never failed in a handler (it would be parked
         # by then): processes died on it, so it is parked without being handed again.
         self.follower = Follower(
-            store, GROUP, config.consumer, per_entry(self._one, case_of), key=case_of, count=config.batch_size,
+            redis, store, GROUP, config.consumer, per_entry(self._one, case_of), key=case_of, count=config.batch_size,
             block_ms=config.log_block_ms, reclaim_idle_ms=config.reclaim_idle_ms,
             max_deliveries=config.max_deliveries, give_up_after=2 * config.max_deliveries, service="incidents",
         )

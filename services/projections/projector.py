@@ -17,6 +17,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import structlog
+from redis.asyncio import Redis
 
 from services.projections.view_store import Stored, ViewStore, Write
 from shared.append_metrics import VIEW_WRITES
@@ -112,6 +113,7 @@ class Projector:
 
     def __init__(
         self,
+        redis: Redis,
         store: EventStore,
         consumer: str,
         *,
@@ -126,7 +128,7 @@ class Projector:
         self.max_deliveries = max_deliveries
         self.give_up_after = 2 * max_deliveries if give_up_after is None else give_up_after
         """Deliveries after which a pending event is parked without being tried (workers died on it)."""
-        self.views = views or ViewStore(store, group)
+        self.views = views or ViewStore(redis, store, group)
         self.stats = Stats()
         self._known: dict[str, Stored] = {}
         """Views this projector wrote last, by case (insertion order is recency: the oldest go first)."""

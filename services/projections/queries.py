@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from redis.asyncio import Redis
+
 from shared.redis_client import text
 from shared.store import EventStore, keys
 
 
-async def backlog(store: EventStore, group: str = keys.PROJECTIONS_GROUP) -> int:
+async def backlog(redis: Redis, store: EventStore, group: str = keys.PROJECTIONS_GROUP) -> int:
     """Log entries the projections have not finished: pending ones plus those not yet delivered."""
     total = 0
     for p in range(store.partitions):
         log = store.keys(p).log
-        groups: Any = await store.redis.xinfo_groups(log) if await store.redis.exists(log) else []
+        groups: Any = await redis.xinfo_groups(log) if await redis.exists(log) else []
         found = next((g for g in groups if text(g["name"]) == group), None)
         if found is None:  # no worker ever read this partition: all of it is still to do
             total += await store.numbered(p)
             continue
         lag = found.get("lag")
         if lag is None:  # unknown after deletions from the log: count what follows the group's position
-            rest: Any = await store.redis.xrange(log, f"({text(found['last-delivered-id'])}", "+")
+            rest: Any = await redis.xrange(log, f"({text(found['last-delivered-id'])}", "+")
             lag = len(rest)
         total += int(found["pending"]) + int(lag)
     return total

@@ -33,7 +33,7 @@ CHUNK = 5000
 """Entries per XRANGE: large enough to amortise round trips, small enough to overlap reads and folds."""
 
 
-async def rebuild(store: EventStore, chunk: int = CHUNK) -> dict[str, CaseView]:
+async def rebuild(redis: Redis, store: EventStore, chunk: int = CHUNK) -> dict[str, CaseView]:
     """Every case's view, folded from scratch from the partition logs."""
     # The fold allocates millions of small objects and frees almost none, so the cyclic garbage
     # collector rescans a growing heap for nothing: pausing it doubles the rebuild's speed.
@@ -41,7 +41,7 @@ async def rebuild(store: EventStore, chunk: int = CHUNK) -> dict[str, CaseView]:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        parts = await asyncio.gather(*(_rebuild_partition(store, p, chunk) for p in range(store.partitions)))
+        parts = await asyncio.gather(*(_rebuild_partition(redis, store, p, chunk) for p in range(store.partitions)))
     finally:
         if collecting:
             gc.enable()
@@ -51,10 +51,10 @@ async def rebuild(store: EventStore, chunk: int = CHUNK) -> dict[str, CaseView]:
     return views
 
 
-async def _rebuild_partition(store: EventStore, partition: int, chunk: int) -> dict[str, CaseView]:
+async def _rebuild_partition(redis: Redis, store: EventStore, partition: int, chunk: int) -> dict[str, CaseView]:
     log = store.keys(partition).log
     folds: dict[str, Fold | None] = {}
-    reading: asyncio.Task[Any] = asyncio.create_task(_xrange(store, log, "-", chunk))
+    reading: asyncio.Task[Any] = asyncio.create_task(_xrange(redis, log, "-", chunk))
     try:
         while True:
             entries: Any = await reading
@@ -62,7 +62,7 @@ async def _rebuild_partition(store: EventStore, partition: int, chunk: int) -> d
                 break
             last = entries[-1][0]
             # Ask for the next chunk before folding this one, so Redis works while Python folds.
-            reading = asyncio.create_task(_xrange(store, log, f"({last.decode()}", chunk))
+            reading = asyncio.create_task(_xrange(redis, log, f"({last.decode()}", chunk))
             for _, fields in entries:
                 _fold_raw(store, partition, folds, fields)
     finally:
@@ -75,13 +75,13 @@ async def _rebuild_partition(store: EventStore, partition: int, chunk: int) -> d
     return result
 
 
-async def _xrange(store: EventStore, log: str, start: str, count: int) -> Any:
+async def _xrange(redis: Redis, log: str, start: str, count: int) -> Any:
     """XRANGE without redis-py's reply parsing: raw ``[id, [field, value, ...]]`` entries.
 
     redis-py turns every entry's fields into a dict in Python; skipping that lifts a full scan
     from ~200k to ~340k entries/s on the reference machine, and the rebuild needs one field.
     """
-    pool = store.redis.connection_pool
+    pool = redis.connection_pool
     connection = await pool.get_connection()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
     try:
         await connection.send_command("XRANGE", log, start, "+", "COUNT", count)
@@ -338,20 +338,20 @@ class Difference(msgspec.Struct, frozen=True, kw_only=True):
     fields: tuple[FieldDifference, ...] = ()
 
 
-async def diff(store: EventStore) -> list[Difference]:
+async def diff(redis: Redis, store: EventStore) -> list[Difference]:
     """Rebuild every view from the log and compare with the live views, sorted by case id.
 
     The live views are read first: a log read afterwards holds at least what they were built
     from, so on a quiet system any difference is a real one (a live view that is merely behind
     a busy worker shows as ``different`` in ``version`` and what changed since).
     """
-    live_raw = await live_views(store)
-    return compare(live_raw, await rebuild(store))
+    live_raw = await live_views(redis, store)
+    return compare(live_raw, await rebuild(redis, store))
 
 
-async def live_views(store: EventStore) -> dict[str, bytes]:
+async def live_views(redis: Redis, store: EventStore) -> dict[str, bytes]:
     """Every stored live view's JSON, by case id (read before the log, for ``compare``)."""
-    return {case_id: raw for part in (await raw_views(store)).values() for case_id, raw in part.items()}
+    return {case_id: raw for part in (await raw_views(redis, store)).values() for case_id, raw in part.items()}
 
 
 def compare(live_raw: dict[str, bytes], rebuilt: dict[str, CaseView]) -> list[Difference]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 import msgspec
+from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
 from shared.readmodel.fold import CaseView, decode_view, encode_view
@@ -57,19 +58,22 @@ class Write:
 class ViewStore:
     """Reads and writes the views of every partition of one event store."""
 
-    def __init__(self, store: EventStore, group: str = keys.PROJECTIONS_GROUP, maxlen: int = UPDATES_MAXLEN) -> None:
+    def __init__(
+        self, redis: Redis, store: EventStore, group: str = keys.PROJECTIONS_GROUP, maxlen: int = UPDATES_MAXLEN
+    ) -> None:
+        self.redis = redis
         self.store = store
         self.group = group
         self.maxlen = maxlen
         script = resources.files("services.projections").joinpath("write_views.lua").read_text(encoding="utf-8")
-        self._write = store.redis.register_script(script)
+        self._write = redis.register_script(script)
 
     async def stored(self, partition: int, case_ids: Sequence[str]) -> dict[str, Stored]:
         """The stored view and version of each case (one round trip)."""
         if not case_ids:
             return {}
         k = self.store.keys(partition)
-        async with self.store.redis.pipeline(transaction=False) as pipe:
+        async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hmget(k.view_versions, list(case_ids))
             pipe.hmget(k.views, list(case_ids))
             versions, views = await pipe.execute()
@@ -102,10 +106,10 @@ class ViewStore:
         call = ("EVALSHA", self._write.sha, 4, k.views, k.view_versions, k.updates, k.log, *args)
         # Packed by hiredis in one write (shared/store/pipelined.py): redis-py's Script packs each
         # argument in Python, a sixth of the worker's CPU in the profile (docs/benchmarks.md).
-        [refused] = await pipelined.execute(self.store.redis, [call])
+        [refused] = await pipelined.execute(self.redis, [call])
         if isinstance(refused, NoScriptError):  # the script did not run (cache emptied by a restart)
-            await self.store.redis.script_load(self._write.script)
-            [refused] = await pipelined.execute(self.store.redis, [call])
+            await self.redis.script_load(self._write.script)
+            [refused] = await pipelined.execute(self.redis, [call])
         if isinstance(refused, Exception):
             raise refused
         return {text(case_id) for case_id in refused}

@@ -15,6 +15,7 @@ import socket
 from collections.abc import Sequence
 
 import structlog
+from redis.asyncio import Redis
 
 from services.projections.projector import MAX_DELIVERIES, Projector
 from shared.follow import Follower
@@ -38,6 +39,7 @@ class Worker:
 
     def __init__(
         self,
+        redis: Redis,
         store: EventStore,
         *,
         consumer: str | None = None,
@@ -54,11 +56,11 @@ class Worker:
         self.consumer = consumer or default_consumer()
         self.group = group
         self.projector = Projector(
-            store, self.consumer, group=group, max_deliveries=max_deliveries, give_up_after=give_up_after
+            redis, store, self.consumer, group=group, max_deliveries=max_deliveries, give_up_after=give_up_after
         )
         # give_up_after=None: the projector parks worn-out entries itself, so their case goes on past them.
         self.follower = Follower(
-            store, group, self.consumer, self.projector.handle, partitions=partitions, count=count,
+            redis, store, group, self.consumer, self.projector.handle, partitions=partitions, count=count,
             block_ms=block_ms, reclaim_idle_ms=reclaim_idle_ms, max_deliveries=max_deliveries,
             give_up_after=None, forget_idle_ms=forget_idle_ms, service="projections",
         )

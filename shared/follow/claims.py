@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+from redis.asyncio import Redis
+
 from shared.redis_client import text
 from shared.store import EventStore
 
@@ -14,14 +16,14 @@ Reply = Any
 
 
 async def claim_again(
-    store: EventStore, group: str, consumer: str, partition: int, failed: list[str], waiting: list[str]
+    redis: Redis, store: EventStore, group: str, consumer: str, partition: int, failed: list[str], waiting: list[str]
 ) -> dict[str, dict[bytes, bytes]]:
     """Claim this consumer's entries for a retry (resetting their idle time); their fields, by position.
 
     A retry of an entry that failed is one more delivery (toward parking it); one that only waited
     behind another is not, so JUSTID claims it without counting. Entries gone from the log are absent.
     """
-    log, redis = store.keys(partition).log, store.redis
+    log = store.keys(partition).log
     fields: dict[str, dict[bytes, bytes]] = {}
     if failed:
         claimed: Reply = await redis.xclaim(log, group, consumer, 0, _ids(failed))

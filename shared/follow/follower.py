@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from shared.follow.batch import REDIS_FAILURES, Batch, CaseKey, Delivery, Handler, Outcome, describe, one_at_a_time
@@ -57,16 +58,17 @@ class Follower:
     """Follows one group's partition logs as one consumer and hands every entry to ``handler``."""
 
     def __init__(
-        self, store: EventStore, group: str, consumer: str, handler: Handler, *,
+        self, redis: Redis, store: EventStore, group: str, consumer: str, handler: Handler, *,
         partitions: Sequence[int] | None = None, key: CaseKey | None = None, count: int = 200,
         block_ms: int = 1000, reclaim_idle_ms: int = 30_000, max_deliveries: int = 5,
         give_up_after: int | None = None, forget_idle_ms: int = IDLE_BEFORE_FORGOTTEN_MS, service: str = "follower",
     ) -> None:
-        self.store, self.group, self.consumer, self.handler, self.key = store, group, consumer, handler, key
+        self.redis, self.store, self.group, self.consumer = redis, store, group, consumer
+        self.handler, self.key = handler, key
         self.partitions = list(range(store.partitions) if partitions is None else partitions)
         self.count, self.block_ms, self.reclaim_idle_ms = count, block_ms, reclaim_idle_ms
         self.max_deliveries, self.give_up_after, self.forget_idle_ms = max_deliveries, give_up_after, forget_idle_ms
-        self.parking = Parking(store, group, consumer, service=service)
+        self.parking = Parking(redis, store, group, consumer, service=service)
         self.stats = Stats()
         self.log = structlog.get_logger(service)
         # Retries wait at most half the reclaim idle time, so no other consumer takes them meanwhile.
@@ -85,7 +87,7 @@ class Follower:
 
     async def _ensure_group(self, partition: int) -> None:
         try:
-            await self.store.redis.xgroup_create(self.store.keys(partition).log, self.group, id="0", mkstream=True)
+            await self.redis.xgroup_create(self.store.keys(partition).log, self.group, id="0", mkstream=True)
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
@@ -128,7 +130,7 @@ class Follower:
     async def read(self, partition: int, block_ms: int | None = None) -> int:
         """Read new entries of one partition (waiting up to ``block_ms``; None: not at all) and hand them."""
         log = self.store.keys(partition).log
-        reply: Reply = await self.store.redis.xreadgroup(
+        reply: Reply = await self.redis.xreadgroup(
             self.group, self.consumer, {log: ">"}, count=self.count, block=block_ms
         )
         entries = [Delivery(text(entry_id), fields) for entry_id, fields in stream_entries(reply) if fields]
@@ -141,7 +143,7 @@ class Follower:
         start: Any = "0-0"
         claimed_total = 0
         while True:
-            reply: Reply = await self.store.redis.xautoclaim(
+            reply: Reply = await self.redis.xautoclaim(
                 log, self.group, self.consumer, self.reclaim_idle_ms, start, count=self.count
             )
             start, claimed = reply[0], reply[1]
@@ -153,7 +155,7 @@ class Follower:
                 await self.hand(partition, [Delivery(p, f, counts.get(p, 1)) for p, f in live])
             if text(start) == "0-0":
                 break
-        for name in await forget_departed(self.store.redis, log, self.group, keep=self.consumer,
+        for name in await forget_departed(self.redis, log, self.group, keep=self.consumer,
                                           idle_ms=self.forget_idle_ms):
             self.log.info("forgot a departed consumer", group=self.group, partition=partition, consumer=name)
         self.stats.sweeps += 1
@@ -164,7 +166,7 @@ class Follower:
         log = self.store.keys(partition).log
         after = "-"
         while True:
-            page: Reply = await self.store.redis.xpending_range(
+            page: Reply = await self.redis.xpending_range(
                 log, self.group, min=after, max="+", count=self.count, consumername=self.consumer
             )
             self._schedules[partition].resume([text(p["message_id"]) for p in page])
@@ -184,10 +186,10 @@ class Follower:
         schedule.forget(set(due) - set(mine))  # acked, deleted, or taken over by another consumer meanwhile
         failed = [p for p in mine if schedule.counts(p)]
         waiting = [p for p in mine if not schedule.counts(p)]
-        fields = await claim_again(self.store, self.group, self.consumer, partition, failed, waiting)
+        fields = await claim_again(self.redis, self.store, self.group, self.consumer, partition, failed, waiting)
         gone = [p for p in mine if p not in fields]
         if gone:  # no longer in the log: nothing to hand
-            await self.store.redis.xack(self.store.keys(partition).log, self.group, *gone)
+            await self.redis.xack(self.store.keys(partition).log, self.group, *gone)
             schedule.forget(gone)
         entries = [Delivery(p, fields[p], owners[p][1] + (p in failed)) for p in mine if p in fields]
         await self.hand(partition, entries)
@@ -251,7 +253,7 @@ class Follower:
                 schedule.forget([position])
                 done.append(position)
         if done:
-            await self.store.redis.xack(self.store.keys(partition).log, self.group, *done)
+            await self.redis.xack(self.store.keys(partition).log, self.group, *done)
             self.stats.acked += len(done)
 
     def _key(self, entry: Delivery) -> str | None:

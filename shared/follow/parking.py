@@ -14,6 +14,7 @@ from collections.abc import Collection
 from typing import Any
 
 import structlog
+from redis.asyncio import Redis
 
 from shared.redis_client import text
 from shared.store import EventStore
@@ -32,7 +33,10 @@ def parked_count_key(store: EventStore, partition: int) -> str:
 class Parking:
     """The parking store and delivery counts of one consumer of one group."""
 
-    def __init__(self, store: EventStore, group: str, consumer: str, *, service: str = "follower") -> None:
+    def __init__(
+        self, redis: Redis, store: EventStore, group: str, consumer: str, *, service: str = "follower"
+    ) -> None:
+        self.redis = redis
         self.store = store
         self.group = group
         self.consumer = consumer
@@ -45,7 +49,7 @@ class Parking:
         """Record why an entry was given up; the entry is then acked (by whoever handles its batch)."""
         record = {"reason": reason, "case_id": case_id, "version": version or None, "deliveries": deliveries,
                   "consumer": self.consumer}
-        async with self.store.redis.pipeline(transaction=True) as pipe:
+        async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(parked_key(self.store, partition, self.group), position, json.dumps(record, sort_keys=True))
             pipe.hincrby(parked_count_key(self.store, partition), self.group, 1)
             await pipe.execute()
@@ -54,7 +58,7 @@ class Parking:
 
     async def is_parked(self, partition: int, position: str) -> bool:
         """True if the group parked this entry (this consumer or another)."""
-        return bool(await self.store.redis.hexists(parked_key(self.store, partition, self.group), position))
+        return bool(await self.redis.hexists(parked_key(self.store, partition, self.group), position))
 
     async def deliveries(self, partition: int, positions: Collection[str]) -> dict[str, int]:
         """Times the group handed out each entry still pending (one pipelined XPENDING per entry)."""
@@ -65,7 +69,7 @@ class Parking:
         if not positions:
             return {}
         log = self.store.keys(partition).log
-        async with self.store.redis.pipeline(transaction=False) as pipe:
+        async with self.redis.pipeline(transaction=False) as pipe:
             for position in positions:
                 pipe.xpending_range(log, self.group, min=position, max=position, count=1)
             replies: list[Any] = await pipe.execute()

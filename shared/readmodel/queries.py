@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import structlog
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shared.access.principals import Principal
@@ -22,12 +23,13 @@ from shared.readmodel.fold import fold_seen
 from shared.readmodel.schema import CaseView, decode_view, encode_view
 from shared.redis_client import text
 from shared.store import EventStore, RecordedEvent
+from shared.store.port import EventStorePort
 
 log = structlog.get_logger("readmodel")
 
 
 async def as_seen_by(
-    store: EventStore, case_id: str, raw: bytes, viewer: Principal | None, up_to: int | None = None
+    store: EventStorePort, case_id: str, raw: bytes, viewer: Principal | None, up_to: int | None = None
 ) -> bytes | None:
     """A stored view as ``viewer`` may see it: None if not at all, as stored if it may see every event, else
     folded from the events it may see up to version ``up_to`` (None if that leaves it no part in the case)."""
@@ -57,37 +59,39 @@ def _version(entry: RecordedEvent) -> int:
         return 0
 
 
-async def case_events(store: EventStore, case_id: str, viewer: Principal | None = None) -> list[RecordedEvent]:
+async def case_events(
+    redis: Redis, store: EventStore, case_id: str, viewer: Principal | None = None
+) -> list[RecordedEvent]:
     """A case's log entries ``viewer`` may see, in version order ([] for a case it may not see, or none)."""
-    if viewer is not None and not viewer.sees_every_case and await get_raw(store, case_id, viewer) is None:
+    if viewer is not None and not viewer.sees_every_case and await get_raw(redis, store, case_id, viewer) is None:
         return []
     return [entry for entry in await store.read_case(case_id) if may_see_entry(viewer, entry.data)]
 
 
-async def get_raw(store: EventStore, case_id: str, viewer: Principal | None = None) -> bytes | None:
+async def get_raw(redis: Redis, store: EventStore, case_id: str, viewer: Principal | None = None) -> bytes | None:
     """A case's view as stored (JSON), or None if the projections have not seen the case or ``viewer`` may not
     (the same answer, so a unit cannot learn that a case it is not party to exists)."""
-    raw = await store.redis.hget(store.keys(store.partition_of(case_id)).views, case_id)
+    raw = await redis.hget(store.keys(store.partition_of(case_id)).views, case_id)
     found = raw.encode() if isinstance(raw, str) else raw
     return None if found is None else await as_seen_by(store, case_id, found, viewer)
 
 
-async def get_view(store: EventStore, case_id: str) -> CaseView | None:
+async def get_view(redis: Redis, store: EventStore, case_id: str) -> CaseView | None:
     """A case's view, or None if the projections have not seen the case."""
-    raw = await get_raw(store, case_id)
+    raw = await get_raw(redis, store, case_id)
     return None if raw is None else decode_view(raw)
 
 
-async def raw_views(store: EventStore) -> dict[int, dict[str, bytes]]:
+async def raw_views(redis: Redis, store: EventStore) -> dict[int, dict[str, bytes]]:
     """The stored JSON of every view, per partition (HSCAN, so a large hash never blocks Redis)."""
     result: dict[int, dict[str, bytes]] = {}
     for p in range(store.partitions):
-        result[p] = {text(k): v async for k, v in store.redis.hscan_iter(store.keys(p).views, count=1000)}
+        result[p] = {text(k): v async for k, v in redis.hscan_iter(store.keys(p).views, count=1000)}
     return result
 
 
 async def list_raw(
-    store: EventStore, case_filter: CaseFilter = NO_FILTER, now: datetime | None = None,
+    redis: Redis, store: EventStore, case_filter: CaseFilter = NO_FILTER, now: datetime | None = None,
     viewer: Principal | None = None,
 ) -> list[tuple[str, bytes]]:
     """(case id, stored JSON) of every view ``viewer`` may see that passes the filter, sorted by case id.
@@ -96,7 +100,7 @@ async def list_raw(
     """
     instant = now or datetime.now(UTC)
     found = []
-    for views in (await raw_views(store)).values():
+    for views in (await raw_views(redis, store)).values():
         for case_id, stored in views.items():
             try:
                 raw = await as_seen_by(store, case_id, stored, viewer)
@@ -110,6 +114,6 @@ async def list_raw(
     return sorted(found, key=lambda item: item[0])
 
 
-async def list_views(store: EventStore, case_filter: CaseFilter = NO_FILTER) -> list[CaseView]:
+async def list_views(redis: Redis, store: EventStore, case_filter: CaseFilter = NO_FILTER) -> list[CaseView]:
     """Every case view that passes the filter, sorted by case id."""
-    return [decode_view(raw) for _, raw in await list_raw(store, case_filter)]
+    return [decode_view(raw) for _, raw in await list_raw(redis, store, case_filter)]

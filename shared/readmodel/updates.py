@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 import structlog
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shared.access.principals import Principal
@@ -20,6 +21,7 @@ from shared.readmodel.queries import as_seen_by
 from shared.readmodel.schema import CaseUpdate, decode_view
 from shared.redis_client import text
 from shared.store import EventStore
+from shared.store.port import EventStorePort
 
 FROM_NOW = "$"
 """A position in ``read_updates``' ``after``: only updates written from now on."""
@@ -33,10 +35,9 @@ RawUpdate = tuple[int, str, dict[bytes, bytes]]
 """Partition, position, and the update's fields as stored (``case_id``, ``version``, ``view``)."""
 
 
-async def updates_now(store: EventStore, redis: Any = None) -> dict[int, str]:
+async def updates_now(redis: Redis, store: EventStore) -> dict[int, str]:
     """Each partition's latest case-update position: follow from here to see only new updates."""
-    client = store.redis if redis is None else redis
-    async with client.pipeline(transaction=False) as pipe:
+    async with redis.pipeline(transaction=False) as pipe:
         for p in range(store.partitions):
             pipe.xrevrange(store.keys(p).updates, "+", "-", count=1)
         replies = await pipe.execute()
@@ -44,19 +45,18 @@ async def updates_now(store: EventStore, redis: Any = None) -> dict[int, str]:
 
 
 async def read_raw(
-    store: EventStore, after: dict[int, str], count: int = 100, block_ms: int = 0, redis: Any = None,
+    redis: Redis, store: EventStore, after: dict[int, str], count: int = 100, block_ms: int = 0,
     viewer: Principal | None = None,
 ) -> list[RawUpdate]:
     """Updates after the given positions, oldest first per partition, as stored; ``after`` moves to what was read.
 
     ``count`` is per partition; ``block_ms`` > 0 waits that long for an update when there is none
-    (0: do not wait). One XREAD covers the partitions asked for. ``redis``: a client of its own for
-    long blocking reads (the gateway's), else the store's. ``viewer``: only updates of cases it may see
-    (the positions still move past the others).
+    (0: do not wait). One XREAD covers the partitions asked for. ``redis``: the client the reads go
+    through (the gateway gives its own for long blocking reads). ``viewer``: only updates of cases it may
+    see (the positions still move past the others).
     """
-    client = store.redis if redis is None else redis
     if any(position == FROM_NOW for position in after.values()):
-        now = await updates_now(store, client)
+        now = await updates_now(redis, store)
         for p, position in after.items():
             if position == FROM_NOW:
                 after[p] = now[p]
@@ -64,7 +64,7 @@ async def read_raw(
     if not streams:
         return []
     partition_of_stream = {store.keys(p).updates: p for p in after}
-    reply: Any = await _xread(client, streams, count, block_ms)
+    reply: Any = await _xread(redis, streams, count, block_ms)
     updates: list[RawUpdate] = []
     for stream, entries in reply or []:
         p = partition_of_stream[text(stream)]
@@ -78,13 +78,14 @@ async def read_raw(
 
 
 async def read_updates(
-    store: EventStore, after: dict[int, str], count: int = 100, block_ms: int = 0
+    redis: Redis, store: EventStore, after: dict[int, str], count: int = 100, block_ms: int = 0
 ) -> list[tuple[int, str, CaseUpdate]]:
     """``read_raw``, each update decoded."""
-    return [(p, position, decode(fields)) for p, position, fields in await read_raw(store, after, count, block_ms)]
+    found = await read_raw(redis, store, after, count, block_ms)
+    return [(p, position, decode(fields)) for p, position, fields in found]
 
 
-async def _as_seen(store: EventStore, fields: dict[bytes, bytes], viewer: Principal) -> dict[bytes, bytes] | None:
+async def _as_seen(store: EventStorePort, fields: dict[bytes, bytes], viewer: Principal) -> dict[bytes, bytes] | None:
     """The update as ``viewer`` may see it (its view folded from what it may see), or None if it may not."""
     stored = fields.get(b"view", b"")
     version = text(fields.get(b"version", b""))

@@ -226,10 +226,10 @@ async def projections_agree(store: EventStore, within: float = 60) -> None:
     """Wait until the projections have applied the whole log, then the rebuilt views equal the live ones."""
 
     async def caught_up() -> bool:
-        return await backlog(store) == 0
+        return await backlog(store.redis, store) == 0
 
     await eventually(caught_up, within, "the projections to apply the whole log", every=0.2)
-    differences = await diff(store)
+    differences = await diff(store.redis, store)
     assert differences == [], f"{len(differences)} views differ from the rebuild, e.g. {differences[:3]}"
 
 
@@ -263,7 +263,7 @@ async def views_match_senders(store: EventStore, ledger: Ledger, cases: Mapping[
     watch's; the view is of their kind, at the log's version, with their counts, overdue events and
     closed status."""
     assert cases, "the senders recorded no case"
-    views = {view.case_id: view for view in await list_views(store)}
+    views = {view.case_id: view for view in await list_views(store.redis, store)}
     for case_id, known in cases.items():
         recorded = Counter({t: n for t, n in known.items() if n})
         automatic = ledger.automatic_by_case.get(case_id, Counter())

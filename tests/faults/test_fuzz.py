@@ -95,7 +95,7 @@ def snapshot(stack: Stack, redis: Redis) -> Snapshot:
             store = await EventStore.open(client)
             report = await verify(store)
             assert report.breaches == []
-            return report.digest, await raw_views(store)
+            return report.digest, await raw_views(store.redis, store)
         finally:
             await client.aclose()
 

@@ -64,7 +64,7 @@ async def test_a_poison_event_is_parked_shown_and_retried_once_fixed(
         await views_are(store, expected([*before, *after]) | {poison.case_id: _stale_view(poison)}, within=20)
 
         async def finished() -> bool:
-            return await backlog(store) == 0
+            return await backlog(store.redis, store) == 0
 
         await eventually(finished, 20, "the backlog to reach 0 (poison and junk parked)")
     assert worker.projector.stats.parked == 2
@@ -83,7 +83,8 @@ async def test_a_poison_event_is_parked_shown_and_retried_once_fixed(
     assert "fold bug" in people
 
     monkeypatch.undo()  # the fix is deployed
-    assert [d.case_id for d in await diff(store)] == [poison.case_id], "the live view is stale until the retry"
+    stale = [d.case_id for d in await diff(store.redis, store)]
+    assert stale == [poison.case_id], "the live view is stale until the retry"
 
     still = stack.liaison("parked", "--retry", f"{p}:{junk}")
     assert still.returncode == 1, still.stdout.decode() + still.stderr.decode()
@@ -94,10 +95,10 @@ async def test_a_poison_event_is_parked_shown_and_retried_once_fixed(
     assert [(r["id"], r["status"], r["view"]) for r in result] == [(f"{p}:{position}", "applied",
                                                                     {"version": 3, "stale": False})]
 
-    view = await get_view(store, poison.case_id)
+    view = await get_view(store.redis, store, poison.case_id)
     assert view is not None
     assert (view.version, view.stale, view.counts.letters_sent, view.counts.acknowledgements) == (3, False, 1, 1)
-    assert await diff(store) == []
+    assert await diff(store.redis, store) == []
     remaining = json.loads(stack.liaison("parked", "--json").stdout)
     assert [e["id"] for e in remaining] == [f"{p}:{junk}"]
     again = stack.liaison("parked", "--retry-all", "--json")

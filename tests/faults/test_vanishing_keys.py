@@ -66,7 +66,7 @@ async def test_the_projections_recreate_their_groups_and_update_streams(stack: S
         after = [await reporter.send(log_call(f"proj-late-{i}"), within=ANSWER_WITHIN) for i in range(8)]
 
     async def projected() -> bool:
-        views = [await get_view(store, o.case_id or "") for o in before + after]
+        views = [await get_view(store.redis, store, o.case_id or "") for o in before + after]
         return all(v is not None and v.version == 1 for v in views)
 
     await eventually(projected, ANSWER_WITHIN, "every case's view after the groups were destroyed")

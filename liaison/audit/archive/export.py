@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from redis.asyncio import Redis
+
 from liaison import exits
 from liaison.audit.archive.format import FORMAT, VERSION, Command, Entry, Header, PartitionTotal, encoder, stream_id
 from liaison.audit.progress import ProgressBar
@@ -64,11 +66,11 @@ def _heads(snapshots: list[Snapshot]) -> dict[str, tuple[int, str]]:
     return heads
 
 
-async def _commands(store: EventStore, partition: int, end: str) -> list[Command]:
+async def _commands(redis: Redis, store: EventStore, partition: int, end: str) -> list[Command]:
     """The partition's command records whose entries are all within the snapshot (none written since)."""
     last = stream_id(end) if end else (0, 0)
     found: list[Command] = []
-    async for command_id, raw in store.redis.hscan_iter(store.keys(partition).cmds, count=1000):
+    async for command_id, raw in redis.hscan_iter(store.keys(partition).cmds, count=1000):
         ids = text(raw).split()
         if ids and all(stream_id(i) <= last for i in ids):
             found.append(Command(partition=partition, command_id=text(command_id), ids=ids))
@@ -76,13 +78,15 @@ async def _commands(store: EventStore, partition: int, end: str) -> list[Command
     return found
 
 
-async def write_export(store: EventStore, out: BinaryIO, progress: ProgressBar | None = None) -> Header:
+async def write_export(
+    redis: Redis, store: EventStore, out: BinaryIO, progress: ProgressBar | None = None
+) -> Header:
     """Write the header and every partition's entries and commands to ``out``; raises ExportFailed, OutputFailed."""
     write = _writer(out)
     reader = LogReader(store)
     try:
         snapshots = [await reader.snapshot(p) for p in range(store.partitions)]
-        commands = [await _commands(store, p, snapshots[p][1]) for p in range(store.partitions)]
+        commands = [await _commands(redis, store, p, snapshots[p][1]) for p in range(store.partitions)]
         heads = _heads(snapshots)
         header = Header(
             format=FORMAT, version=VERSION, partitions=store.partitions,
@@ -172,7 +176,7 @@ async def export(out_path: str) -> int:
             total = sum([await store.numbered(p) for p in range(store.partitions)])
             bar = ProgressBar("export", total)
             try:
-                header = await write_export(store, out, bar)
+                header = await write_export(client, store, out, bar)
                 if partial is None:
                     try:
                         out.flush()

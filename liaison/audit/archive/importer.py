@@ -58,9 +58,10 @@ async def target_problem(redis: Redis, partitions: int) -> str | None:
 class _Writer:
     """Writes checked lines partition by partition and remembers what, to undo it if need be."""
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, redis: Redis, store: EventStore) -> None:
+        self.redis = redis
         self.store = store
-        self.script = store.redis.register_script(IMPORT_CHUNK)
+        self.script = redis.register_script(IMPORT_CHUNK)
         self.chunk: list[Entry] = []
         self.commands: list[Command] = []
         self.cases: dict[int, set[str]] = {}
@@ -106,12 +107,12 @@ class _Writer:
         for command in self.commands:
             by_partition.setdefault(command.partition, {})[command.command_id] = " ".join(command.ids)
         for partition, records in by_partition.items():  # one HSET of many fields: one command to pack
-            await self.store.redis.hset(self.store.keys(partition).cmds, mapping=records)  # type: ignore[arg-type]
+            await self.redis.hset(self.store.keys(partition).cmds, mapping=records)  # type: ignore[arg-type]
         self.commands = []
 
     async def undo(self) -> None:
         """Delete every key the import wrote (the store was empty before it)."""
-        redis = self.store.redis
+        redis = self.redis
         for p in range(self.store.partitions):
             k = self.store.keys(p)
             await redis.delete(k.log, k.number, k.heads, k.eids, k.cmds)
@@ -121,10 +122,10 @@ class _Writer:
 
 
 async def write_import(
-    store: EventStore, path: Path, file_digest: str, progress: Callable[[int], None] | None = None
+    redis: Redis, store: EventStore, path: Path, file_digest: str, progress: Callable[[int], None] | None = None
 ) -> int:
     """Write the (already verified) file's lines; undo everything if it fails. Returns the entries written."""
-    writer = _Writer(store)
+    writer = _Writer(redis, store)
     digest = hashlib.sha256()
     try:
         for number, raw in read_lines(path):
@@ -187,7 +188,7 @@ async def _import_into_redis(path: Path, header: Header, file_digest: str) -> in
         store = await EventStore.create(client, header.partitions)
         bar = ProgressBar("import: writing", header.events)
         try:
-            written = await write_import(store, path, file_digest, bar)
+            written = await write_import(client, store, path, file_digest, bar)
         except BaseException as error:
             if created:
                 await client.delete(keys.META)

@@ -34,7 +34,7 @@ async def _fill(url: str) -> None:
         store = await EventStore.create(redis, PARTITIONS)
         await fill(store, cases(_templates(), 0, EVENTS // 10 + 10, "au"), EVENTS)
         # The live views as the projections would have written them (rebuild and worker agree byte for byte).
-        for case_id, view in (await rebuild(store)).items():
+        for case_id, view in (await rebuild(store.redis, store)).items():
             k = store.keys(store.partition_of(case_id))
             await redis.hset(k.views, case_id, encode_view(view))
             await redis.hset(k.view_versions, case_id, str(view.version))

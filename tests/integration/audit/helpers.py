@@ -53,7 +53,7 @@ def contents(url: str) -> dict[str, Any]:
 async def _views(url: str) -> dict[str, bytes]:
     redis = Redis.from_url(url)
     try:
-        return {case: encode_view(view) for case, view in (await rebuild(await EventStore.open(redis))).items()}
+        return {case: encode_view(view) for case, view in (await rebuild(redis, await EventStore.open(redis))).items()}
     finally:
         await redis.aclose()
 

@@ -98,7 +98,7 @@ async def _import_with_wrong_digest(url: str, path: Path) -> tuple[str, int]:
     try:
         store = await EventStore.create(redis, 4)
         with pytest.raises(ImportRefused) as refused:
-            await write_import(store, path, "0" * 64)
+            await write_import(store.redis, store, path, "0" * 64)
         await redis.delete("liaison:meta")
         return str(refused.value), int(await redis.dbsize())
     finally:

@@ -16,7 +16,7 @@ P = 0
 
 def _follower(store: EventStore, handler: Callable[[Batch], Awaitable[Outcome | None]], **kwargs: object) -> Follower:
     settings: dict[str, object] = {"block_ms": 50, "reclaim_idle_ms": 5_000, "max_deliveries": 3} | kwargs
-    return Follower(store, GROUP, "c1", handler, partitions=[P], key=case_of, **settings)  # type: ignore[arg-type]
+    return Follower(store.redis, store, GROUP, "c1", handler, partitions=[P], key=case_of, **settings)  # type: ignore[arg-type]
 
 
 async def _settled(store: EventStore, recorder: Recorder, count: int) -> None:
@@ -108,7 +108,7 @@ async def test_a_batch_handler_that_raises_has_its_entries_handed_one_at_a_time(
 
 async def test_an_entry_consumers_keep_dying_on_is_parked_without_being_handed(store: EventStore) -> None:
     """An entry delivered more than give_up_after times (its consumers died on it) is parked, never handled."""
-    await Follower(store, GROUP, "setup", per_entry(Recorder()), partitions=[P]).ensure_groups()
+    await Follower(store.redis, store, GROUP, "setup", per_entry(Recorder()), partitions=[P]).ensure_groups()
     position = await add(store, P, "deadly")
     log = store.keys(P).log
     await store.redis.xreadgroup(GROUP, "crashed", {log: ">"}, count=1)

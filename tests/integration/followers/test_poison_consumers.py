@@ -78,7 +78,7 @@ async def _positions(store: EventStore, cases: list[CaseBuilder]) -> set[tuple[i
 
 async def _projected(store: EventStore, worker: Worker, parked: int) -> None:
     async def done() -> bool:
-        return await backlog(store) == 0 and worker.projector.stats.parked == parked
+        return await backlog(store.redis, store) == 0 and worker.projector.stats.parked == parked
 
     await eventually(done, 15, f"the backlog at 0 with {parked} parked")
 
@@ -98,7 +98,7 @@ async def test_projections_an_unknown_event_type_is_folded_as_other(store: Event
         await _projected(store, worker, parked=0)
     assert set(acked_on) == await _positions(store, [*good, odd]) | {(store.partition_of("case-odd"), unknown)}
     assert set(acked_on.values()) == {1}
-    view = await get_view(store, "case-odd")
+    view = await get_view(store.redis, store, "case-odd")
     assert view is not None
     assert (view.version, view.stale, view.counts.calls, view.counts.letters_sent) == (2, False, 1, 0)
 
@@ -124,7 +124,7 @@ async def test_projections_a_poison_fold_among_good_cases(
     assert {acked_on[p] for p in good_positions} == {1}, "a good entry waited for the poison"
     p = store.partition_of(poison.case_id)
     letter_at = (await store.read_case(poison.case_id))[1].position
-    view = await get_view(store, poison.case_id)
+    view = await get_view(store.redis, store, poison.case_id)
     assert view is not None
     monkeypatch.setenv("LIAISON_REDIS_URL", redis_server.url)
     capsys.readouterr()

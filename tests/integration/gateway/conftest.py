@@ -164,7 +164,7 @@ async def incidents_running(url: str, workdir: Path) -> AsyncIterator[None]:
 @asynccontextmanager
 async def projections_running(store: EventStore) -> AsyncIterator[Worker]:
     """A projections worker in a task of this event loop."""
-    worker = Worker(store, consumer="gw-test", block_ms=50)
+    worker = Worker(store.redis, store, consumer="gw-test", block_ms=50)
     task = asyncio.create_task(worker.run())
     try:
         yield worker
@@ -177,7 +177,7 @@ async def projected(store: EventStore, within: float = 10.0) -> None:
     """Wait until the projections have finished every log entry."""
 
     async def done() -> bool:
-        return await backlog(store) == 0
+        return await backlog(store.redis, store) == 0
 
     await eventually(done, within, "the projections to catch up")
 

@@ -29,7 +29,7 @@ async def caught_up(store: EventStore, within: float = 10.0) -> None:
     """Wait until the projections group has finished every entry of every partition."""
 
     async def done() -> bool:
-        return await backlog(store) == 0
+        return await backlog(store.redis, store) == 0
 
     await eventually(done, within, "the projections backlog to reach 0")
 
@@ -48,7 +48,7 @@ async def running(worker: Worker) -> AsyncIterator[Worker]:
 def fast_worker(store: EventStore, consumer: str, **kwargs: Any) -> Worker:
     """A worker with short blocking reads, so tests stop quickly."""
     kwargs.setdefault("block_ms", 50)
-    return Worker(store, consumer=consumer, **kwargs)
+    return Worker(store.redis, store, consumer=consumer, **kwargs)
 
 
 async def append_all(store: EventStore, builders: Iterable[CaseBuilder], per_append: int = 2) -> None:
@@ -70,7 +70,7 @@ def expected(builders: Iterable[CaseBuilder]) -> dict[str, bytes]:
 
 async def live(store: EventStore) -> dict[str, bytes]:
     """The live views' JSON by case id."""
-    return {v.case_id: encode_view(v) for v in await list_views(store)}
+    return {v.case_id: encode_view(v) for v in await list_views(store.redis, store)}
 
 
 async def views_are(store: EventStore, want: dict[str, bytes], within: float = 10.0) -> None:

@@ -40,12 +40,12 @@ async def test_a_retried_repair_is_not_overwritten_by_a_worker_holding_the_old_v
     worker = fast_worker(store, "w1", reclaim_idle_ms=50, max_deliveries=2, give_up_after=1000)
     async with running(worker):
         await caught_up(store, within=20)
-        stale = await get_view(store, case.case_id)
+        stale = await get_view(store.redis, store, case.case_id)
         assert stale is not None
         assert (stale.version, stale.stale) == (3, True)
 
         monkeypatch.undo()  # the fix is deployed; the worker keeps the stale view it wrote in memory
-        [result] = await retry(store, await list_parked(store))
+        [result] = await retry(store.redis, store, await list_parked(store.redis, store))
         assert (result.status, result.view.stale if result.view else None) == ("applied", False)
 
         tail = CaseBuilder("case-repair")
@@ -54,14 +54,14 @@ async def test_a_retried_repair_is_not_overwritten_by_a_worker_holding_the_old_v
         await store.append(case.case_id, tail.events, expected_version=3)
 
         async def at_four() -> bool:
-            view = await get_view(store, case.case_id)
+            view = await get_view(store.redis, store, case.case_id)
             return view is not None and view.version == 4
 
         await eventually(at_four, 10, "the next event to be projected")
         await caught_up(store)
     whole = CaseBuilder("case-repair")
     whole.events = [*case.events, *tail.events]
-    view = await get_view(store, case.case_id)
+    view = await get_view(store.redis, store, case.case_id)
     assert view is not None
     assert view.stale is False, "the repaired view was folded over by the worker's stale copy"
     assert views.encode_view(view) == expected([whole])[case.case_id]

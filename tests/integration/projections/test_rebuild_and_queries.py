@@ -20,7 +20,7 @@ async def test_rebuild_gives_the_fold_of_every_case(store: EventStore) -> None:
     """Rebuilding from the log alone gives each case the pure fold of its events, with no worker involved."""
     cases = [busy_case(f"case-{i}") for i in range(10)]
     await append_all(store, cases, per_append=3)
-    rebuilt = await rebuild(store, chunk=7)
+    rebuilt = await rebuild(store.redis, store, chunk=7)
     assert {case_id: encode_view(view) for case_id, view in rebuilt.items()} == expected(cases)
 
 
@@ -31,9 +31,9 @@ async def test_diff_names_tampered_missing_and_extra_views(store: EventStore, re
     async with running(fast_worker(store, "w1")):
         await views_are(store, expected(cases))
         await caught_up(store)
-    assert await diff(store) == []
+    assert await diff(store.redis, store) == []
 
-    tampered = await get_view(store, "case-1")
+    tampered = await get_view(store.redis, store, "case-1")
     assert tampered is not None
     forged = msgspec.structs.replace(
         tampered, counts=msgspec.structs.replace(tampered.counts, calls=7), status="open"
@@ -44,7 +44,7 @@ async def test_diff_names_tampered_missing_and_extra_views(store: EventStore, re
     await redis.hset(store.keys(store.partition_of("case-invented")).views, "case-invented", encode_view(invented))
     await redis.hset(store.keys(store.partition_of("case-3")).views, "case-3", b"{not a view")
 
-    found = {d.case_id: d for d in await diff(store)}
+    found = {d.case_id: d for d in await diff(store.redis, store)}
     assert set(found) == {"case-1", "case-2", "case-3", "case-invented"}
     assert found["case-1"].problem == "different"
     assert [(f.field, f.live, f.rebuilt) for f in found["case-1"].fields] == [
@@ -62,8 +62,8 @@ async def test_list_and_get_views(store: EventStore) -> None:
     await append_all(store, cases)
     async with running(fast_worker(store, "w1")):
         await views_are(store, expected(cases))
-    assert [v.case_id for v in await list_views(store)] == ["case-1", "case-2", "case-3"]
-    assert await get_view(store, "case-none") is None
+    assert [v.case_id for v in await list_views(store.redis, store)] == ["case-1", "case-2", "case-3"]
+    assert await get_view(store.redis, store, "case-none") is None
 
 
 async def test_read_updates_follows_from_now_and_resumes_without_a_gap(store: EventStore) -> None:
@@ -73,26 +73,26 @@ async def test_read_updates_follows_from_now_and_resumes_without_a_gap(store: Ev
     async with running(fast_worker(store, "w1")):
         await views_are(store, expected([first]))
         after = dict.fromkeys(range(store.partitions), FROM_NOW)
-        assert await read_updates(store, after, count=10, block_ms=0) == []
-        assert after == await updates_now(store)
+        assert await read_updates(store.redis, store, after, count=10, block_ms=0) == []
+        assert after == await updates_now(store.redis, store)
 
         later = CaseBuilder("case-late")
         later.call(urgent=True, confirm=True)
-        waiting = asyncio.create_task(read_updates(store, after, count=10, block_ms=3000))
+        waiting = asyncio.create_task(read_updates(store.redis, store, after, count=10, block_ms=3000))
         await store.append("case-late", later.events, expected_version=0)
         updates = await waiting
         assert [(u.case_id, u.version) for _, _, u in updates] == [("case-late", 1)]
         p, position, update = updates[0]
         assert after[p] == position
         assert update.view.status == "awaiting_confirmation"
-        assert decode_view(encode_view(update.view)) == await get_view(store, "case-late")
+        assert decode_view(encode_view(update.view)) == await get_view(store.redis, store, "case-late")
 
         confirm = CaseBuilder("case-late")
         confirm.version = 1
         confirm.confirm(later.events[0].event_id)
         await store.append("case-late", confirm.events, expected_version=1)
         await views_are(store, expected([first]) | {"case-late": encode_view(_fold(later, confirm))})
-        resumed = await read_updates(store, after, count=10, block_ms=0)
+        resumed = await read_updates(store.redis, store, after, count=10, block_ms=0)
         assert [(u.case_id, u.version, u.view.status) for _, _, u in resumed] == [
             ("case-late", 2, "awaiting_acknowledgement")
         ]

@@ -61,7 +61,7 @@ async def test_a_worker_cancelled_mid_batch_is_taken_over_by_reclaim(store: Even
         await views_are(store, expected(cases))
         await caught_up(store)
     assert rescuer.projector.stats.acked > 0
-    assert await diff(store) == []
+    assert await diff(store.redis, store) == []
 
 
 async def test_a_departed_consumer_is_taken_over_then_forgotten(store: EventStore, redis: Redis) -> None:
@@ -109,11 +109,11 @@ async def test_poison_entries_are_parked_and_later_cases_keep_flowing(store: Eve
     assert "ValidationError" in parked[broken.decode()]["reason"]
     assert all(record["deliveries"] >= 3 for record in parked.values())
     assert worker.projector.stats.parked == 2
-    view = await get_view(store, "case-poison")
+    view = await get_view(store.redis, store, "case-poison")
     assert view is not None
     assert (view.stale, view.version, view.counts.calls) == (True, 1, 0)
-    assert await backlog(store) == 0
-    assert await diff(store) == [], "the rebuild skips the same entries the worker parked"
+    assert await backlog(store.redis, store) == 0
+    assert await diff(store.redis, store) == [], "the rebuild skips the same entries the worker parked"
 
 
 async def _stale_json() -> bytes:
@@ -145,15 +145,15 @@ async def test_a_parked_event_does_not_block_its_case(store: EventStore, redis: 
     async with running(fast_worker(store, "w1", reclaim_idle_ms=20, max_deliveries=2, give_up_after=1000)):
 
         async def applied() -> bool:
-            view = await get_view(store, "case-block")
+            view = await get_view(store.redis, store, "case-block")
             return view is not None and view.version == 3
 
         await eventually(applied, 15, "case-block to reach version 3")
         await caught_up(store)
-    view = await get_view(store, "case-block")
+    view = await get_view(store.redis, store, "case-block")
     assert view is not None
     assert (view.stale, view.counts.letters_received, view.counts.calls, view.counts.letters_sent) == (True, 1, 1, 0)
-    assert await diff(store) == []
+    assert await diff(store.redis, store) == []
 
 
 async def test_an_entry_workers_keep_dying_on_is_parked_without_being_applied(store: EventStore, redis: Redis) -> None:
@@ -173,10 +173,10 @@ async def test_an_entry_workers_keep_dying_on_is_parked_without_being_applied(st
         await caught_up(store)
     parked = json.loads(await redis.hget(store.keys(store.partition_of("case-crash")).parked, first))
     assert "without being finished" in parked["reason"]
-    view = await get_view(store, "case-crash")
+    view = await get_view(store.redis, store, "case-crash")
     assert view is not None
     assert (view.version, view.stale, view.counts.calls, view.counts.letters_sent) == (2, True, 0, 1)
-    differences = await diff(store)
+    differences = await diff(store.redis, store)
     assert [(d.case_id, d.problem) for d in differences] == [("case-crash", "different")]
     assert "stale" in {f.field for f in differences[0].fields}
 
@@ -207,7 +207,7 @@ async def test_the_worker_survives_redis_going_away(make_redis_server: Callable[
             await append_all(store, after)
             await views_are(store, expected(before + after), within=20)
             await caught_up(store)
-        assert await diff(store) == []
+        assert await diff(store.redis, store) == []
     finally:
         await client.aclose()
 

@@ -14,7 +14,7 @@ async def test_replay_agrees_with_verify_and_rebuild(store: EventStore, redis_se
     """On a clean log, one pass gives verify's events, cases and digest and rebuild's views, byte for byte;
     dealt over two processes, the same."""
     await append_all(store, [busy_case(f"replay-{i}") for i in range(12)])
-    audited, rebuilt = await verify(store), await rebuild(store)
+    audited, rebuilt = await verify(store), await rebuild(store.redis, store)
     for done in (await replay(store), await replay_in_processes(redis_server.url, store.partitions, 2)):
         assert done.audit.ok
         assert (done.audit.events, done.audit.cases, done.audit.digest) == (

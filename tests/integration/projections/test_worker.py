@@ -37,11 +37,11 @@ async def test_views_appear_with_the_right_counts(store: EventStore) -> None:
         await views_are(store, expected(cases))
         await caught_up(store)
     assert {store.partition_of(b.case_id) for b in cases} == set(range(store.partitions))
-    view = await get_view(store, "case-3")
+    view = await get_view(store.redis, store, "case-3")
     assert view is not None
     assert (view.counts.calls, view.counts.letters_sent, view.counts.letters_received) == (2, 1, 1)
     assert (view.counts.acknowledgements, view.counts.confirmations, view.version) == (1, 1, 6)
-    assert await diff(store) == []
+    assert await diff(store.redis, store) == []
     assert await _updates_count(store) >= len(cases)
 
 
@@ -87,7 +87,7 @@ async def test_out_of_order_delivery_fills_the_gap(store: EventStore, redis: Red
     assert len(taken[0][1]) == 2
     async with running(worker):
         await views_are(store, expected([case]))
-    view = await get_view(store, "case-order")
+    view = await get_view(store.redis, store, "case-order")
     assert view is not None
     assert (view.version, view.counts.calls, view.counts.letters_sent, view.counts.confirmations) == (3, 1, 1, 1)
     assert view.status == "awaiting_acknowledgement"
@@ -96,7 +96,7 @@ async def test_out_of_order_delivery_fills_the_gap(store: EventStore, redis: Red
     async with running(fast_worker(store, "w2", reclaim_idle_ms=1)):
         await caught_up(store)
     assert await redis.xlen(store.keys(store.partition_of("case-order")).updates) == 1
-    assert encode_view(await get_view(store, "case-order")) == encode_view(view)  # type: ignore[arg-type]
+    assert encode_view(await get_view(store.redis, store, "case-order")) == encode_view(view)  # type: ignore[arg-type]
 
 
 async def test_two_workers_on_the_same_partitions_produce_correct_views(store: EventStore) -> None:
@@ -112,13 +112,13 @@ async def test_two_workers_on_the_same_partitions_produce_correct_views(store: E
         await views_are(store, expected(cases), within=20)
         await caught_up(store)
     assert all(w.projector.stats.batches > 0 for w in workers), "both workers took part"
-    assert await diff(store) == []
+    assert await diff(store.redis, store) == []
 
 
 async def test_the_write_script_refuses_a_view_built_from_an_old_version(store: EventStore) -> None:
     """A view folded from version 1 is refused once the stored view is at version 2, and nothing is written."""
     case = busy_case("case-cas")
-    views = ViewStore(store)
+    views = ViewStore(store.redis, store)
     p = store.partition_of("case-cas")
     from shared.readmodel.fold import fold
 
@@ -130,4 +130,4 @@ async def test_the_write_script_refuses_a_view_built_from_an_old_version(store: 
     stored = (await views.stored(p, ["case-cas"]))["case-cas"]
     assert stored.version == 2
     assert stored.view == v2
-    assert [v.version for v in await list_views(store)] == [2]
+    assert [v.version for v in await list_views(store.redis, store)] == [2]
