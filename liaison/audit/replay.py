@@ -25,6 +25,7 @@ from services.projections.rebuild import Difference, Replay, compare, live_views
 from services.projections.rebuild import replay as replay_here
 from shared.store import EventStore
 from shared.store.audit import AuditReport, Progress
+from shared.store.port import EventStorePort
 
 
 def processes_for(partitions: int) -> int:
@@ -126,7 +127,7 @@ async def replay(check_chains: bool, rebuild: bool, as_json: bool) -> int:
 CATCH_UP_S = 15.0
 
 
-async def _let_projections_catch_up(redis: Redis, store: EventStore, as_json: bool) -> None:
+async def _let_projections_catch_up(redis: Redis, store: EventStorePort, as_json: bool) -> None:
     """Wait (bounded) until the projections have applied every log entry, so a live view that is
     merely behind a busy worker is not reported as a difference."""
     deadline = time.monotonic() + CATCH_UP_S

@@ -32,7 +32,9 @@ from services.projections.view_store import ViewStore, Write
 from shared.readmodel.decoding import describe, read_event, read_head
 from shared.readmodel.fold import CaseView, Fold
 from shared.redis_client import text
-from shared.store import EventStore, RecordedEvent
+from shared.store import RecordedEvent
+from shared.store.keys import PartitionKeys
+from shared.store.port import EventStorePort
 
 WRITE_ATTEMPTS = 5
 """Folds of one case tried when a worker keeps moving its view while the retry folds it."""
@@ -100,11 +102,11 @@ def _parked(partition: int, position: str, raw: bytes | str) -> Parked:
                   record.get("deliveries"), record.get("consumer"))
 
 
-async def list_parked(redis: Redis, store: EventStore) -> list[Parked]:
+async def list_parked(redis: Redis, store: EventStorePort) -> list[Parked]:
     """Every parked entry of every partition, in partition and log order."""
     found: list[Parked] = []
     for p in range(store.partitions):
-        records: dict[Any, Any] = await redis.hgetall(store.keys(p).parked)
+        records: dict[Any, Any] = await redis.hgetall(PartitionKeys(p).parked)
         entries = [_parked(p, text(position), raw) for position, raw in records.items()]
         found += sorted(entries, key=lambda e: _log_order(e.position))
     return found
@@ -154,7 +156,7 @@ def _fold_case(case_id: str, records: list[RecordedEvent]) -> _CaseFold:
     return _CaseFold(fold.view(), failing, {r.position for r in records})
 
 
-async def _case_entries(store: EventStore, partition: int, case_id: str, extra: list[str]) -> list[RecordedEvent]:
+async def _case_entries(store: EventStorePort, partition: int, case_id: str, extra: list[str]) -> list[RecordedEvent]:
     """The case's indexed events plus parked entries of it the index does not list, in log order."""
     records = await store.read_case(case_id)
     listed = {r.position for r in records}
@@ -162,7 +164,7 @@ async def _case_entries(store: EventStore, partition: int, case_id: str, extra: 
     return sorted(records, key=lambda r: _log_order(r.position))
 
 
-async def _retry_case(store: EventStore, views: ViewStore, partition: int, case_id: str,
+async def _retry_case(store: EventStorePort, views: ViewStore, partition: int, case_id: str,
                       parked: list[Parked]) -> _CaseFold:
     """Fold the case again and write its view, folding again if a worker moved the view meanwhile."""
     for _ in range(WRITE_ATTEMPTS):
@@ -177,9 +179,9 @@ async def _retry_case(store: EventStore, views: ViewStore, partition: int, case_
     raise exits.CliError(f"case {case_id}: its view kept moving while it was folded again; try again", exits.REJECTED)
 
 
-async def retry(redis: Redis, store: EventStore, entries: list[Parked]) -> list[Retried]:
+async def retry(redis: Redis, store: EventStorePort, entries: list[Parked]) -> list[Retried]:
     """Re-apply parked entries (grouped by case) with this process's code; un-park the ones that now apply."""
-    views = ViewStore(redis, store)
+    views = ViewStore(redis)
     everything = await list_parked(redis, store)
     results: list[Retried] = []
     by_case: dict[tuple[int, str], list[Parked]] = {}
@@ -195,7 +197,7 @@ async def retry(redis: Redis, store: EventStore, entries: list[Parked]) -> list[
         applied = [e for e in {x.id: x for x in of_case + asked}.values()
                    if e.position in folded.folded and e.position not in folded.failing]
         if applied:
-            await redis.hdel(store.keys(partition).parked, *[e.position for e in applied])
+            await redis.hdel(PartitionKeys(partition).parked, *[e.position for e in applied])
         for entry in asked:
             if entry.position not in folded.folded:
                 results.append(Retried(entry, "still_failing", "the entry is no longer in the log"))
@@ -206,22 +208,22 @@ async def retry(redis: Redis, store: EventStore, entries: list[Parked]) -> list[
     return results
 
 
-async def _entry(redis: Redis, store: EventStore, entry: Parked) -> Any:
-    found: Any = await redis.xrange(store.keys(entry.partition).log, entry.position, entry.position)
+async def _entry(redis: Redis, entry: Parked) -> Any:
+    found: Any = await redis.xrange(PartitionKeys(entry.partition).log, entry.position, entry.position)
     return found[0] if found else None
 
 
-async def _attribute(redis: Redis, store: EventStore, entry: Parked) -> str | None:
+async def _attribute(redis: Redis, store: EventStorePort, entry: Parked) -> str | None:
     """The case of a parked entry that had none, if this code can now read one."""
-    found = await _entry(redis, store, entry)
+    found = await _entry(redis, entry)
     if found is None:
         return None
     parsed = parse_entry(store, entry.partition, found[0], found[1])
     return parsed.case_id if parsed.problem is None else None
 
 
-async def _unattributable(redis: Redis, store: EventStore, entry: Parked) -> str:
-    found = await _entry(redis, store, entry)
+async def _unattributable(redis: Redis, store: EventStorePort, entry: Parked) -> str:
+    found = await _entry(redis, entry)
     if found is None:
         return "the entry is no longer in the log"
     return parse_entry(store, entry.partition, found[0], found[1]).problem or "unreadable"

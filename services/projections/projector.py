@@ -25,7 +25,8 @@ from shared.follow import Batch, Outcome
 from shared.logging import bound
 from shared.readmodel.decoding import describe, read_event, read_head
 from shared.readmodel.fold import Fold, ViewEvent
-from shared.store import EventStore, RecordedEvent, keys
+from shared.store import RecordedEvent, keys
+from shared.store.port import EventStorePort
 
 MAX_DELIVERIES = 5
 KNOWN_VIEWS = 10_000
@@ -81,7 +82,7 @@ class _CaseRun:
 
 
 def parse_entry(
-    store: EventStore, partition: int, entry_id: bytes | str, fields: dict[bytes, bytes], deliveries: int = 1
+    store: EventStorePort, partition: int, entry_id: bytes | str, fields: dict[bytes, bytes], deliveries: int = 1
 ) -> Entry:
     """Read the case and version of a delivered entry without decoding the whole event."""
     position = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
@@ -114,7 +115,7 @@ class Projector:
     def __init__(
         self,
         redis: Redis,
-        store: EventStore,
+        store: EventStorePort,
         consumer: str,
         *,
         group: str = keys.PROJECTIONS_GROUP,
@@ -128,7 +129,7 @@ class Projector:
         self.max_deliveries = max_deliveries
         self.give_up_after = 2 * max_deliveries if give_up_after is None else give_up_after
         """Deliveries after which a pending event is parked without being tried (workers died on it)."""
-        self.views = views or ViewStore(redis, store, group)
+        self.views = views or ViewStore(redis, group)
         self.stats = Stats()
         self._known: dict[str, Stored] = {}
         """Views this projector wrote last, by case (insertion order is recency: the oldest go first)."""

@@ -7,14 +7,15 @@ from typing import Any
 from redis.asyncio import Redis
 
 from shared.redis_client import text
-from shared.store import EventStore, keys
+from shared.store import keys
+from shared.store.port import EventStorePort
 
 
-async def backlog(redis: Redis, store: EventStore, group: str = keys.PROJECTIONS_GROUP) -> int:
+async def backlog(redis: Redis, store: EventStorePort, group: str = keys.PROJECTIONS_GROUP) -> int:
     """Log entries the projections have not finished: pending ones plus those not yet delivered."""
     total = 0
     for p in range(store.partitions):
-        log = store.keys(p).log
+        log = keys.PartitionKeys(p).log
         groups: Any = await redis.xinfo_groups(log) if await redis.exists(log) else []
         found = next((g for g in groups if text(g["name"]) == group), None)
         if found is None:  # no worker ever read this partition: all of it is still to do

@@ -28,12 +28,14 @@ from shared.readmodel.fold import CaseView, Fold, decode_view
 from shared.readmodel.queries import raw_views
 from shared.store import EventStore
 from shared.store.audit import AuditReport, Progress, combine, verify
+from shared.store.keys import PartitionKeys
+from shared.store.port import EventStorePort
 
 CHUNK = 5000
 """Entries per XRANGE: large enough to amortise round trips, small enough to overlap reads and folds."""
 
 
-async def rebuild(redis: Redis, store: EventStore, chunk: int = CHUNK) -> dict[str, CaseView]:
+async def rebuild(redis: Redis, store: EventStorePort, chunk: int = CHUNK) -> dict[str, CaseView]:
     """Every case's view, folded from scratch from the partition logs."""
     # The fold allocates millions of small objects and frees almost none, so the cyclic garbage
     # collector rescans a growing heap for nothing: pausing it doubles the rebuild's speed.
@@ -51,8 +53,8 @@ async def rebuild(redis: Redis, store: EventStore, chunk: int = CHUNK) -> dict[s
     return views
 
 
-async def _rebuild_partition(redis: Redis, store: EventStore, partition: int, chunk: int) -> dict[str, CaseView]:
-    log = store.keys(partition).log
+async def _rebuild_partition(redis: Redis, store: EventStorePort, partition: int, chunk: int) -> dict[str, CaseView]:
+    log = PartitionKeys(partition).log
     folds: dict[str, Fold | None] = {}
     reading: asyncio.Task[Any] = asyncio.create_task(_xrange(redis, log, "-", chunk))
     try:
@@ -243,7 +245,7 @@ def _fields(raw: list[bytes]) -> dict[bytes, bytes]:
 
 
 def _fold_raw(
-    store: EventStore,
+    store: EventStorePort,
     partition: int,
     folds: dict[str, Fold | None],
     fields: list[bytes],
@@ -287,7 +289,7 @@ def _after(data: bytes, until: datetime, cut: set[str]) -> bool:
     return False
 
 
-def _fold_data(store: EventStore, partition: int, folds: dict[str, Fold | None], data: bytes) -> None:
+def _fold_data(store: EventStorePort, partition: int, folds: dict[str, Fold | None], data: bytes) -> None:
     """Fold one readable entry's event bytes into its case (as the worker would)."""
     try:
         event = read_event(data)
@@ -305,7 +307,7 @@ def _fold_data(store: EventStore, partition: int, folds: dict[str, Fold | None],
     fold.take(event)  # a failing rule leaves the view stale, as the live worker's parking does
 
 
-def _fold_of(store: EventStore, partition: int, folds: dict[str, Fold | None], case_id: str) -> Fold | None:
+def _fold_of(store: EventStorePort, partition: int, folds: dict[str, Fold | None], case_id: str) -> Fold | None:
     """The case's fold; None for a case of another partition (ignored here; the worker parks them)."""
     if case_id in folds:
         return folds[case_id]
@@ -338,7 +340,7 @@ class Difference(msgspec.Struct, frozen=True, kw_only=True):
     fields: tuple[FieldDifference, ...] = ()
 
 
-async def diff(redis: Redis, store: EventStore) -> list[Difference]:
+async def diff(redis: Redis, store: EventStorePort) -> list[Difference]:
     """Rebuild every view from the log and compare with the live views, sorted by case id.
 
     The live views are read first: a log read afterwards holds at least what they were built
@@ -349,7 +351,7 @@ async def diff(redis: Redis, store: EventStore) -> list[Difference]:
     return compare(live_raw, await rebuild(redis, store))
 
 
-async def live_views(redis: Redis, store: EventStore) -> dict[str, bytes]:
+async def live_views(redis: Redis, store: EventStorePort) -> dict[str, bytes]:
     """Every stored live view's JSON, by case id (read before the log, for ``compare``)."""
     return {case_id: raw for part in (await raw_views(redis, store)).values() for case_id, raw in part.items()}
 

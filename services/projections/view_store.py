@@ -13,7 +13,7 @@ from redis.exceptions import NoScriptError
 
 from shared.readmodel.fold import CaseView, decode_view, encode_view
 from shared.redis_client import text
-from shared.store import EventStore, keys, pipelined
+from shared.store import keys, pipelined
 
 UPDATES_MAXLEN = 10_000
 """Approximate length kept of each partition's case-updates stream.
@@ -56,13 +56,10 @@ class Write:
 
 
 class ViewStore:
-    """Reads and writes the views of every partition of one event store."""
+    """Reads and writes the views of every partition of one event store (in the Redis ``redis``)."""
 
-    def __init__(
-        self, redis: Redis, store: EventStore, group: str = keys.PROJECTIONS_GROUP, maxlen: int = UPDATES_MAXLEN
-    ) -> None:
+    def __init__(self, redis: Redis, group: str = keys.PROJECTIONS_GROUP, maxlen: int = UPDATES_MAXLEN) -> None:
         self.redis = redis
-        self.store = store
         self.group = group
         self.maxlen = maxlen
         script = resources.files("services.projections").joinpath("write_views.lua").read_text(encoding="utf-8")
@@ -72,7 +69,7 @@ class ViewStore:
         """The stored view and version of each case (one round trip)."""
         if not case_ids:
             return {}
-        k = self.store.keys(partition)
+        k = keys.PartitionKeys(partition)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hmget(k.view_versions, list(case_ids))
             pipe.hmget(k.views, list(case_ids))
@@ -95,7 +92,7 @@ class ViewStore:
         """Write every changed view (with its update) and ack its entries; the case ids refused."""
         if not writes:
             return set()
-        k = self.store.keys(partition)
+        k = keys.PartitionKeys(partition)
         args: list[str | bytes] = [self.group, str(self.maxlen)]
         for w in writes:
             view = b"" if w.view is None else encode_view(w.view)

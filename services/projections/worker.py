@@ -20,7 +20,8 @@ from redis.asyncio import Redis
 from services.projections.projector import MAX_DELIVERIES, Projector
 from shared.follow import Follower
 from shared.intake.consumers import IDLE_BEFORE_FORGOTTEN_MS
-from shared.store import EventStore, keys
+from shared.store import keys
+from shared.store.port import EventStorePort
 
 READ_COUNT = 200
 BLOCK_MS = 1000
@@ -40,7 +41,7 @@ class Worker:
     def __init__(
         self,
         redis: Redis,
-        store: EventStore,
+        store: EventStorePort,
         *,
         consumer: str | None = None,
         partitions: Sequence[int] | None = None,

@@ -9,21 +9,20 @@ from typing import Any
 from redis.asyncio import Redis
 
 from shared.redis_client import text
-from shared.store import EventStore
 
 Reply = Any
 """A stream reply as redis-py returns it (lists under RESP2, a dict of streams under RESP3)."""
 
 
 async def claim_again(
-    redis: Redis, store: EventStore, group: str, consumer: str, partition: int, failed: list[str], waiting: list[str]
+    redis: Redis, log: str, group: str, consumer: str, failed: list[str], waiting: list[str]
 ) -> dict[str, dict[bytes, bytes]]:
-    """Claim this consumer's entries for a retry (resetting their idle time); their fields, by position.
+    """Claim this consumer's entries of partition ``log`` for a retry (resetting their idle time); their fields,
+    by position.
 
     A retry of an entry that failed is one more delivery (toward parking it); one that only waited
     behind another is not, so JUSTID claims it without counting. Entries gone from the log are absent.
     """
-    log = store.keys(partition).log
     fields: dict[str, dict[bytes, bytes]] = {}
     if failed:
         claimed: Reply = await redis.xclaim(log, group, consumer, 0, _ids(failed))

@@ -37,7 +37,8 @@ from shared.follow.parking import Parking
 from shared.follow.pending import Schedule
 from shared.intake.consumers import IDLE_BEFORE_FORGOTTEN_MS, forget_departed
 from shared.redis_client import text
-from shared.store import EventStore
+from shared.store.keys import PartitionKeys
+from shared.store.port import EventStorePort
 
 
 @dataclass(slots=True)
@@ -58,7 +59,7 @@ class Follower:
     """Follows one group's partition logs as one consumer and hands every entry to ``handler``."""
 
     def __init__(
-        self, redis: Redis, store: EventStore, group: str, consumer: str, handler: Handler, *,
+        self, redis: Redis, store: EventStorePort, group: str, consumer: str, handler: Handler, *,
         partitions: Sequence[int] | None = None, key: CaseKey | None = None, count: int = 200,
         block_ms: int = 1000, reclaim_idle_ms: int = 30_000, max_deliveries: int = 5,
         give_up_after: int | None = None, forget_idle_ms: int = IDLE_BEFORE_FORGOTTEN_MS, service: str = "follower",
@@ -66,9 +67,10 @@ class Follower:
         self.redis, self.store, self.group, self.consumer = redis, store, group, consumer
         self.handler, self.key = handler, key
         self.partitions = list(range(store.partitions) if partitions is None else partitions)
+        self._logs = {p: PartitionKeys(p).log for p in self.partitions}
         self.count, self.block_ms, self.reclaim_idle_ms = count, block_ms, reclaim_idle_ms
         self.max_deliveries, self.give_up_after, self.forget_idle_ms = max_deliveries, give_up_after, forget_idle_ms
-        self.parking = Parking(redis, store, group, consumer, service=service)
+        self.parking = Parking(redis, group, consumer, service=service)
         self.stats = Stats()
         self.log = structlog.get_logger(service)
         # Retries wait at most half the reclaim idle time, so no other consumer takes them meanwhile.
@@ -87,7 +89,7 @@ class Follower:
 
     async def _ensure_group(self, partition: int) -> None:
         try:
-            await self.redis.xgroup_create(self.store.keys(partition).log, self.group, id="0", mkstream=True)
+            await self.redis.xgroup_create(self._logs[partition], self.group, id="0", mkstream=True)
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
@@ -129,7 +131,7 @@ class Follower:
 
     async def read(self, partition: int, block_ms: int | None = None) -> int:
         """Read new entries of one partition (waiting up to ``block_ms``; None: not at all) and hand them."""
-        log = self.store.keys(partition).log
+        log = self._logs[partition]
         reply: Reply = await self.redis.xreadgroup(
             self.group, self.consumer, {log: ">"}, count=self.count, block=block_ms
         )
@@ -139,7 +141,7 @@ class Follower:
 
     async def sweep(self, partition: int) -> int:
         """Claim and hand what any consumer left pending over ``reclaim_idle_ms``; forget departed consumers."""
-        log = self.store.keys(partition).log
+        log = self._logs[partition]
         start: Any = "0-0"
         claimed_total = 0
         while True:
@@ -163,7 +165,7 @@ class Follower:
 
     async def resume_own(self, partition: int) -> None:
         """Hand again, now, every entry this consumer holds (a read whose reply was lost, a batch cut short)."""
-        log = self.store.keys(partition).log
+        log = self._logs[partition]
         after = "-"
         while True:
             page: Reply = await self.redis.xpending_range(
@@ -186,10 +188,10 @@ class Follower:
         schedule.forget(set(due) - set(mine))  # acked, deleted, or taken over by another consumer meanwhile
         failed = [p for p in mine if schedule.counts(p)]
         waiting = [p for p in mine if not schedule.counts(p)]
-        fields = await claim_again(self.redis, self.store, self.group, self.consumer, partition, failed, waiting)
+        fields = await claim_again(self.redis, self._logs[partition], self.group, self.consumer, failed, waiting)
         gone = [p for p in mine if p not in fields]
         if gone:  # no longer in the log: nothing to hand
-            await self.redis.xack(self.store.keys(partition).log, self.group, *gone)
+            await self.redis.xack(self._logs[partition], self.group, *gone)
             schedule.forget(gone)
         entries = [Delivery(p, fields[p], owners[p][1] + (p in failed)) for p in mine if p in fields]
         await self.hand(partition, entries)
@@ -253,7 +255,7 @@ class Follower:
                 schedule.forget([position])
                 done.append(position)
         if done:
-            await self.redis.xack(self.store.keys(partition).log, self.group, *done)
+            await self.redis.xack(self._logs[partition], self.group, *done)
             self.stats.acked += len(done)
 
     def _key(self, entry: Delivery) -> str | None:

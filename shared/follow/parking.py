@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 
 from shared.redis_client import text
 from shared.store import EventStore
+from shared.store.keys import PartitionKeys
 
 
 def parked_key(store: EventStore, partition: int, group: str) -> str:
@@ -34,10 +35,9 @@ class Parking:
     """The parking store and delivery counts of one consumer of one group."""
 
     def __init__(
-        self, redis: Redis, store: EventStore, group: str, consumer: str, *, service: str = "follower"
+        self, redis: Redis, group: str, consumer: str, *, service: str = "follower"
     ) -> None:
         self.redis = redis
-        self.store = store
         self.group = group
         self.consumer = consumer
         self.parked = 0
@@ -49,16 +49,17 @@ class Parking:
         """Record why an entry was given up; the entry is then acked (by whoever handles its batch)."""
         record = {"reason": reason, "case_id": case_id, "version": version or None, "deliveries": deliveries,
                   "consumer": self.consumer}
+        k = PartitionKeys(partition)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(parked_key(self.store, partition, self.group), position, json.dumps(record, sort_keys=True))
-            pipe.hincrby(parked_count_key(self.store, partition), self.group, 1)
+            pipe.hset(k.parked_by(self.group), position, json.dumps(record, sort_keys=True))
+            pipe.hincrby(k.parked_counts, self.group, 1)
             await pipe.execute()
         self.parked += 1
         self.log.error("log entry parked", group=self.group, partition=partition, position=position, **record)
 
     async def is_parked(self, partition: int, position: str) -> bool:
         """True if the group parked this entry (this consumer or another)."""
-        return bool(await self.redis.hexists(parked_key(self.store, partition, self.group), position))
+        return bool(await self.redis.hexists(PartitionKeys(partition).parked_by(self.group), position))
 
     async def deliveries(self, partition: int, positions: Collection[str]) -> dict[str, int]:
         """Times the group handed out each entry still pending (one pipelined XPENDING per entry)."""
@@ -68,7 +69,7 @@ class Parking:
         """Owner and delivery count of each entry still pending in the group."""
         if not positions:
             return {}
-        log = self.store.keys(partition).log
+        log = PartitionKeys(partition).log
         async with self.redis.pipeline(transaction=False) as pipe:
             for position in positions:
                 pipe.xpending_range(log, self.group, min=position, max=position, count=1)

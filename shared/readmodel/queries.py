@@ -22,7 +22,8 @@ from shared.readmodel.filters import NO_FILTER, CaseFilter
 from shared.readmodel.fold import fold_seen
 from shared.readmodel.schema import CaseView, decode_view, encode_view
 from shared.redis_client import text
-from shared.store import EventStore, RecordedEvent
+from shared.store import RecordedEvent
+from shared.store.keys import PartitionKeys
 from shared.store.port import EventStorePort
 
 log = structlog.get_logger("readmodel")
@@ -60,7 +61,7 @@ def _version(entry: RecordedEvent) -> int:
 
 
 async def case_events(
-    redis: Redis, store: EventStore, case_id: str, viewer: Principal | None = None
+    redis: Redis, store: EventStorePort, case_id: str, viewer: Principal | None = None
 ) -> list[RecordedEvent]:
     """A case's log entries ``viewer`` may see, in version order ([] for a case it may not see, or none)."""
     if viewer is not None and not viewer.sees_every_case and await get_raw(redis, store, case_id, viewer) is None:
@@ -68,30 +69,30 @@ async def case_events(
     return [entry for entry in await store.read_case(case_id) if may_see_entry(viewer, entry.data)]
 
 
-async def get_raw(redis: Redis, store: EventStore, case_id: str, viewer: Principal | None = None) -> bytes | None:
+async def get_raw(redis: Redis, store: EventStorePort, case_id: str, viewer: Principal | None = None) -> bytes | None:
     """A case's view as stored (JSON), or None if the projections have not seen the case or ``viewer`` may not
     (the same answer, so a unit cannot learn that a case it is not party to exists)."""
-    raw = await redis.hget(store.keys(store.partition_of(case_id)).views, case_id)
+    raw = await redis.hget(PartitionKeys(store.partition_of(case_id)).views, case_id)
     found = raw.encode() if isinstance(raw, str) else raw
     return None if found is None else await as_seen_by(store, case_id, found, viewer)
 
 
-async def get_view(redis: Redis, store: EventStore, case_id: str) -> CaseView | None:
+async def get_view(redis: Redis, store: EventStorePort, case_id: str) -> CaseView | None:
     """A case's view, or None if the projections have not seen the case."""
     raw = await get_raw(redis, store, case_id)
     return None if raw is None else decode_view(raw)
 
 
-async def raw_views(redis: Redis, store: EventStore) -> dict[int, dict[str, bytes]]:
+async def raw_views(redis: Redis, store: EventStorePort) -> dict[int, dict[str, bytes]]:
     """The stored JSON of every view, per partition (HSCAN, so a large hash never blocks Redis)."""
     result: dict[int, dict[str, bytes]] = {}
     for p in range(store.partitions):
-        result[p] = {text(k): v async for k, v in redis.hscan_iter(store.keys(p).views, count=1000)}
+        result[p] = {text(k): v async for k, v in redis.hscan_iter(PartitionKeys(p).views, count=1000)}
     return result
 
 
 async def list_raw(
-    redis: Redis, store: EventStore, case_filter: CaseFilter = NO_FILTER, now: datetime | None = None,
+    redis: Redis, store: EventStorePort, case_filter: CaseFilter = NO_FILTER, now: datetime | None = None,
     viewer: Principal | None = None,
 ) -> list[tuple[str, bytes]]:
     """(case id, stored JSON) of every view ``viewer`` may see that passes the filter, sorted by case id.
@@ -114,6 +115,6 @@ async def list_raw(
     return sorted(found, key=lambda item: item[0])
 
 
-async def list_views(redis: Redis, store: EventStore, case_filter: CaseFilter = NO_FILTER) -> list[CaseView]:
+async def list_views(redis: Redis, store: EventStorePort, case_filter: CaseFilter = NO_FILTER) -> list[CaseView]:
     """Every case view that passes the filter, sorted by case id."""
     return [decode_view(raw) for _, raw in await list_raw(redis, store, case_filter)]

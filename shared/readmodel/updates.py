@@ -20,7 +20,7 @@ from shared.access.principals import Principal
 from shared.readmodel.queries import as_seen_by
 from shared.readmodel.schema import CaseUpdate, decode_view
 from shared.redis_client import text
-from shared.store import EventStore
+from shared.store.keys import PartitionKeys
 from shared.store.port import EventStorePort
 
 FROM_NOW = "$"
@@ -35,17 +35,17 @@ RawUpdate = tuple[int, str, dict[bytes, bytes]]
 """Partition, position, and the update's fields as stored (``case_id``, ``version``, ``view``)."""
 
 
-async def updates_now(redis: Redis, store: EventStore) -> dict[int, str]:
+async def updates_now(redis: Redis, store: EventStorePort) -> dict[int, str]:
     """Each partition's latest case-update position: follow from here to see only new updates."""
     async with redis.pipeline(transaction=False) as pipe:
         for p in range(store.partitions):
-            pipe.xrevrange(store.keys(p).updates, "+", "-", count=1)
+            pipe.xrevrange(PartitionKeys(p).updates, "+", "-", count=1)
         replies = await pipe.execute()
     return {p: text(last[0][0]) if last else "0-0" for p, last in enumerate(replies)}
 
 
 async def read_raw(
-    redis: Redis, store: EventStore, after: dict[int, str], count: int = 100, block_ms: int = 0,
+    redis: Redis, store: EventStorePort, after: dict[int, str], count: int = 100, block_ms: int = 0,
     viewer: Principal | None = None,
 ) -> list[RawUpdate]:
     """Updates after the given positions, oldest first per partition, as stored; ``after`` moves to what was read.
@@ -60,10 +60,10 @@ async def read_raw(
         for p, position in after.items():
             if position == FROM_NOW:
                 after[p] = now[p]
-    streams: dict[Any, Any] = {store.keys(p).updates: position for p, position in after.items()}
+    streams: dict[Any, Any] = {PartitionKeys(p).updates: position for p, position in after.items()}
     if not streams:
         return []
-    partition_of_stream = {store.keys(p).updates: p for p in after}
+    partition_of_stream = {PartitionKeys(p).updates: p for p in after}
     reply: Any = await _xread(redis, streams, count, block_ms)
     updates: list[RawUpdate] = []
     for stream, entries in reply or []:
@@ -78,7 +78,7 @@ async def read_raw(
 
 
 async def read_updates(
-    redis: Redis, store: EventStore, after: dict[int, str], count: int = 100, block_ms: int = 0
+    redis: Redis, store: EventStorePort, after: dict[int, str], count: int = 100, block_ms: int = 0
 ) -> list[tuple[int, str, CaseUpdate]]:
     """``read_raw``, each update decoded."""
     found = await read_raw(redis, store, after, count, block_ms)

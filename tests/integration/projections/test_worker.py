@@ -118,7 +118,7 @@ async def test_two_workers_on_the_same_partitions_produce_correct_views(store: E
 async def test_the_write_script_refuses_a_view_built_from_an_old_version(store: EventStore) -> None:
     """A view folded from version 1 is refused once the stored view is at version 2, and nothing is written."""
     case = busy_case("case-cas")
-    views = ViewStore(store.redis, store)
+    views = ViewStore(store.redis)
     p = store.partition_of("case-cas")
     from shared.readmodel.fold import fold
 
