@@ -27,6 +27,7 @@ def layout(partitions: int | None) -> dict[str, Any]:
         p.updates: ("stream", "case updates for dashboards, written with the view (derived; MAXLEN ~)"),
         p.parked: ("hash", "log entry id -> why the projection parked it"),
         p.parked_by("incidents"): ("hash", "log entry id -> why the incidents' hotline-event reader parked it"),
+        p.disclosures: ("stream", "every cross-border disclosure: who saw which case's content, its hash, when"),
         p.parked_counts: ("hash", "consumer group -> entries it ever parked here (a counter)"),
         keys.claims(0): ("hash", "command id -> fingerprint of the one report it names (ADR 0008)"),
         keys.deadlines(0): ("zset", "incidents service's pending deadlines (member -> Unix ms)"),

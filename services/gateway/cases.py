@@ -14,8 +14,11 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from services.gateway import disclosures
 from services.gateway.access import PRINCIPAL
+from services.gateway.disclosures import Shown
 from services.gateway.replies import gateway, json_body, reason
+from shared.access.visibility import author_of, parties_of
 from shared.readmodel import queries
 from shared.readmodel.filters import CaseFilter, FilterError
 
@@ -41,7 +44,10 @@ async def list_cases(request: web.Request) -> web.Response:
         return reason(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_filter", str(err))
     gw = gateway(request)
     store = await gw.store()
-    found = await queries.list_raw(gw.redis, store, case_filter, datetime.now(UTC), viewer=request[PRINCIPAL])
+    viewer = request[PRINCIPAL]
+    found = await queries.list_raw(gw.redis, store, case_filter, datetime.now(UTC), viewer=viewer)
+    await disclosures.record(gw.redis, store, viewer,
+                             [Shown(case_id, "view", raw, parties_of(raw)) for case_id, raw in found])
     return json_body(b"[" + b",".join(raw for _, raw in found) + b"]")
 
 
@@ -56,6 +62,7 @@ async def get_case(request: web.Request) -> web.Response:
     if raw is None:
         message = f"no case {case_id!r} (or the projections have not seen it yet)"
         return reason(HTTPStatus.NOT_FOUND, UNKNOWN_CASE, message)
+    await disclosures.record(gw.redis, store, request[PRINCIPAL], [Shown(case_id, "view", raw, parties_of(raw))])
     return json_body(raw)
 
 
@@ -79,4 +86,7 @@ async def case_events(request: web.Request) -> web.Response:
                                 "hash": entry.hash}
         # The event is spliced in as the log holds it: its canonical bytes are what its hash covers.
         items.append(_encode(head)[:-1] + b',"event":' + entry.data + b"}")
-    return json_body(b"[" + b",".join(items) + b"]")
+    body = b"[" + b",".join(items) + b"]"
+    authors = [author_of(entry.data) for entry in recorded]
+    await disclosures.record(gw.redis, store, request[PRINCIPAL], [Shown(case_id, "events", body, authors)])
+    return json_body(body)

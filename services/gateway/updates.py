@@ -25,11 +25,14 @@ import structlog
 from aiohttp import web
 from redis.exceptions import RedisError, ResponseError
 
+from services.gateway import disclosures
 from services.gateway import positions as pos
 from services.gateway.access import PRESENTED, PRINCIPAL
+from services.gateway.disclosures import Shown
 from services.gateway.replies import gateway, reason
 from services.gateway.resources import Gateway
 from shared.access import tokens
+from shared.access.visibility import parties_of
 from shared.readmodel import updates
 from shared.redis_client import text
 from shared.store import EventStore
@@ -214,6 +217,9 @@ async def _follow(
         for p, position, fields in found:
             if wanted is not None and fields.get(b"case_id") != wanted:
                 continue
+            view = fields.get(b"view", b"")
+            shown = Shown(text(fields.get(b"case_id", b"")), "update", view, parties_of(view))
+            await disclosures.record(gw.redis, store, request[PRINCIPAL], [shown])
             await response.write(frame(update_data(p, position, fields), event_id=pos.encode(at)))
             last_write = time.monotonic()
         if time.monotonic() - last_write >= keepalive_s:

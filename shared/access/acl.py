@@ -76,6 +76,7 @@ USERS: dict[str, list[str]] = {
         f"(~{P}:* +type +hget +hmget +hscan +hgetall +hexists +lrange +xrange +xrevrange +xread +xinfo|stream "
         f"+xinfo|groups +get {SCRIPTS})",
         "(%R~liaison:tokens +hget)",
+        f"(~{P}:disclosures +xadd)",  # every cross-border read it serves (ADR 0019)
         "(%R~liaison:metrics:* +hgetall +scan)",
         f"(~liaison:vault:* +get +set +setnx +hget +hmget +hset +hsetnx +hdel +sismember +sadd +exists +type "
         f"{SCRIPTS})",

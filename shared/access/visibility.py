@@ -9,6 +9,8 @@ a reader may see whenever the case holds an event it may not.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import msgspec
 
 from shared import units
@@ -79,3 +81,25 @@ def may_see_entry(viewer: Principal | None, data: bytes) -> bool:
     except msgspec.DecodeError:
         return False
     return may_see_event(viewer, envelope.unit, envelope.handling)
+
+
+def parties_of(raw_view: bytes) -> tuple[str, ...]:
+    """The parties a stored view names (none if it cannot be read)."""
+    try:
+        return _summary(raw_view).parties
+    except msgspec.DecodeError:
+        return ()
+
+
+def author_of(data: bytes) -> str:
+    """The unit that recorded a log entry's event ("" if it cannot be read)."""
+    try:
+        return _envelope(data).unit
+    except msgspec.DecodeError:
+        return ""
+
+
+def foreign_to(viewer: Principal, units_named: Iterable[str]) -> list[str]:
+    """Of these units, those of another country than the viewer's: what makes a read a cross-border disclosure."""
+    own = _country(viewer.unit)
+    return sorted({unit for unit in units_named if unit and _country(unit) != own})

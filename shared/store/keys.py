@@ -26,8 +26,8 @@ class PartitionKeys:
     """The keys of one partition; all carry the same hash tag."""
 
     __slots__ = (
-        "case_prefix", "cmds", "eids", "heads", "log", "number", "parked", "parked_counts", "tag", "updates",
-        "view_versions", "views",
+        "case_prefix", "cmds", "disclosures", "eids", "heads", "log", "number", "parked", "parked_counts", "tag",
+        "updates", "view_versions", "views",
     )
 
     def __init__(self, partition: int) -> None:
@@ -52,6 +52,8 @@ class PartitionKeys:
         """Stream: case updates for dashboards, written with the view."""
         self.parked = f"{base}:parked"
         """Hash: log entry id -> why a projection parked that event (``liaison parked`` lists and retries it)."""
+        self.disclosures = f"{base}:disclosures"
+        """Stream: every cross-border disclosure of this partition's cases (who saw what content, when; ADR 0019)."""
         self.parked_counts = f"{base}:metrics:parked"
         """Hash: consumer group -> entries it ever parked in this partition (only incremented: a counter)."""
 
