@@ -15,7 +15,8 @@ import structlog
 from services.hotline.domain import CaseState, UnexpectedEvent, fold
 from services.hotline.domain import reasons as reasons
 from shared.events import AnyEvent, encode_event
-from shared.store import EventStore, RecordedEvent
+from shared.store import RecordedEvent
+from shared.store.port import EventStorePort
 from shared.store.chain import GENESIS, link
 
 
@@ -60,7 +61,7 @@ def advance(before: Loaded, events: Sequence[AnyEvent], head_hash: str | None = 
 class CaseCache:
     """An LRU of case states. A cached state is used only when it matches the case head read from Redis."""
 
-    def __init__(self, store: EventStore, max_cases: int) -> None:
+    def __init__(self, store: EventStorePort, max_cases: int) -> None:
         self.store = store
         self.max_cases = max_cases
         self._cases: OrderedDict[str, Loaded] = OrderedDict()
