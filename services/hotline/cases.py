@@ -16,8 +16,8 @@ from services.hotline.domain import CaseState, UnexpectedEvent, fold
 from services.hotline.domain import reasons as reasons
 from shared.events import AnyEvent, encode_event
 from shared.store import RecordedEvent
-from shared.store.port import EventStorePort
 from shared.store.chain import GENESIS, link
+from shared.store.port import EventStorePort
 
 
 @dataclass(frozen=True, slots=True)
