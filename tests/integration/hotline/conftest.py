@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-import msgspec
 import pytest
 from redis.asyncio import Redis
 
@@ -18,6 +17,7 @@ from shared.outcomes import Outcome, outcome_decoder
 from shared.redis_server import RedisServer
 from shared.store import keys
 from tests.conftest import TEST_PARTITIONS
+from tests.integration.intake_apps import app_running, send_to
 
 INTAKE = keys.intake("hotline")
 DEAD = keys.dead_letters("hotline")
@@ -29,24 +29,16 @@ RunHotline = Callable[..., AbstractAsyncContextManager[HotlineService]]
 def run_hotline(redis: Redis, redis_server: RedisServer) -> RunHotline:
     """Start a hotline app in this event loop (the ``redis`` fixture has emptied Redis); stopped on exit."""
 
-    @asynccontextmanager
-    async def run(consumer: str = "test-1", **overrides: Any) -> AsyncIterator[HotlineService]:
+    def run(consumer: str = "test-1", **overrides: Any) -> AbstractAsyncContextManager[HotlineService]:
         config = HotlineConfig(redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer=consumer, **overrides)
-        app, service = build(config)
-        await app.start()
-        try:
-            yield service
-        finally:
-            await app.stop()
+        return app_running(build, config)
 
     return run
 
 
 async def send(redis: Redis, report: dict[str, Any] | bytes) -> bytes:
     """Put one report on the intake in the documented format; returns its entry id."""
-    raw = report if isinstance(report, bytes) else msgspec.json.encode(report)
-    entry_id: bytes = await redis.xadd(INTAKE, {"report": raw})
-    return entry_id
+    return await send_to(redis, INTAKE, report)
 
 
 async def outcomes(redis: Redis, count: int, within: float = 10.0) -> list[Outcome]:

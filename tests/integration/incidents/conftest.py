@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from shared.outcomes import Outcome, outcome_decoder
 from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
 from tests.conftest import TEST_PARTITIONS
+from tests.integration.intake_apps import app_running, send_to
 
 INTAKE = keys.intake("incidents")
 DEAD = keys.dead_letters("incidents")
@@ -40,25 +41,17 @@ def run_incidents(redis: Redis, redis_server: RedisServer) -> RunIncidents:
     The deadline watch scans every 50 ms and the log reader blocks 100 ms, so tests are quick.
     """
 
-    @asynccontextmanager
-    async def run(consumer: str = "test-1", **overrides: Any) -> AsyncIterator[IncidentsService]:
+    def run(consumer: str = "test-1", **overrides: Any) -> AbstractAsyncContextManager[IncidentsService]:
         settings: dict[str, Any] = {"scan_every_s": 0.05, "log_block_ms": 100, "policy": PATIENT} | overrides
         config = IncidentsConfig(redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer=consumer, **settings)
-        app, service = build(config)
-        await app.start()
-        try:
-            yield service
-        finally:
-            await app.stop()
+        return app_running(build, config)
 
     return run
 
 
 async def send(redis: Redis, report: dict[str, Any] | bytes) -> bytes:
     """Put one report on the incidents intake in the documented format; returns its entry id."""
-    raw = report if isinstance(report, bytes) else msgspec.json.encode(report)
-    entry_id: bytes = await redis.xadd(INTAKE, {"report": raw})
-    return entry_id
+    return await send_to(redis, INTAKE, report)
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], within: float = 10.0, what: str = "condition") -> Any:

@@ -7,19 +7,9 @@ from typing import Any
 
 import pytest
 
-from services.hotline.domain import CaseState, Rejected, decide, fold
-from tests.unit.hotline.reports import (
-    CN,
-    NOW,
-    VN,
-    VN_OTHER,
-    acknowledge,
-    command,
-    confirm,
-    log_call,
-    receive_letter,
-    send_letter,
-)
+from services.hotline.domain import CaseState
+from tests.unit.hotline.decided import record, record_all, refusal
+from tests.unit.hotline.reports import CN, VN, VN_OTHER, acknowledge, confirm, log_call, receive_letter, send_letter
 
 CASE = "HL-FIELDS"
 EMPTY = CaseState(case_id=CASE)
@@ -27,35 +17,25 @@ BAD = {"original": "vi", "zh": "chỉ có bản dịch"}
 """Free text whose original language (Vietnamese) is missing."""
 
 
-def _with(*reports: dict[str, Any]) -> tuple[CaseState, list[str]]:
-    """The case after these reports, and the ids of the events they recorded."""
-    state, ids = EMPTY, []
-    for report in reports:
-        events = decide(command(report), state, NOW)
-        state = fold(CASE, events, state)
-        ids += [e.event_id for e in events]
-    return state, ids
-
-
 def _acknowledged_twice() -> tuple[CaseState, dict[str, Any]]:
-    state, [call_id] = _with(log_call(case_id=CASE))
-    state = fold(CASE, decide(command(acknowledge(CASE, call_id)), state, NOW), state)
+    state, [call_id] = record_all(CASE, log_call(case_id=CASE))
+    state, _ = record(CASE, acknowledge(CASE, call_id), state)
     return state, acknowledge(CASE, call_id, "cmd-ack-2")
 
 
 def _not_urgent() -> tuple[CaseState, dict[str, Any]]:
-    state, [call_id] = _with(log_call(case_id=CASE, urgent=False, written_confirmation_required=False))
+    state, [call_id] = record_all(CASE, log_call(case_id=CASE, urgent=False, written_confirmation_required=False))
     return state, confirm(CASE, call_id)
 
 
 def _confirmed_by_callee() -> tuple[CaseState, dict[str, Any]]:
-    state, [call_id] = _with(log_call(case_id=CASE))
+    state, [call_id] = record_all(CASE, log_call(case_id=CASE))
     return state, confirm(CASE, call_id, unit=CN, at="2026-11-23T10:40:00+08:00")
 
 
 def _confirmation_text(field: str) -> Callable[[], tuple[CaseState, dict[str, Any]]]:
     def build() -> tuple[CaseState, dict[str, Any]]:
-        state, [call_id] = _with(log_call(case_id=CASE))
+        state, [call_id] = record_all(CASE, log_call(case_id=CASE))
         return state, confirm(CASE, call_id, **{field: BAD})
 
     return build
@@ -81,7 +61,6 @@ def test_a_refusal_starts_with_the_field_at_fault(
 ) -> None:
     """The report is refused with its code, and the message starts with the field (and the problem) named."""
     state, report = setup()
-    with pytest.raises(Rejected) as refused:
-        decide(command(report), state, NOW)
-    assert refused.value.code == code
-    assert refused.value.message.startswith(start), refused.value.message
+    refused = refusal(report, state)
+    assert refused.code == code
+    assert refused.message.startswith(start), refused.message
