@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.hotline.domain import CaseState, Rejected, case_id_of, decide, fold
+from services.hotline.domain import CaseState, Rejected, case_id_of, decide
 from services.hotline.domain.commands import MAX_TEXT
 from shared.events import (
     AnyEvent,
@@ -19,6 +19,7 @@ from shared.events import (
     UrgentCallConfirmedInWriting,
 )
 from shared.events.ids import case_id_for, event_id
+from tests.unit.hotline.decided import record, refusal
 from tests.unit.hotline.reports import (
     CN,
     CN_OTHER,
@@ -38,19 +39,16 @@ EMPTY = CaseState(case_id=CASE)
 
 
 def _reject(report: dict[str, Any], state: CaseState = EMPTY) -> Rejected:
-    with pytest.raises(Rejected) as caught:
-        decide(command(report), state, NOW)
-    return caught.value
+    return refusal(report, state)
 
 
 def _case_with_call(**call: Any) -> tuple[CaseState, str]:
-    events = decide(command(log_call(case_id=CASE, **call)), EMPTY, NOW)
-    return fold(CASE, events), events[0].event_id
+    state, events = record(CASE, log_call(case_id=CASE, **call))
+    return state, events[0].event_id
 
 
 def _then(state: CaseState, report: dict[str, Any]) -> tuple[CaseState, list[AnyEvent]]:
-    events = decide(command(report), state, NOW)
-    return fold(CASE, events, state), events
+    return record(CASE, report, state)
 
 
 # --- what an accepted report records -------------------------------------------------------
