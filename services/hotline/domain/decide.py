@@ -211,8 +211,9 @@ def _check_case(command: AnyCommand, state: CaseState) -> None:
             raise Rejected(reasons.UNKNOWN_CASE, f"case_id: required; {kind} refers to an existing case")
         raise Rejected(reasons.UNKNOWN_CASE, f"case_id: there is no case {command.case_id!r}")
     if command.unit not in state.parties:
-        parties = ", ".join(sorted(state.parties))
-        raise Rejected(reasons.NOT_PARTY, f"unit: {command.unit} is not a party to case {state.case_id} ({parties})")
+        # Need-to-know (docs/security.md): a unit not party to a case is answered as if there were no such case,
+        # so a report cannot be used to learn that a case exists, or who its parties are.
+        raise Rejected(reasons.UNKNOWN_CASE, f"case_id: there is no case {command.case_id!r}")
 
 
 def decide(command: AnyCommand, state: CaseState, now: datetime) -> list[AnyEvent]:

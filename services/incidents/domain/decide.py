@@ -64,15 +64,16 @@ def _check_case(command: AnyCommand, state: CaseState) -> None:
         if command.case_id is None:
             raise Rejected(reasons.UNKNOWN_CASE, f"case_id: required; {name} refers to an existing {kind} case")
         raise Rejected(reasons.UNKNOWN_CASE, f"case_id: there is no case {command.case_id!r}")
+    if command.unit not in state.parties:
+        # Need-to-know (docs/security.md): a unit not party to a case is answered as if there were no such case,
+        # before anything that would say what the case is (its kind, that it exists, its parties).
+        raise Rejected(reasons.UNKNOWN_CASE, f"case_id: there is no case {command.case_id!r}")
     if state.kind != kind:
         raise Rejected(
             reasons.WRONG_CASE_KIND, f"case_id: {state.case_id} is a {state.kind} case; {name} is for a {kind} case"
         )
     if opens:
         raise Rejected(reasons.CASE_EXISTS, f"case_id: case {state.case_id} exists already; {name} opens a new case")
-    if command.unit not in state.parties:
-        parties = ", ".join(sorted(state.parties))
-        raise Rejected(reasons.NOT_PARTY, f"unit: {command.unit} is not a party to case {state.case_id} ({parties})")
     ended = _ended(state)
     if ended is not None:
         raise Rejected(reasons.CASE_CLOSED, f"case_id: case {state.case_id} is {ended}; nothing more is written to it")

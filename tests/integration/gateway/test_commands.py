@@ -60,14 +60,15 @@ async def test_a_report_the_service_cannot_read_answers_422_malformed(api: Clien
 
 
 async def test_acting_for_a_unit_not_allowed_to_answers_403(api: Client) -> None:
-    """The caller acknowledging its own call (not_recipient) and an outside unit (not_party) are both 403."""
+    """The caller acknowledging its own call is 403 not_recipient; an outside unit is answered 422 unknown_case, as
+    for a case that does not exist (need-to-know)."""
     status, body = await post(api, log_call("gw-call"))
     assert status == 200
     case_id, call_id = body["case_id"], body["events"][0]["event_id"]
     by_caller = acknowledge(case_id, call_id, "gw-ack-caller", unit=VN, at="2026-11-23T09:25:00+07:00")
     by_outsider = acknowledge(case_id, call_id, "gw-ack-outsider", unit=VN_OTHER, at="2026-11-23T09:25:00+07:00")
     assert await _code(api, by_caller) == (403, codes.NOT_RECIPIENT)
-    assert await _code(api, by_outsider) == (403, codes.NOT_PARTY)
+    assert await _code(api, by_outsider) == (422, codes.UNKNOWN_CASE)
     assert await _code(api, acknowledge(case_id, call_id, "gw-ack-callee", unit=CN)) == (200, None)
 
 

@@ -22,7 +22,6 @@ from shared.events.ids import case_id_for, event_id
 from tests.unit.hotline.decided import record, refusal
 from tests.unit.hotline.reports import (
     CN,
-    CN_OTHER,
     NOW,
     VN,
     VN_OTHER,
@@ -255,12 +254,15 @@ def test_text_over_the_limit_in_any_language_is_refused() -> None:
 
 
 def test_a_unit_not_party_to_the_case_is_refused() -> None:
-    """A unit that takes no part in an existing case cannot report on it."""
-    state, _ = _case_with_call()
-    err = _reject(send_letter(case_id=CASE, unit=VN_OTHER, to_unit=CN_OTHER), state)
-    assert err.code == "not_party"
-    assert VN_OTHER in err.message
+    """A unit that takes no part in an existing case cannot report on it, and is answered exactly as if there were
+    no such case (need-to-know: a report cannot be used to learn a case exists)."""
+    state, call_id = _case_with_call()
+    report = acknowledge(CASE, call_id, unit=VN_OTHER, at="2026-11-23T09:25:00+07:00")
+    err = _reject(report, state)
+    assert err.code == "unknown_case"
     assert CASE in err.message
+    none = _reject(report, CaseState(case_id=CASE))
+    assert (none.code, none.message) == (err.code, err.message)
 
 
 def test_an_opening_report_may_name_a_new_case() -> None:

@@ -152,8 +152,8 @@ def test_acceptance_and_rejection_only_by_the_receiving_side() -> None:
 
 
 def test_only_parties_write_to_a_handover() -> None:
-    """A Chinese unit that is not the receiving unit is not_party."""
-    assert _ready().reject(rep.accept(unit=CN_OTHER)).code == reasons.NOT_PARTY
+    """A Chinese unit that is not a party is answered unknown_case, as for a case that does not exist."""
+    assert _ready().reject(rep.accept(unit=CN_OTHER)).code == reasons.UNKNOWN_CASE
 
 
 def test_acceptance_needs_every_nationality_verified() -> None:

@@ -133,11 +133,13 @@ def test_acknowledgement_happens_once() -> None:
 
 
 def test_only_parties_write_to_a_case() -> None:
-    """A Chinese unit not party to the incident cannot acknowledge, update or respond: not_party."""
+    """A Chinese unit not party to the incident cannot acknowledge, update or respond: it is answered unknown_case,
+    naming none of the parties (need-to-know)."""
     case = _raised()
     for body in (rep.acknowledge(unit=CN_OTHER), rep.respond(unit=CN_OTHER)):
         no = case.reject(body)
-        assert (no.code, CN_OTHER in no.message) == (reasons.NOT_PARTY, True)
+        assert no.code == reasons.UNKNOWN_CASE
+        assert not any(party in no.message for party in case.state.parties)
 
 
 def test_a_report_on_an_existing_case_needs_its_id() -> None:
