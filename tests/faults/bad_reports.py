@@ -360,7 +360,7 @@ def forged_case(draw: st.DrawFn, context: Context) -> Bad:
         return Bad("ack by a unit not in the case",
                    lambda c: _encode(acknowledge(context.case_id, context.call_id, c, unit="VN-LCH-BGC",
                                                  at="2026-11-23T10:25:00+07:00")),
-                   frozenset({"not_party"}), "unit: VN-LCH-BGC is not a party")
+                   frozenset({"unknown_case"}), "case_id: there is no case")  # need-to-know: as for no case
     if choice == "forged message":
         message_id = draw(st.text(min_size=1, max_size=40).filter(lambda t: t != context.call_id))
         return Bad(f"ack of message {message_id!r}", lambda c: _encode(acknowledge(context.case_id, message_id, c)),
@@ -368,7 +368,7 @@ def forged_case(draw: st.DrawFn, context: Context) -> Bad:
     return Bad("a call on another units' case",
                lambda c: _encode(log_call(c, case_id=context.case_id, unit="VN-LC-BGC", caller_unit="VN-LC-BGC",
                                           callee_unit="CN-HH-BMT")),
-               frozenset({"not_party"}), "unit: VN-LC-BGC is not a party")
+               frozenset({"unknown_case"}), "case_id: there is no case")  # need-to-know: as for no case
 
 
 FAULTS = {

@@ -315,7 +315,7 @@ def _cli_lines(fuzz: Fuzz) -> list[tuple[bytes, str]]:
         (msgspec.json.encode(log_call("cli-unit", callee_unit="CN-NOWHERE")), "unknown_unit"),
         (msgspec.json.encode(acknowledge("HL-FORGED", call, "cli-case")), "unknown_case"),
         (msgspec.json.encode(acknowledge(case, call, "cli-party", unit="VN-LCH-BGC", at="2026-11-23T10:25:00+07:00")),
-         "not_party"),
+         "unknown_case"),  # a unit not party is answered as for a case that does not exist (need-to-know)
         (b"{not json", "invalid_json"),
     ]
 
