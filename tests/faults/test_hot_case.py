@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 
 import pytest
 
@@ -15,6 +14,7 @@ from shared.store import EventStore
 from tests.faults.conftest import PARTITIONS, Stack
 from tests.faults.ledger import reconcile
 from tests.faults.reporter import Reporter
+from tests.integration.intake_apps import app_running
 from tests.unit.hotline.reports import log_call
 
 WRITERS = 16
@@ -22,17 +22,11 @@ REPORTS_EACH = 8
 INSTANCES = 4
 
 
-@asynccontextmanager
-async def hotline(stack: Stack, consumer: str, append_tries: int) -> AsyncIterator[HotlineService]:
+def hotline(stack: Stack, consumer: str, append_tries: int) -> AbstractAsyncContextManager[HotlineService]:
     """A hotline app in this event loop (small batches, so the instances interleave)."""
     config = HotlineConfig(redis_url=stack.redis.url, partitions=PARTITIONS, consumer=consumer, batch_size=2,
                            append_tries=append_tries)
-    app, service = build(config)
-    await app.start()
-    try:
-        yield service
-    finally:
-        await app.stop()
+    return app_running(build, config)
 
 
 @pytest.mark.parametrize("append_tries", [1, 8])
