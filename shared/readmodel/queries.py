@@ -9,8 +9,10 @@ leaks through the view's counts or status. ``viewer=None``: a process on the box
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import UTC, datetime
 
+import msgspec
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -29,19 +31,40 @@ from shared.store.port import EventStorePort
 log = structlog.get_logger("readmodel")
 
 
+SEEN_KEPT = 4096
+"""Views folded on read kept in this process: (case, version, reader's unit) -> the view it may see. The log up to a
+version never changes, so a kept view stays right; the cache only saves reading and folding the case again."""
+
+_seen: OrderedDict[tuple[str, int, str], bytes | None] = OrderedDict()
+
+
+class _Version(msgspec.Struct):
+    version: int = 0
+
+
+_version_of = msgspec.json.Decoder(_Version).decode
+
+
 async def as_seen_by(
     store: EventStorePort, case_id: str, raw: bytes, viewer: Principal | None, up_to: int | None = None
 ) -> bytes | None:
     """A stored view as ``viewer`` may see it: None if not at all, as stored if it may see every event, else
-    folded from the events it may see up to version ``up_to`` (None if that leaves it no part in the case)."""
+    folded from the events it may see up to version ``up_to`` (default: the stored view's), None if that leaves
+    it no part in the case."""
     if not may_see(viewer, raw):
         return None
     if sees_all_of(viewer, raw):
         return raw
     assert viewer is not None
+    if up_to is None:  # the same point of the case as the stored view, even while the log runs ahead of it
+        up_to = _version_of(raw).version
+    key = (case_id, up_to, viewer.unit)
+    if key in _seen:
+        _seen.move_to_end(key)
+        return _seen[key]
     seen_events = []
     for entry in await store.read_case(case_id):
-        if up_to is not None and _version(entry) > up_to:
+        if _version(entry) > up_to:
             break
         if not may_see_entry(viewer, entry.data):
             continue
@@ -50,7 +73,11 @@ async def as_seen_by(
         except Exception:
             log.warning("unreadable_event_left_out", case_id=case_id, position=entry.position)
     seen = fold_seen(case_id, seen_events)
-    return None if seen is None or viewer.unit not in seen.parties else encode_view(seen)
+    shown = None if seen is None or viewer.unit not in seen.parties else encode_view(seen)
+    _seen[key] = shown
+    while len(_seen) > SEEN_KEPT:
+        _seen.popitem(last=False)
+    return shown
 
 
 def _version(entry: RecordedEvent) -> int:
