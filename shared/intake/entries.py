@@ -6,8 +6,11 @@ Entry format (what the CLI and the HTTP gateway write, and what any tool may wri
     XADD liaison:intake:<service> * report <JSON report>
 
 One field, ``report``, holding one report as UTF-8 JSON (``liaison example TYPE`` prints one).
-Other fields are ignored. Anything that cannot be read as a report goes to the dead-letter
-stream with the reason; the service goes on.
+Other fields are ignored. A message published by a FastStream ``RedisBroker``
+(``broker.publish(report, stream=...)``) is read too: FastStream writes its own envelope in one
+``__data__`` field, which is opened with FastStream's own parser (docs/clients.md). Anything that
+cannot be read as a report goes to the dead-letter stream with the reason, and is answered when its
+command id can be read; the service goes on.
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
+from faststream.redis.parser.binary import BinaryMessageFormatV1
 
 REPORT_FIELD = b"report"
+FASTSTREAM_FIELD = b"__data__"
+"""The one field FastStream's RedisBroker writes: its envelope (headers, then the message body)."""
 MAX_REPORT_BYTES = 64 * 1024
 """Larger reports are refused (dead-lettered, and answered when their command id can be read); the
 same limit as ``liaison send``'s, so a tool writing to the intake directly meets the same bound."""
@@ -110,6 +116,8 @@ class EntryReader(Generic[R]):
     def read(self, entry_id: bytes, fields: dict[bytes, bytes]) -> R | Malformed:
         """Decode one intake entry."""
         raw = fields.get(REPORT_FIELD)
+        if raw is None and FASTSTREAM_FIELD in fields:
+            raw = faststream_body(fields[FASTSTREAM_FIELD])
         if raw is None:
             names = ", ".join(sorted(k.decode("utf-8", "replace") for k in fields)) or "none"
             reason = f"entry has no 'report' field (fields: {names}); write: XADD <intake> * report <JSON report>"
@@ -124,6 +132,16 @@ class EntryReader(Generic[R]):
         except msgspec.DecodeError as err:
             return Malformed(entry_id, f"report is not valid JSON: {err}", None, fields)
         return self._report_type(entry_id, command, self._case_id_of(command), fields)
+
+
+def faststream_body(envelope: bytes) -> bytes:
+    """The message body of a FastStream envelope, read with FastStream's own parser (its binary format, or its
+    older JSON envelope); the envelope itself if it is neither (then it is read, and refused, as a report)."""
+    try:
+        body, _headers = BinaryMessageFormatV1.parse(envelope)
+    except Exception:  # FastStream's parser falls back by itself; anything it still cannot read is not its format
+        return envelope
+    return body
 
 
 def dead_letter_fields(stream: str, item: Report[Any] | Malformed, reason: str) -> dict[str, bytes | str]:
