@@ -48,9 +48,25 @@ def _watch(args: argparse.Namespace) -> int:
     return asyncio.run(watch(args.case_id, args.json))
 
 
+def _help_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("topic", choices=("handling",), help="handling: what the codes H0-H3 on every event mean")
+
+
+def _help(args: argparse.Namespace) -> int:
+    from shared.access.visibility import HANDLING
+
+    print("Every event carries a handling code; a unit sees a case only if it is party to it, and in it:")
+    for code, who in HANDLING.items():
+        print(f"  {code}  {who}")
+    print("An event a unit may not see is left out, and the view it gets is folded from what it may see;")
+    print("auditors see every event. See docs/security.md.")
+    return 0
+
+
 COMMANDS = (
     Command("case", "one case's view", _case_arguments, _case),
     Command("cases", "every case", json_flag, _cases),
     Command("events", "one case's history", _events_arguments, _events),
     Command("watch", "follow case updates live", _watch_arguments, _watch),
+    Command("help", "what a term on the board and in the views means (handling)", _help_arguments, _help),
 )

@@ -16,7 +16,7 @@ from liaison.connect import open_redis, open_store
 from shared.events import AnyEvent, Text
 from shared.readmodel.fold import fold
 from shared.readmodel.queries import get_view, list_views
-from shared.readmodel.schema import CaseView, Clocks
+from shared.readmodel.schema import CHINA, VIETNAM, CaseView, Clocks
 from shared.store import EventStore
 from shared.store.port import EventStorePort
 
@@ -105,12 +105,18 @@ def _text(t: Text | None) -> str:
     return " | ".join([f"[{t.original}] {first}", *others])
 
 
+def _both_clocks(moment: datetime) -> str:
+    """An instant on both sides' clocks, to the second: ``VN 2026-11-23 09:15:04 / CN 2026-11-23 10:15:04``."""
+    return (f"VN {moment.astimezone(VIETNAM).strftime('%Y-%m-%d %H:%M:%S')} / "
+            f"CN {moment.astimezone(CHINA).strftime('%Y-%m-%d %H:%M:%S')}")
+
+
 def print_events(events: list[AnyEvent]) -> None:
-    """A case's history, oldest first."""
+    """A case's history, oldest first: version, type, when on both clocks, who, and the event id (what a case's
+    obligations name)."""
     for e in events:
-        local = e.occurred_at.local()
-        print(f"v{e.case_version:<4} {type(e).__name__:<30} "
-              f"{local.isoformat(timespec='minutes')} ({e.occurred_at.offset})  {e.unit} / {e.officer}")
+        print(f"v{e.case_version:<4} {type(e).__name__:<30} {_both_clocks(e.occurred_at.utc)}  {e.unit} / {e.officer}")
+        print(f"       event_id: {e.event_id}")
         for name in ("summary", "subject", "body"):
             value = getattr(e, name, None)
             if isinstance(value, Text):

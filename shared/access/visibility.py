@@ -17,6 +17,14 @@ from shared import units
 from shared.access.principals import Principal
 from shared.events.envelope import Handling
 
+HANDLING: dict[str, str] = {
+    "H0": "anyone with access to the case",
+    "H1": "the units party to the case, on both sides (the default)",
+    "H2": "only units of the country of the unit that recorded it",
+    "H3": "only the unit that recorded it",
+}
+"""Who may be shown an event of each handling code (docs/security.md; `liaison help handling` prints it)."""
+
 OPEN_TO_PARTIES: frozenset[str] = frozenset({"H0", "H1"})
 """Handling codes every party of the case may see: a view holding only these is served as stored."""
 
