@@ -80,13 +80,26 @@ def configure(service: str, *, json: bool | None = None, level: int = logging.IN
     )
 
 
+class _SupervisorChatter(logging.Filter):
+    """FastStream 0.7's task supervisor logs "callback for Task-N is being executed..." at INFO whenever a
+    subscriber task ends (every shutdown): chatter about its internals, not an event; shown at DEBUG only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO and str(record.msg).endswith("is being executed..."):
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
 def faststream_logger() -> logging.Logger:
     """The logger to give FastStream: ``RedisBroker(url, logger=faststream_logger())``.
 
     FastStream's default broker logger is created when the broker starts, after ``configure``, and writes
     coloured lines to stdout; a logger given to the broker is used as it is, so its lines are formatted here.
     """
-    return logging.getLogger(FASTSTREAM_LOGGER)
+    logger = logging.getLogger(FASTSTREAM_LOGGER)
+    if not any(isinstance(f, _SupervisorChatter) for f in logger.filters):
+        logger.addFilter(_SupervisorChatter())
+    return logger
 
 
 @contextmanager
