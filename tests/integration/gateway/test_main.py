@@ -65,7 +65,8 @@ def test_an_address_in_use_exits_2_saying_so(tmp_path: Path) -> None:
 async def test_it_serves_and_stops_on_sigterm_with_a_stream_open(
     store: EventStore, redis_server: RedisServer, tmp_path: Path
 ) -> None:
-    """The process serves on LIAISON_HTTP, logs JSON lines, and exits 0 on SIGTERM even with an update stream open."""
+    """The process serves on LIAISON_HTTP, logs JSON lines (a client's malformed request as one warning, no
+    traceback), and exits 0 on SIGTERM even with an update stream open."""
     port = free_port()
     env = _env(tmp_path, LIAISON_REDIS_URL=redis_server.url, LIAISON_HTTP=f"127.0.0.1:{port}")
     process = await asyncio.create_subprocess_exec(
@@ -85,6 +86,11 @@ async def test_it_serves_and_stops_on_sigterm_with_a_stream_open(
                 except aiohttp.ClientConnectionError:
                     assert time.monotonic() < deadline, "the gateway never listened"
                     await asyncio.sleep(0.1)
+            # A client's malformed request: answered 400, logged as one warning line, never a traceback.
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\nBad Header\x01: y\r\n\r\n")
+            assert (await reader.readline()).startswith(b"HTTP/1.0 400")
+            writer.close()
             async with session.get(f"{base}/v1/updates") as stream:
                 assert stream.status == 200
                 assert await stream.content.readline() == b"retry: 1000\n"
@@ -99,3 +105,4 @@ async def test_it_serves_and_stops_on_sigterm_with_a_stream_open(
     assert '"event": "listening"' in log
     assert f"http://127.0.0.1:{port}/" in log
     assert "Traceback" not in log
+    assert "bad request from a client, answered 400" in log
