@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test setup redis chromium lint typecheck imports unit integration e2e bench mutate clean
+.PHONY: run test setup redis chromium node lint typecheck imports unit integration e2e bench mutate clean
 
 run: $(STAMP) redis
 	$(BIN)/liaison up
 
-test: setup chromium lint typecheck imports
+test: setup chromium node lint typecheck imports
 	$(BIN)/pytest
 
 setup: $(STAMP) redis
@@ -29,6 +29,10 @@ redis:
 chromium:
 	@sh scripts/ensure-chromium.sh
 
+# The outside verifier's test runs scripts/verify-log.mjs under Debian's nodejs (docs/log-format.md).
+node:
+	@sh scripts/ensure-node.sh
+
 lint:
 	$(BIN)/ruff check .
 
@@ -44,7 +48,7 @@ unit: setup
 integration: setup
 	$(BIN)/pytest tests/integration tests/contract
 
-e2e: setup chromium
+e2e: setup chromium node
 	$(BIN)/pytest tests/e2e
 
 bench: setup
