@@ -52,9 +52,12 @@ def _ref(name: str) -> dict[str, str]:
 
 
 def _asyncapi_schema(value: Any) -> Any:
-    """msgspec writes OpenAPI's discriminator object; an AsyncAPI Schema's discriminator is the property name."""
+    """msgspec writes OpenAPI's discriminator object; an AsyncAPI Schema's discriminator is the property name.
+    Descriptions come from docstrings: their reStructuredText ``code`` becomes Markdown `code` (what readers render)."""
     if isinstance(value, dict):
         out = {k: _asyncapi_schema(v) for k, v in value.items()}
+        if isinstance(out.get("description"), str):
+            out["description"] = out["description"].replace("``", "`")
         discriminator = out.get("discriminator")
         if isinstance(discriminator, dict):
             out["discriminator"] = discriminator["propertyName"]

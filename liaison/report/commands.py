@@ -21,7 +21,7 @@ def _example(args: argparse.Namespace) -> int:
 
     if args.list or args.type is None:
         for name, build in EXAMPLES.items():
-            print(f"{name:<20} {(build.__doc__ or '').strip()}")
+            print(f"{name:<20} {(build.__doc__ or '').strip().replace('``', '')}")  # no markup for people
         return exits.OK
     if args.type not in EXAMPLES:
         raise exits.CliError(f"unknown report type {args.type!r}; known: {', '.join(EXAMPLES)}")
