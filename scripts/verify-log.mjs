@@ -5,7 +5,7 @@
 //
 // Checks every case's hash chain (prev links, each hash recomputed as sha256(prev + "\n" + e)), case
 // versions 1, 2, 3... per case, entry numbers 1, 2, 3... per partition without gaps, each case in the
-// partition its id maps to, and the header's counts and chain-heads digest. Prints a summary; exits 0 when
+// partition its id maps to, and the header's counts (entries, command records, cases) and chain-heads digest. Prints a summary; exits 0 when
 // everything holds, 3 when anything breaks (each break named by its line), 2 when the file cannot be read.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -44,7 +44,7 @@ const next = new Map(); // partition -> the entry number its next entry must car
 const lastLine = new Map(); // partition -> the line of its last entry
 const cases = new Map(); // case id -> [version, hash] of its last event
 let entries = 0;
-let commands = 0;
+const commands = new Map(); // partition -> its command records (which entries one report wrote; not hashed)
 let lineNo = 0;
 
 function entry(line, x) {
@@ -107,7 +107,7 @@ try {
     } else if (x?.kind === "entry") {
       entry(lineNo, x);
     } else if (x?.kind === "command") {
-      commands++;
+      commands.set(x.partition, (commands.get(x.partition) ?? 0) + 1);
     } else {
       fail(lineNo, `unknown line kind ${JSON.stringify(x?.kind)}`);
     }
@@ -121,12 +121,20 @@ if (header === null) {
   process.exit(3);
 }
 
-const end = `end of file (line ${lineNo})`;
+const end = "end of file";
+let commandTotal = 0;
+for (const [p, k] of commands) {
+  commandTotal += k;
+  if (!(Number.isInteger(p) && p >= 0 && p < header.partitions)) fail(lineNo, `${end}: command records of partition ${p}`);
+}
 for (let p = 0; p < header.partitions; p++) {
-  const numbered = header.counts?.find((c) => c.partition === p)?.entries ?? 0;
+  const counted = header.counts?.find((c) => c.partition === p) ?? { entries: 0, commands: 0 };
   const last = (next.get(p) ?? 1) - 1;
-  if (last !== numbered) {
-    fail(lastLine.get(p) ?? lineNo, `partition ${p}: the log ends at #${last} but the header counts ${numbered} entries`);
+  if (last !== counted.entries) {
+    fail(lastLine.get(p) ?? lineNo, `partition ${p}: the log ends at #${last} but the header counts ${counted.entries} entries`);
+  }
+  if ((commands.get(p) ?? 0) !== counted.commands) {
+    fail(lineNo, `${end}: partition ${p} has ${commands.get(p) ?? 0} command records, the header counts ${counted.commands}`);
   }
 }
 if (entries !== header.events) fail(lineNo, `${end}: ${entries} entries but the header counts ${header.events}`);
@@ -137,6 +145,6 @@ const digest = sha256hex(...sorted.map((id) => utf8(`${id} ${cases.get(id)[0]} $
 if (digest !== header.digest) fail(lineNo, `${end}: chain heads digest ${digest}, the header says ${header.digest}`);
 
 console.log(`${breaks.length ? "BROKEN" : "verified"}: ${entries} events of ${cases.size} cases over ` +
-  `${header.partitions} partitions, ${commands} command records; chain heads digest ${digest}`);
+  `${header.partitions} partitions, ${commandTotal} command records; chain heads digest ${digest}`);
 for (const b of breaks) console.error(b);
 process.exit(breaks.length ? 3 : 0);

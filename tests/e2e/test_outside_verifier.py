@@ -19,14 +19,19 @@ from typing import Any
 
 import pytest
 
+from shared.store import keys
+from shared.store.audit import digest_of
+from shared.store.chain import GENESIS, link
 from tests.e2e.conftest import ROOT, Deployment
 
+DOC = ROOT / "docs" / "log-format.md"
+EXAMPLE = re.compile(r"<!-- worked-example: begin.*?-->\n```jsonl\n(.*?)```\n<!-- worked-example: end -->", re.S)
 NODE = shutil.which("node")
 VERIFIER = ROOT / "scripts" / "verify-log.mjs"
 SKIP_NODE = os.environ.get("LIAISON_SKIP_NODE") == "1"
 MISSING = ("Node.js is not installed (no `node` on PATH): the outside verifier cannot run. Fix: `make test` as root "
            "installs it (scripts/ensure-node.sh), or `sudo apt-get install nodejs`")
-SUMMARY = re.compile(r"^verified: (\d+) events of (\d+) cases over (\d+) partitions, \d+ command records; "
+SUMMARY = re.compile(r"^verified: (\d+) events of (\d+) cases over (\d+) partitions, (\d+) command records; "
                      r"chain heads digest ([0-9a-f]{64})$")
 
 if NODE is None and SKIP_NODE:
@@ -71,7 +76,8 @@ def test_the_node_verifier_accepts_a_real_export_and_names_the_line_of_a_tamperi
     assert verified.returncode == 0, verified.stdout + verified.stderr
     summary = SUMMARY.match(verified.stdout.strip())
     assert summary is not None, verified.stdout
-    assert summary.groups() == (str(header["events"]), str(header["cases"]), "4", header["digest"])
+    commands = sum(c["commands"] for c in header["counts"])
+    assert summary.groups() == (str(header["events"]), str(header["cases"]), "4", str(commands), header["digest"])
 
     # One byte of one event's officer name, deep in the log: the line's hash no longer recomputes.
     i = next(i for i, line in enumerate(lines) if i > 100 and '"kind":"entry"' in line and '\\"officer\\":\\"' in line)
@@ -95,3 +101,24 @@ def test_the_node_verifier_accepts_a_real_export_and_names_the_line_of_a_tamperi
     number = json.loads(lines[j])["n"]
     assert f"line {j + 1}: partition {json.loads(lines[j])['partition']}: entry #{number} missing" in refused.stderr, \
         refused.stderr
+
+
+def test_the_worked_example_of_the_log_format_page_is_what_the_code_computes(tmp_path: Path) -> None:
+    """docs/log-format.md's example export recomputes with the project's own link, partition and digest, and the
+    Node.js verifier accepts it."""
+    found = EXAMPLE.search(DOC.read_text(encoding="utf-8"))
+    assert found is not None, "docs/log-format.md lost its worked-example markers"
+    header, *entries = (json.loads(line) for line in found.group(1).splitlines())
+    prev = GENESIS
+    for version, entry in enumerate(entries, start=1):
+        event = json.loads(entry["e"])
+        assert (event["case_version"], entry["n"], entry["prev"]) == (version, version, prev)
+        assert entry["hash"] == link(prev, entry["e"].encode("utf-8"))
+        assert keys.partition_of(event["case_id"], header["partitions"]) == entry["partition"] == 2
+        prev = entry["hash"]
+    assert header["digest"] == digest_of({event["case_id"]: (len(entries), prev)})
+    example = tmp_path / "example.jsonl"
+    example.write_text(found.group(1), encoding="utf-8")
+    verified = _verify(example)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.stdout.startswith("verified: 2 events of 1 cases over 4 partitions"), verified.stdout
