@@ -46,7 +46,7 @@ async def list_cases(request: web.Request) -> web.Response:
     store = await gw.store()
     viewer = request[PRINCIPAL]
     found = await queries.list_raw(gw.redis, store, case_filter, datetime.now(UTC), viewer=viewer)
-    await disclosures.record(gw.redis, store, viewer,
+    await disclosures.record(gw, store, viewer,
                              [Shown(case_id, "view", raw, parties_of(raw)) for case_id, raw in found])
     return json_body(b"[" + b",".join(raw for _, raw in found) + b"]")
 
@@ -62,7 +62,7 @@ async def get_case(request: web.Request) -> web.Response:
     if raw is None:
         message = f"no case {case_id!r} (or the projections have not seen it yet)"
         return reason(HTTPStatus.NOT_FOUND, UNKNOWN_CASE, message)
-    await disclosures.record(gw.redis, store, request[PRINCIPAL], [Shown(case_id, "view", raw, parties_of(raw))])
+    await disclosures.record(gw, store, request[PRINCIPAL], [Shown(case_id, "view", raw, parties_of(raw))])
     return json_body(raw)
 
 
@@ -88,5 +88,5 @@ async def case_events(request: web.Request) -> web.Response:
         items.append(_encode(head)[:-1] + b',"event":' + entry.data + b"}")
     body = b"[" + b",".join(items) + b"]"
     authors = [author_of(entry.data) for entry in recorded]
-    await disclosures.record(gw.redis, store, request[PRINCIPAL], [Shown(case_id, "events", body, authors)])
+    await disclosures.record(gw, store, request[PRINCIPAL], [Shown(case_id, "events", body, authors)])
     return json_body(body)

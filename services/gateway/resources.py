@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 
 from aiohttp import web
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -33,6 +34,8 @@ class Gateway:
         self._waiter: OutcomeWaiter | None = None
         self._store: EventStore | None = None
         self.subscribers = 0
+        self.disclosed: OrderedDict[tuple[str, str, str, str], None] = OrderedDict()
+        """(token, case, what, content digest) this process recorded as disclosed (services/gateway/disclosures.py)."""
         self.streams_of: dict[str, int] = {}
         """Token id -> update streams it holds open in this process (STREAMS_PER_TOKEN at most)."""
 

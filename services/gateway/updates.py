@@ -197,7 +197,14 @@ async def _follow(
     while not gw.stopping.is_set() and not _gone(request):
         # The token is checked again before every read (at most read_block_ms apart): a revoked or expired
         # token's stream ends within a second, as its other requests are refused at once.
-        if isinstance(await tokens.authenticate(gw.redis, request[PRESENTED]), str):
+        try:
+            checked = await tokens.authenticate(gw.redis, request[PRESENTED])
+        except (RedisError, OSError) as err:  # Redis is away: nothing can be read either; check again next turn
+            log.warning("token_check_failed", error=str(err))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(gw.stopping.wait(), gw.config.read_block_ms / 1000)
+            continue
+        if isinstance(checked, str):
             await response.write(frame(_encode({"reason": {"code": "unauthorized", "message":
                                                 "the token was revoked or expired"}}), event="unauthorized"))
             return
@@ -219,7 +226,13 @@ async def _follow(
                 continue
             view = fields.get(b"view", b"")
             shown = Shown(text(fields.get(b"case_id", b"")), "update", view, parties_of(view))
-            await disclosures.record(gw.redis, store, request[PRINCIPAL], [shown])
+            try:
+                await disclosures.record(gw, store, request[PRINCIPAL], [shown])
+            except (RedisError, OSError) as err:  # nothing is shown unrecorded: end the stream, the client resumes
+                log.warning("disclosure_not_recorded", error=str(err))
+                unavailable = {"reason": {"code": "redis_unavailable", "message": "Redis did not answer; reconnect"}}
+                await response.write(frame(_encode(unavailable), event="unavailable"))
+                return
             await response.write(frame(update_data(p, position, fields), event_id=pos.encode(at)))
             last_write = time.monotonic()
         if time.monotonic() - last_write >= keepalive_s:

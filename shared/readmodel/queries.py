@@ -9,6 +9,7 @@ leaks through the view's counts or status. ``viewer=None``: a process on the box
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from datetime import UTC, datetime
 
@@ -32,10 +33,11 @@ log = structlog.get_logger("readmodel")
 
 
 SEEN_KEPT = 4096
-"""Views folded on read kept in this process: (case, version, reader's unit) -> the view it may see. The log up to a
-version never changes, so a kept view stays right; the cache only saves reading and folding the case again."""
+"""Views folded on read kept in this process: (case, version, digest of the stored view, reader's unit) -> the view
+it may see. The stored view's digest is in the key because a case id can name another case after the store was
+emptied and refilled (ids derive from command ids): the same version of a different log must not be served."""
 
-_seen: OrderedDict[tuple[str, int, str], bytes | None] = OrderedDict()
+_seen: OrderedDict[tuple[str, int, bytes, str], bytes | None] = OrderedDict()
 
 
 class _Version(msgspec.Struct):
@@ -58,7 +60,7 @@ async def as_seen_by(
     assert viewer is not None
     if up_to is None:  # the same point of the case as the stored view, even while the log runs ahead of it
         up_to = _version_of(raw).version
-    key = (case_id, up_to, viewer.unit)
+    key = (case_id, up_to, hashlib.blake2b(raw, digest_size=16).digest(), viewer.unit)
     if key in _seen:
         _seen.move_to_end(key)
         return _seen[key]

@@ -306,9 +306,9 @@ async def test_one_token_cannot_take_every_update_stream(api: Client, redis: Red
 async def test_every_cross_border_read_is_recorded_with_who_what_and_its_hash(
     api: Client, redis: Redis, store: Any
 ) -> None:
-    """Lao Cai's viewer reading the list, the case and an update of a case Hekou is party to leaves one disclosure
-    each (its token, unit, the case, the SHA-256 of what it was shown); reading events only Lao Cai recorded
-    leaves none."""
+    """Lao Cai's viewer shown a case Hekou is party to leaves one disclosure (its token, unit, the case, the SHA-256
+    of what it was shown); the same bytes shown again (the case read alone, the list reloaded ten times) add none,
+    and events only Lao Cai recorded add none."""
     case_id, _ = await _mixed_case(api, store)
     lao_cai = await tokens.issue(redis, VN, "viewer")
     disclosures = store.keys(store.partition_of(case_id)).disclosures
@@ -316,10 +316,12 @@ async def test_every_cross_border_read_is_recorded_with_who_what_and_its_hash(
     listed = await api.get("/v1/cases", headers=_bearer(lao_cai.token))
     one = await api.get(f"/v1/cases/{case_id}", headers=_bearer(lao_cai.token))
     events = await api.get(f"/v1/cases/{case_id}/events", headers=_bearer(lao_cai.token))
+    for _ in range(10):
+        assert (await api.get("/v1/cases", headers=_bearer(lao_cai.token))).status == 200
     assert (listed.status, one.status, events.status) == (200, 200, 200)
     recorded = [fields for _, fields in await redis.xrange(disclosures)][before:]
     assert [(f[b"token"].decode(), f[b"unit"].decode(), f[b"case_id"].decode(), f[b"what"].decode())
-            for f in recorded] == [(lao_cai.id, VN, case_id, "view")] * 2
+            for f in recorded] == [(lao_cai.id, VN, case_id, "view")]
     served = await one.read()
-    assert recorded[1][b"sha256"].decode() == hashlib.sha256(served).hexdigest()
-    assert recorded[1][b"foreign"] == b"CN-HK-IBCS"
+    assert recorded[0][b"sha256"].decode() == hashlib.sha256(served).hexdigest()
+    assert recorded[0][b"foreign"] == b"CN-HK-IBCS"
