@@ -9,8 +9,11 @@ its commands in its ``commands`` module.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+
+from redis.exceptions import NoPermissionError
 
 from liaison import exits
 from liaison.audit.commands import COMMANDS as AUDIT
@@ -53,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except exits.CliError as err:
         print(f"liaison: {err}", file=sys.stderr)
         code = err.code
+    except NoPermissionError as err:  # an ACL user without the right for this command (docs/security.md)
+        user = os.environ.get("LIAISON_REDIS_USER", "operator")
+        print(f"liaison: Redis refused this command to the user {user!r}: {err}", file=sys.stderr)
+        code = exits.USAGE
     except KeyboardInterrupt:
         code = exits.OK
     except BrokenPipeError:

@@ -85,8 +85,8 @@ USERS: dict[str, list[str]] = {
     "auditor": [
         CONNECTION,
         "(%R~liaison:meta +hget +hgetall)",
-        f"(~{P}:* +type +hget +hmget +hscan +hgetall +lrange +llen +xrange +xrevrange +xlen +xinfo|stream +get "
-        "+evalsha +eval +script|load)",  # writable keys for EVALSHA's sake; only reads are granted
+        f"(~{P}:* +type +exists +hget +hmget +hscan +hgetall +lrange +llen +xrange +xrevrange +xlen +xinfo|stream "
+        "+xinfo|groups +get +evalsha +eval +script|load)",  # writable keys for EVALSHA's sake; only reads granted
     ],
     "operator": [CONNECTION, "~* &* +@all"],
 }

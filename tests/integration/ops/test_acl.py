@@ -33,6 +33,8 @@ ALLOWED = [
     ("gateway", ["XADD", "liaison:{p2}:disclosures", "*", "unit", "VN-LC-IBGS"]),
     ("gateway", ["HSET", "liaison:vault:name-index", "h", "SUBJ-1"]),
     ("auditor", ["XRANGE", LOG, "-", "+"]),
+    ("auditor", ["EXISTS", LOG]),  # liaison replay asks how far the projections are
+    ("auditor", ["XINFO", "GROUPS", LOG]),
     ("operator", ["FLUSHALL"]),
 ]
 """(user, command) each may run (checked with ACL DRYRUN, so nothing is changed)."""
