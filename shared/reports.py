@@ -30,6 +30,7 @@ INVALID_JSON = "invalid_json"
 INVALID = "invalid"
 """``command_id`` or ``type`` is missing or not a string."""
 UNKNOWN_TYPE = "unknown_type"
+"""No service handles this report type."""
 RESERVED_COMMAND_ID = "reserved_command_id"
 """A command id of the form the incidents service gives the reports it sends itself (see RESERVED)."""
 
@@ -37,7 +38,6 @@ RESERVED = re.compile(r"^hotline-(case|call):|/finding/[0-9]+$")
 """Command ids the incidents service derives for its own reports (services/incidents/calls.py: ``hotline-case:<case>``,
 ``hotline-call:<event>``; domain/follow_ups.py: ``<event>/finding/<n>``): a sender taking one first would claim it
 (ADR 0008) and the service's own report would be refused, so the HTTP door refuses them."""
-"""No service handles this report type."""
 
 LOCAL_CODES = (TOO_LARGE, INVALID_JSON, INVALID, UNKNOWN_TYPE)
 """Reason codes a tool gives itself, before any service has seen the report."""

@@ -43,9 +43,9 @@ PARAMETERS = ("case", "last_event_id")
 RETRY_MS = 1000
 """How soon a client's EventSource reconnects after the connection drops (the SSE ``retry:`` field)."""
 READ_COUNT = 200
+"""Updates read per partition per round trip."""
 STREAMS_PER_TOKEN = 8
 """Update streams one token may hold open in one gateway process (a board, a few tabs, a tool): more are 429."""
-"""Updates read per partition per round trip."""
 
 _encode = msgspec.json.encode
 
