@@ -14,6 +14,7 @@ import structlog
 
 from services.hotline.domain import CaseState, UnexpectedEvent, fold
 from services.hotline.domain import reasons as reasons
+from shared.access.visibility import author_of
 from shared.events import AnyEvent, encode_event
 from shared.store import RecordedEvent
 from shared.store.chain import GENESIS, link
@@ -33,19 +34,22 @@ log = structlog.get_logger("hotline")
 
 @dataclass(frozen=True, slots=True)
 class Unusable:
-    """A case the hotline cannot decide on, and the rejection code and message its reports get."""
+    """A case the hotline cannot decide on, the rejection code and message its reports get, and the units that
+    recorded its events (only they are told what the case is: anyone else hears there is no such case)."""
 
     code: str
     message: str
+    authors: frozenset[str] = frozenset()
 
 
-def _unusable(case_id: str, err: Exception) -> Unusable:
+def _unusable(case_id: str, err: Exception, recorded: Sequence[RecordedEvent]) -> Unusable:
+    authors = frozenset(author_of(entry.data) for entry in recorded)
     if isinstance(err, UnexpectedEvent):
         return Unusable(reasons.WRONG_CASE_KIND, f"case_id: {case_id} is not a hotline case (its events are another "
-                        "service's: incident, handover, patrol or meeting)")
+                        "service's: incident, handover, patrol or meeting)", authors)
     log.error("case_unreadable", case_id=case_id, error=f"{type(err).__name__}: {err}")
     return Unusable(reasons.CASE_UNREADABLE, f"case_id: case {case_id} holds an event this version of the hotline "
-                    "cannot read; nothing was decided (tell the operator: the service needs upgrading)")
+                    "cannot read; nothing was decided (tell the operator: the service needs upgrading)", authors)
 
 
 def advance(before: Loaded, events: Sequence[AnyEvent], head_hash: str | None = None) -> Loaded:
@@ -104,9 +108,9 @@ class CaseCache:
                 if recorded and recorded[0].prev == base.head_hash:
                     try:
                         state = fold(case_id, (entry.event() for entry in recorded), base.state)
-                    except Exception as err:  # this case only: its reports are refused, the batch goes on
+                    except Exception:  # read whole below: who recorded in it decides what its reports are told
                         self.forget(case_id)
-                        loaded[case_id] = _unusable(case_id, err)
+                        again.append(case_id)
                         continue
                     loaded[case_id] = self._keep(Loaded(state, recorded[-1].hash))
                 else:
@@ -130,7 +134,7 @@ class CaseCache:
             state = fold(case_id, (entry.event() for entry in recorded))
         except Exception as err:  # this case only: its reports are refused, the batch goes on
             self.forget(case_id)
-            loaded[case_id] = _unusable(case_id, err)
+            loaded[case_id] = _unusable(case_id, err, recorded)
             return
         loaded[case_id] = self._keep(Loaded(state, recorded[-1].hash))
 

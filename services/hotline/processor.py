@@ -201,7 +201,12 @@ class Processor(Pipeline[Report]):
         return True
 
     def _unusable(self, report: Report, case: Unusable) -> Verdict:
-        """A report on a case this service cannot fold: refused at once, with the code that says why."""
+        """A report on a case this service cannot fold: refused at once, with the code that says why, to a unit
+        that recorded in it; anyone else is answered as for a case that does not exist (need-to-know)."""
+        if report.command.unit not in case.authors:
+            message = f"case_id: there is no case {report.command.case_id!r}"
+            return Answer(rejected(report.command_id, reasons.UNKNOWN_CASE, message, report.command.case_id),
+                          remember=True)
         outcome = rejected(report.command_id, case.code, case.message, report.command.case_id)
         # Another kind of case stays so: remember it. An unreadable one may be readable after an upgrade.
         return Answer(outcome, remember=case.code == reasons.WRONG_CASE_KIND)

@@ -27,6 +27,7 @@ from services.incidents.intake import Report, read_entry
 from services.incidents.schedule import Schedule, case_member, next_deadline
 from services.incidents.submit import submit_follow_ups
 from shared import append_metrics
+from shared.access.visibility import author_of
 from shared.intake.pipeline import REDIS_FAILURES as REDIS_FAILURES
 from shared.intake.pipeline import Answer, Decided, Failure, Pipeline, Todo, Verdict
 from shared.outcomes import Outcome, answers, outcome_decoder, rejected
@@ -120,11 +121,15 @@ class Processor(Pipeline[Report]):
                 try:
                     loaded = await load(self.store, case_id)
                 except UnexpectedEvent:
+                    if not await self._recorded_in(case_id, command.unit):
+                        return self._no_such_case(command.command_id, case_id), True, None
                     message = f"case_id: {case_id} is not a case of the incidents service (incident, handover, " \
                               "patrol or meeting)"
                     return rejected(command.command_id, reasons.WRONG_CASE_KIND, message, case_id), True, None
                 except CaseUnreadable as err:  # not remembered: after an upgrade the case may be readable
                     self.log.error("case_unreadable", case_id=case_id, error=str(err))
+                    if not await self._recorded_in(case_id, command.unit):
+                        return self._no_such_case(command.command_id, case_id), True, None
                     message = f"case_id: case {case_id} holds an event this version of the incidents service cannot " \
                               "read; nothing was decided (tell the operator: the service needs upgrading)"
                     return rejected(command.command_id, reasons.CASE_UNREADABLE, message, case_id), False, None
@@ -168,6 +173,15 @@ class Processor(Pipeline[Report]):
         # Not remembered: nothing was wrong with the report, so a resend is decided afresh.
         message = f"case {case_id} moved {self.config.append_tries} times while this report was decided; send it again"
         return rejected(command.command_id, reasons.VERSION_CONFLICT, message, command.case_id), False, None
+
+    async def _recorded_in(self, case_id: str, unit: str) -> bool:
+        """True if ``unit`` recorded an event of the case: only such a unit is told what kind of case it is."""
+        return any(author_of(entry.data) == unit for entry in await self.store.read_case(case_id))
+
+    @staticmethod
+    def _no_such_case(command_id: str, case_id: str) -> Outcome:
+        """The answer to a unit with no part in a case it named: the same as for a case that does not exist."""
+        return rejected(command_id, reasons.UNKNOWN_CASE, f"case_id: there is no case {case_id!r}", case_id)
 
     def _link_may_wait(self, report: Report) -> bool:
         """True for an urgent call's link whose incident may still come, however often it was delivered.

@@ -33,6 +33,8 @@ from tests.unit.incidents import incident_reports as inc
 from tests.unit.incidents.reports import Case
 
 GOOD = 5
+VN = "VN-LC-IBGS"
+"""The poison reports are sent by the unit that recorded in the case: only it is told what kind of case it is."""
 ORDINARY_S = 3.0
 """Well under the reclaim idle time below: good reports answered by then were never left pending."""
 RECLAIM_IDLE_MS = 60_000
@@ -124,7 +126,9 @@ async def test_hotline_poison_fails_alone(
     store = session_store
     good = [hl.log_call(f"good-{i}", case_id=f"HL-GOOD-{i}") for i in range(GOOD)]
     if poison == "wrong_case_kind":
-        bad, code = hl.acknowledge(await _incident_case(store), "ev-x", command_id="poison"), "wrong_case_kind"
+        incident = await _incident_case(store)  # raised by Lao Cai station, which is told what kind of case it is
+        bad = hl.acknowledge(incident, "ev-x", command_id="poison", unit=VN, at="2026-11-23T09:25:00+07:00")
+        code = "wrong_case_kind"
     elif poison == "unreadable_case":
         await _hotline_case(store, "HL-FUTURE")
         await _add_future_event(store, "HL-FUTURE")
@@ -146,11 +150,12 @@ async def test_incidents_poison_fails_alone(
     good = [inc.raise_incident(command_id=f"good-{i}") for i in range(GOOD)]
     if poison == "wrong_case_kind":
         await _hotline_case(store, "HL-OTHER")
-        bad, code = inc.acknowledge(command_id="poison", case_id="HL-OTHER"), "wrong_case_kind"
+        bad = inc.acknowledge(command_id="poison", case_id="HL-OTHER", unit=VN)
+        code = "wrong_case_kind"
     elif poison == "unreadable_case":
         incident = await _incident_case(store)
         await _add_future_event(store, incident)
-        bad, code = inc.acknowledge(command_id="poison", case_id=incident), "case_unreadable"
+        bad, code = inc.acknowledge(command_id="poison", case_id=incident, unit=VN), "case_unreadable"
     else:
         bad, code = inc.raise_incident(command_id="poison"), "processing_failed"
         _break_decide(monkeypatch, incidents_processor, "poison", 1 if poison == "raises_once" else None)

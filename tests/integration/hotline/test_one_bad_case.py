@@ -59,17 +59,23 @@ async def _case_with_a_future_event(store: EventStore, case_id: str) -> None:
 async def test_a_report_naming_an_incident_case_is_refused_alone_and_at_once(
     redis: Redis, redis_server: RedisServer
 ) -> None:
-    """An acknowledgement naming an incident case is rejected wrong_case_kind in the same round as the good calls
-    and letter around it, which are accepted; nothing is dead-lettered and nothing stays pending."""
+    """An acknowledgement naming an incident case is rejected wrong_case_kind (to the unit that raised it; any other
+    unit hears there is no such case) in the same round as the good calls and letter around it, which are
+    accepted; nothing is dead-lettered and nothing stays pending."""
     processor = await _processor(redis, redis_server)
     incident = await _incident_case(processor.store)
     await _batch(redis, processor, [log_call("open", case_id="HL-GOOD")])
     batch = [
         log_call("before", case_id="HL-OTHER"),
-        acknowledge(incident, "ev-x", command_id="wrong-kind"),
+        acknowledge(incident, "ev-x", command_id="wrong-kind", unit="VN-LC-IBGS", at="2026-11-23T09:25:00+07:00"),
+        acknowledge(incident, "ev-x", command_id="outsider", unit="CN-HH-BMT"),
         send_letter("after", case_id="HL-GOOD", reference="LC/2026/7"),
     ]
     await _batch(redis, processor, batch)
+    outsider = await outcome_of(redis, "outsider")
+    assert outsider.reason is not None
+    no_such_case = ("unknown_case", f"case_id: there is no case {incident!r}")
+    assert (outsider.reason.code, outsider.reason.message) == no_such_case
     wrong = await outcome_of(redis, "wrong-kind")
     assert wrong.reason is not None
     assert (wrong.status, wrong.reason.code) == ("rejected", "wrong_case_kind")
