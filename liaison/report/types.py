@@ -35,7 +35,10 @@ def _by_case_kind() -> dict[str, tuple[str, ...]]:
     return {case_kind: tuple(types) for case_kind, types in grouped.items()}
 
 
-TYPES_OF: dict[str, tuple[str, ...]] = {"hotline": tags(HotlineCommand), "incidents": tags(IncidentsCommand)}
+UNIONS: dict[str, object] = {"hotline": HotlineCommand, "incidents": IncidentsCommand}
+"""Each service's command union (its reports' schemas are generated from these)."""
+
+TYPES_OF: dict[str, tuple[str, ...]] = {service: tags(union) for service, union in UNIONS.items()}
 """The report types each service handles."""
 
 SERVICE_OF: dict[str, str] = {kind: service for service, kinds in TYPES_OF.items() for kind in kinds}

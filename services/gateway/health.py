@@ -41,8 +41,7 @@ async def health(request: web.Request) -> web.Response:
         store, streams = await asyncio.wait_for(_store_and_groups(gw), CHECK_TIMEOUT_S)
     except (RedisError, OSError, TimeoutError) as err:
         problems.append(f"redis: no answer from {redacted(gw.config.redis_url)}: {err or 'timed out'}")
-        return json_value({"status": "failing", "problems": problems, "checks": {"redis": "down"}},
-                          HTTPStatus.SERVICE_UNAVAILABLE)
+        return _answer(problems, {"redis": "down"})
     checks["redis"] = "up"
     if store is None:
         problems.append("store: this Redis holds no Liaison store yet (start the services: `liaison up`)")
@@ -62,8 +61,16 @@ async def health(request: web.Request) -> web.Response:
     checks["outcome_reader"] = "ready" if gw.waiter.ready.is_set() else "starting"
     if not gw.waiter.ready.is_set():
         problems.append("outcome reader: not reading the outcomes stream yet")
-    status = HTTPStatus.OK if not problems else HTTPStatus.SERVICE_UNAVAILABLE
-    return json_value({"status": "ok" if not problems else "failing", "problems": problems, "checks": checks}, status)
+    return _answer(problems, checks)
+
+
+def _answer(problems: list[str], checks: dict[str, object]) -> web.Response:
+    """200 ``ok``; or 503 ``failing``, with the ``reason`` every error body has (its message: the problems)."""
+    if not problems:
+        return json_value({"status": "ok", "problems": problems, "checks": checks})
+    unhealthy = {"code": "unhealthy", "message": "; ".join(problems)}
+    return json_value({"status": "failing", "problems": problems, "checks": checks, "reason": unhealthy},
+                      HTTPStatus.SERVICE_UNAVAILABLE)
 
 
 async def metrics(request: web.Request) -> web.Response:

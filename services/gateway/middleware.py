@@ -41,7 +41,10 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         if exc.status < 400:
             raise
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status, "http_error")
-        return reason(exc.status, code, f"{request.method} {request.path}: {exc.reason}")
+        answer = reason(exc.status, code, f"{request.method} {request.path}: {exc.reason}")
+        if "Allow" in exc.headers:  # a 405 names the methods the route takes (RFC 9110)
+            answer.headers["Allow"] = exc.headers["Allow"]
+        return answer
     except StoreNotInitialised:
         return reason(HTTPStatus.SERVICE_UNAVAILABLE, "no_store",
                       "this Redis holds no Liaison store yet: start the services (`liaison up`)")

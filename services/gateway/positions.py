@@ -15,8 +15,11 @@ import re
 
 START = "0-0"
 """Before the first entry of a stream."""
+BLANK = " \t"
+"""What may stand around a position (HTTP's optional white space); any other character is refused."""
 
-_PIECE = re.compile(r"\d{1,20}(-\d{1,20})?")
+_PIECE = re.compile(r"[0-9]{1,20}(-[0-9]{1,20})?")
+"""ASCII digits only: ``\\d`` would take other scripts' digits, which int() reads but Redis refuses."""
 
 
 class BadPosition(ValueError):
@@ -40,7 +43,7 @@ def encode(positions: list[str]) -> str:
 
 def decode(text: str, partitions: int) -> list[str]:
     """One full entry id per partition; raises BadPosition saying what is wrong."""
-    pieces = text.strip().split(",")
+    pieces = text.strip(BLANK).split(",")
     if len(pieces) != partitions:
         raise BadPosition(
             f"Last-Event-ID names {len(pieces)} partition positions; this store has {partitions} partitions"

@@ -135,7 +135,8 @@ async def subscribe(request: web.Request) -> web.StreamResponse:
         return reason(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_parameter", "case: 1 to 128 characters")
     gw = gateway(request)
     store = await gw.store()
-    resume = request.headers.get("Last-Event-ID") or request.query.get("last_event_id")
+    # Empty (or only spaces and tabs, HTTP's optional white space) is no position: follow from now.
+    resume = (request.headers.get("Last-Event-ID") or request.query.get("last_event_id") or "").strip(pos.BLANK)
     if resume:
         try:
             at = pos.decode(resume, store.partitions)

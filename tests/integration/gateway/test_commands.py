@@ -148,13 +148,15 @@ async def test_no_outcome_in_time_answers_504_saying_a_resend_is_safe(bare_api: 
 
 
 async def test_unknown_routes_and_methods_answer_json(api: Client) -> None:
-    """A path nobody serves is a JSON 404 and a wrong method a JSON 405, each with a reason."""
+    """A path nobody serves is a JSON 404 and a wrong method a JSON 405, each with a reason; a 405 names the methods
+    the route takes in ``Allow`` (RFC 9110)."""
     missing = await api.get("/v1/nothing-here")
     assert missing.status == 404
     assert (await missing.json())["reason"]["code"] == "not_found"
     wrong = await api.get("/v1/commands")
     assert wrong.status == 405
     assert (await wrong.json())["reason"]["code"] == "method_not_allowed"
+    assert wrong.headers["Allow"] == "POST"
 
 
 async def test_an_unreadable_outcome_entry_does_not_stop_the_answers(bare_api: BareApi, redis: Redis) -> None:

@@ -65,6 +65,7 @@ async def test_health_is_503_naming_a_missing_consumer_group(bare_api: BareApi, 
         body = await response.json()
     assert response.status == 503
     assert body["status"] == "failing"
+    assert body["reason"] == {"code": "unhealthy", "message": "; ".join(body["problems"])}  # the Error body's reason
     assert any("'hotline'" in problem and "liaison:intake:hotline" in problem for problem in body["problems"])
     assert any("'projections'" in problem and "{p0}" in problem for problem in body["problems"])
 

@@ -92,3 +92,16 @@ def test_a_position_past_the_newest_entry_is_ahead() -> None:
     """A position the stream never reached (store emptied or restored) is reported with the newest id."""
     problem = position_problem("99-0", _info("30-0", 3, 3, first="10-0"))
     assert problem == {"problem": "ahead", "position": "99-0", "newest": "30-0"}
+
+
+@pytest.mark.parametrize("text", ["\u0661-0,0,0,0", "1,2,3,\uff14", "\n1,2,3,4", "1,2,3,4\u00a0"])
+def test_only_ascii_digits_and_spaces_or_tabs_around_make_a_position(text: str) -> None:
+    """Other scripts' digits (which int() would read but Redis refuses) and other white space are refused, as the
+    OpenAPI document's pattern for Last-Event-ID says."""
+    with pytest.raises(positions.BadPosition):
+        positions.decode(text, 4)
+
+
+def test_spaces_and_tabs_around_a_position_are_ignored() -> None:
+    """HTTP's optional white space around the header value does not matter."""
+    assert positions.decode(" \t1-2,0,3,4\t ", 4) == ["1-2", "0-0", "3-0", "4-0"]
