@@ -234,7 +234,9 @@ def document() -> dict[str, Any]:
                         "201": _json({"type": "object", "required": ["subject_id"],
                                       "properties": {"subject_id": {"type": "string"}}}, "the new subject id"),
                         "413": _error("the personal data is over the size limit"),
-                        "422": _error("invalid: a message naming the field and the problem"),
+                        "422": _error("invalid (invalid_person): a message naming the field and the problem; "
+                                      "besides the schema, each name needs 2 to 16 words or Chinese characters "
+                                      "and `born` must be a real date from 1900 to today"),
                         "503": _error("Redis or the vault is unavailable"),
                     },
                 }
