@@ -27,6 +27,7 @@ from liaison.report.sender import Sender
 from liaison.report.types import CASE_TYPES, SERVICE_OF
 from liaison.simulate.hotline_traffic import SimCase, Traffic
 from liaison.simulate.incident_traffic import Flow, IncidentTraffic
+from services.incidents.calls import incident_case_of
 from shared.store import keys
 from shared.units import Unit
 from shared.vault.persons import decode_person
@@ -64,6 +65,8 @@ class Simulation:
         self.flows: dict[str, Flow] = {}
         self.ready_flows: list[str] = []
         self.recorded: dict[str, Counter[str]] = {}
+        # incident cases the incidents service opens for urgent calls (ADR 0005): caused, never sent
+        self.raised: set[str] = set()
         self.rejected: Counter[str] = Counter()
         self.accepted = 0
         self.unanswered = 0
@@ -145,6 +148,8 @@ class Simulation:
             case.record(event["type"], report, event["event_id"])
         case.busy = False
         self.ready.append(case_id)
+        if report.get("type") == "LogCall" and report.get("urgent") and self.service_of.get("RaiseIncident"):
+            self.raised.add(incident_case_of(case_id))
 
     async def run(self, reports: int, rate: float | None) -> float:
         """Send ``reports`` reports (at ``rate`` per second if given); returns the seconds it took."""
@@ -174,6 +179,8 @@ class Simulation:
             # kinds of case not simulated, with the report types no running service handles
             "skipped": dict(sorted(self.skipped.items())),
             "cases": {case_id: dict(counts) for case_id, counts in sorted(self.recorded.items())},
+            # opened by a service in answer to these reports; their events are that service's to record
+            "follow_up_cases": {"incidents raised by urgent calls": sorted(self.raised)},
             "events": sum(sum(c.values()) for c in self.recorded.values()),
             "elapsed_s": round(elapsed, 3),
         }
@@ -217,7 +224,10 @@ async def simulate(reports: int, rate: float | None, seed: int, as_json: bool) -
         print(f"  accepted {result['accepted']}, rejected {sum(sim.rejected.values())}, unanswered {sim.unanswered}")
         for code, n in sorted(sim.rejected.items()):
             print(f"    rejected {code}: {n}")
-        print(f"  {len(result['cases'])} cases, {result['events']} events recorded")
+        print(f"  {len(result['cases'])} cases opened by these reports, {result['events']} events recorded")
+        if sim.raised:
+            print(f"  {len(sim.raised)} more opened by the incidents service for urgent calls,"
+                  f" {len(result['cases']) + len(sim.raised)} cases in all")
     if sim.unanswered:
         return exits.USAGE
     return exits.REJECTED if sim.rejected else exits.OK

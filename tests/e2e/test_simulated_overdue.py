@@ -1,4 +1,5 @@
-"""`liaison simulate` under the shipped policy records overdue deadlines, once each, and `liaison cases` shows them."""
+"""`liaison simulate` under the shipped policy records overdue deadlines, once each, `liaison cases` shows them,
+and the summary counts every case the run caused (the incidents service's included)."""
 
 from __future__ import annotations
 
@@ -51,4 +52,11 @@ def test_simulated_incidents_typed_in_late_are_overdue_once_each(
     assert shown is not None
     assert int(shown.group(1)) >= len(late)  # more may have fallen due meanwhile
     assert any(line.startswith(late[0]["case_id"]) and "!" in line for line in table.stdout.splitlines())
+    caused = set(summary["cases"]) | set(summary["follow_up_cases"]["incidents raised by urgent calls"])
+    assert len(caused) > len(summary["cases"])  # seed 3 logs urgent calls, so the incidents service opened cases
+
+    def every_case_counted() -> bool:
+        return {v["case_id"] for v in deployment.liaison_json("cases")} == caused
+
+    wait_until(every_case_counted, 20, "`liaison cases` to list exactly the cases the summary counts")
     wait_until(lambda: deployment.liaison("replay").returncode == 0, 30, "chains verified and views rebuilt alike")
