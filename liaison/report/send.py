@@ -10,10 +10,14 @@ import msgspec
 
 from liaison import exits
 from liaison.connect import open_redis
-from liaison.report.sender import Sender, route
+from liaison.report.follow_ups import follow_up_cases
+from liaison.report.sender import Sender, route, served
 
 IN_FLIGHT = 1000
 """Reports sent ahead of the outcome being waited for; bounds memory on a large input."""
+
+Pending = tuple[str | None, dict[str, Any], asyncio.Future[bytes] | dict[str, Any]]
+"""A line sent (its command id and report) and its outcome: awaited, or already known (refused locally)."""
 
 
 def _unanswered(command_id: str, timeout: float) -> dict[str, Any]:
@@ -32,14 +36,12 @@ async def send_lines(source: IO[bytes], out: IO[str], wait_s: float) -> int:
     """Send every non-blank line; print outcomes in order; return the exit code."""
     worst = exits.OK
     client = await open_redis()
-    pending: asyncio.Queue[tuple[str | None, asyncio.Future[bytes] | dict[str, Any]]] = asyncio.Queue(
-        IN_FLIGHT
-    )
+    pending: asyncio.Queue[Pending] = asyncio.Queue(IN_FLIGHT)
 
     async def printer() -> None:
         nonlocal worst
         while True:
-            command_id, waiting = await pending.get()
+            command_id, report, waiting = await pending.get()
             if isinstance(waiting, dict):
                 outcome = waiting
             else:
@@ -52,11 +54,14 @@ async def send_lines(source: IO[bytes], out: IO[str], wait_s: float) -> int:
                 worst = max(worst, exits.REJECTED)
             elif status != "accepted":
                 worst = max(worst, exits.USAGE)
+            elif follow_ups := follow_up_cases(report, outcome, service_of):
+                outcome["follow_up_cases"] = follow_ups  # e.g. the incident an urgent call raises (ADR 0005)
             out.write(msgspec.json.encode(outcome).decode() + "\n")
             out.flush()
             pending.task_done()
 
     try:
+        service_of = await served(client)
         async with Sender(client) as sender:
             printing = asyncio.create_task(printer())
             while True:
@@ -70,11 +75,11 @@ async def send_lines(source: IO[bytes], out: IO[str], wait_s: float) -> int:
                     continue
                 routed = route(line)
                 if isinstance(routed, dict):
-                    await pending.put((None, routed))
+                    await pending.put((None, {}, routed))
                     continue
                 service, command_id = routed
                 future = await sender.send(service, command_id, line)
-                await pending.put((command_id, future))
+                await pending.put((command_id, msgspec.json.decode(line), future))
             await pending.join()
             printing.cancel()
     finally:

@@ -6,7 +6,9 @@ import asyncio
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
+from liaison.report.types import SERVICE_OF
 from shared import reports
 from shared.outcomes.waiter import OutcomeWaiter
 from shared.store import keys
@@ -48,3 +50,18 @@ class Sender:
         future = self.waiter.expect(command_id)
         await self.redis.xadd(keys.intake(service), {"report": line})
         return future
+
+
+async def _reading(client: Redis, service: str) -> bool:
+    """True if some process of the service created its consumer group on its intake (it is there to answer)."""
+    try:
+        groups: Any = await client.xinfo_groups(keys.intake(service))
+    except ResponseError:
+        return False  # no intake stream yet: the service never started
+    return bool(groups)
+
+
+async def served(client: Redis) -> dict[str, str]:
+    """The routing table, without the report types of services not running (the hotline's are always kept)."""
+    services = {s for s in set(SERVICE_OF.values()) if s == "hotline" or await _reading(client, s)}
+    return {kind: service for kind, service in SERVICE_OF.items() if service in services}

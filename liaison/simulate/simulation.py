@@ -18,17 +18,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from redis.asyncio import Redis
-from redis.exceptions import ResponseError
 
 from liaison import exits
 from liaison.connect import open_redis, open_store
-from liaison.report.sender import Sender
+from liaison.report.follow_ups import follow_up_cases
+from liaison.report.sender import Sender, served
 from liaison.report.types import CASE_TYPES, SERVICE_OF
 from liaison.simulate.hotline_traffic import SimCase, Traffic
 from liaison.simulate.incident_traffic import Flow, IncidentTraffic
-from services.incidents.calls import incident_case_of
-from shared.store import keys
 from shared.units import Unit
 from shared.vault.persons import decode_person
 from shared.vault.store import Vault
@@ -148,8 +145,7 @@ class Simulation:
             case.record(event["type"], report, event["event_id"])
         case.busy = False
         self.ready.append(case_id)
-        if report.get("type") == "LogCall" and report.get("urgent") and self.service_of.get("RaiseIncident"):
-            self.raised.add(incident_case_of(case_id))
+        self.raised.update(follow_up_cases(report, outcome, self.service_of))
 
     async def run(self, reports: int, rate: float | None) -> float:
         """Send ``reports`` reports (at ``rate`` per second if given); returns the seconds it took."""
@@ -184,21 +180,6 @@ class Simulation:
             "events": sum(sum(c.values()) for c in self.recorded.values()),
             "elapsed_s": round(elapsed, 3),
         }
-
-
-async def _reading(client: Redis, service: str) -> bool:
-    """True if some process of the service created its consumer group on its intake (it is there to answer)."""
-    try:
-        groups: Any = await client.xinfo_groups(keys.intake(service))
-    except ResponseError:
-        return False  # no intake stream yet: the service never started
-    return bool(groups)
-
-
-async def served(client: Redis) -> dict[str, str]:
-    """The routing table, without the report types of services not running (the hotline's are always kept)."""
-    services = {s for s in set(SERVICE_OF.values()) if s == "hotline" or await _reading(client, s)}
-    return {kind: service for kind, service in SERVICE_OF.items() if service in services}
 
 
 async def simulate(reports: int, rate: float | None, seed: int, as_json: bool) -> int:
