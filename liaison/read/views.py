@@ -16,7 +16,7 @@ from liaison.connect import open_redis, open_store
 from shared.events import AnyEvent, Text
 from shared.readmodel.fold import fold
 from shared.readmodel.queries import get_view, list_views
-from shared.readmodel.schema import CHINA, VIETNAM, CaseView, Clocks
+from shared.readmodel.schema import CHINA, VIETNAM, CaseView, Clocks, shown_counts
 from shared.store import EventStore
 from shared.store.port import EventStorePort
 
@@ -53,16 +53,21 @@ async def _view_as_of(store: EventStorePort, case_id: str, moment: datetime) -> 
     return fold(None, known, case_id)
 
 
+TABLE_COUNTERS = ("calls", "letters_sent", "letters_received", "acknowledgements", "confirmations")
+"""The counters of ``liaison cases``'s columns CALLS, L.OUT, L.IN, ACKS, CONF."""
+
+COUNTER_LABELS = {"confirmations": "written confirmations", "other": "events of unknown types"}
+"""How ``liaison case`` names a counter where its field name would mislead; others read as they are."""
+
+
 def print_case(view: CaseView) -> None:
     """A case for people: status, parties, counts, obligations, both clocks."""
-    c = view.counts
+    counts = ", ".join(f"{COUNTER_LABELS.get(name, name.replace('_', ' '))} {n}"
+                       for name, n in shown_counts(view).items())
     print(f"case {view.case_id}  ({view.kind}, version {view.version}{', STALE' if view.stale else ''})")
     print(f"  status:      {view.status}")
     print(f"  parties:     {', '.join(view.parties)}")
-    print(
-        f"  counts:      calls {c.calls}, letters sent {c.letters_sent}, letters received {c.letters_received}, "
-        f"acknowledgements {c.acknowledgements}, written confirmations {c.confirmations}"
-    )
+    print(f"  counts:      {counts or 'none'}")
     print(f"  opened:      {clocks(view.first_update)}")
     print(f"  last update: {clocks(view.last_update)}")
     print(f"  handling:    {view.handling}{'  (exercise)' if view.exercise else ''}")
@@ -82,10 +87,11 @@ def print_cases(views: list[CaseView]) -> None:
     header = f"{'CASE':<16} {'STATUS':<25} {'PARTIES':<{wide}} {'CALLS':>5} {'L.OUT':>5} {'L.IN':>5} {'ACKS':>5} "
     print(header + f"{'CONF':>5} {'OWED':>4} {'V':>4}  LAST UPDATE")
     for v in views:
-        c = v.counts
+        shown = shown_counts(v)  # a counter not of the case's kind (and zero) is "-", not a misleading 0
+        c = [str(shown[name]) if name in shown else "-" for name in TABLE_COUNTERS]
         print(
-            f"{v.case_id:<16} {v.status:<25} {','.join(v.parties):<{wide}} {c.calls:>5} {c.letters_sent:>5} "
-            f"{c.letters_received:>5} {c.acknowledgements:>5} {c.confirmations:>5} {_owed(v):>4} "
+            f"{v.case_id:<16} {v.status:<25} {','.join(v.parties):<{wide}} {c[0]:>5} {c[1]:>5} "
+            f"{c[2]:>5} {c[3]:>5} {c[4]:>5} {_owed(v):>4} "
             f"{v.version:>4}  {clocks(v.last_update)}"
         )
     late = sum(1 for v in views if any(o.overdue for o in v.obligations))

@@ -59,6 +59,25 @@ class Counts(msgspec.Struct, frozen=True, kw_only=True):
     """Events of types this view has no rule for (counted, never fatal)."""
 
 
+COUNTERS_OF: dict[str, tuple[str, ...]] = {
+    "hotline": ("calls", "letters_sent", "letters_received", "acknowledgements", "confirmations", "overdue"),
+    "incident": ("acknowledgements", "updates", "responses", "links", "overdue"),
+    "handover": ("verifications", "risk_assessments", "consents", "schedules", "overdue"),
+    "patrol": ("findings",),
+    "meeting": ("minutes",),
+}
+"""The counters that belong to each kind of case (the ones its rules count), in the order people read them."""
+
+
+def shown_counts(view: CaseView) -> dict[str, int]:
+    """The counters to show for a case: those of its kind, then any other that is not zero (nothing hidden)."""
+    counts = msgspec.structs.asdict(view.counts)
+    own = COUNTERS_OF.get(view.kind, ())
+    return {name: counts[name] for name in own} | {
+        name: n for name, n in counts.items() if n and name not in own
+    }
+
+
 class Obligation(msgspec.Struct, frozen=True, kw_only=True):
     """Something a unit still owes on this case."""
 
