@@ -60,6 +60,8 @@ class Message:
     recipient: str
     acknowledged: bool = False
     urgent_unconfirmed: bool = False
+    text: dict[str, str] | None = None
+    """What the call said or the letter wrote: a written confirmation repeats its call's matter."""
 
 
 @dataclass
@@ -70,6 +72,9 @@ class SimCase:
     vn: Unit
     cn: Unit
     messages: list[Message] = field(default_factory=list)
+    matter: dict[str, str] | None = None
+    """What the case is about (the first call's summary or letter's body): every later call and letter
+    speaks of it, so a case reads as one story."""
     busy: bool = True
     """A report for this case is in flight: the next follow-up waits for its outcome."""
 
@@ -79,14 +84,15 @@ class SimCase:
         outcomes, the bench from the events the domain decided; both keep their cases this way."""
         if kind == "HotlineCallLogged":
             urgent = bool(report["urgent"])
-            self.messages.append(Message(event_id, report["caller_unit"], report["callee_unit"], False, urgent))
+            self._add(Message(event_id, report["caller_unit"], report["callee_unit"], False, urgent,
+                              report.get("summary")))
         elif kind == "LetterSent":  # a letter, or the written confirmation of a call: to whoever took the call
             to_unit = report.get("to_unit") or next(
                 m.recipient for m in self.messages if m.event_id == report["call_id"]
             )
-            self.messages.append(Message(event_id, report["unit"], to_unit))
+            self._add(Message(event_id, report["unit"], to_unit, text=report.get("body")))
         elif kind == "LetterReceived":
-            self.messages.append(Message(event_id, report["from_unit"], report["unit"]))
+            self._add(Message(event_id, report["from_unit"], report["unit"], text=report.get("body")))
         elif kind == "MessageAcknowledged":
             for message in self.messages:
                 if message.event_id == report["message_id"]:
@@ -95,6 +101,12 @@ class SimCase:
             for message in self.messages:
                 if message.event_id == report["call_id"]:
                     message.urgent_unconfirmed = False
+
+
+    def _add(self, message: Message) -> None:
+        self.messages.append(message)
+        if self.matter is None:
+            self.matter = message.text
 
 
 class Traffic:
@@ -112,7 +124,10 @@ class Traffic:
         self.units = units
         self.serial = 0
 
-    def _text(self, original: str) -> dict[str, str]:
+    def _text(self, original: str, matter: dict[str, str] | None = None) -> dict[str, str]:
+        """The case's matter in the sender's language, or a new matter for a case being opened."""
+        if matter is not None:
+            return matter | {"original": original}
         topic = self.rng.choice(TOPICS)
         n, m = self.rng.randint(2, 12), self.rng.randint(85, 172)
         return {"original": original, "vi": topic["vi"].format(n=n, m=m), "zh": topic["zh"].format(n=n, m=m)}
@@ -141,7 +156,9 @@ class Traffic:
             return self.letter(sender, other, now, None), vn, cn
         return self.received(sender, other, now, None), vn, cn
 
-    def call(self, sender: Unit, other: Unit, now: datetime, case_id: str | None) -> dict[str, Any]:
+    def call(
+        self, sender: Unit, other: Unit, now: datetime, case_id: str | None, matter: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """A hotline call the sender made; one in four is urgent and needs written confirmation."""
         started = now - timedelta(minutes=self.rng.randint(3, 40))
         urgent = self.rng.random() < 0.25
@@ -154,12 +171,14 @@ class Traffic:
             "started_at": local(sender, started),
             "ended_at": local(sender, started + timedelta(minutes=self.rng.randint(2, 15))),
             "languages": ["vi", "zh"],
-            "summary": self._text(language),
+            "summary": self._text(language, matter),
             "urgent": urgent,
             "written_confirmation_required": urgent,
         }
 
-    def letter(self, sender: Unit, other: Unit, now: datetime, case_id: str | None) -> dict[str, Any]:
+    def letter(
+        self, sender: Unit, other: Unit, now: datetime, case_id: str | None, matter: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """A letter the sender sent, often by liaison officer."""
         language = "vi" if sender.country == "VN" else "zh"
         return self.base("SendLetter", sender, now, case_id) | {
@@ -167,7 +186,7 @@ class Traffic:
             "to_unit": other.code,
             "channel": self.rng.choice(["letter", "liaison_officer", "fax"]),
             "subject": {"original": language} | self.rng.choice(SUBJECTS),
-            "body": self._text(language),
+            "body": self._text(language, matter),
         }
 
     def received(self, receiver: Unit, other: Unit, now: datetime, case_id: str | None) -> dict[str, Any]:
@@ -194,7 +213,7 @@ class Traffic:
                 "call_id": message.event_id,
                 "reference": f"{sender.code}/{now:%Y}/c{self.serial}",
                 "subject": {"original": language} | SUBJECTS[2],
-                "body": self._text(language),
+                "body": self._text(language, message.text or case.matter),
             }
         if unacknowledged and roll < 0.8:
             message = self.rng.choice(unacknowledged)
@@ -202,5 +221,5 @@ class Traffic:
             return self.base("AcknowledgeMessage", recipient, now, case.case_id) | {"message_id": message.event_id}
         sender, other = (case.vn, case.cn) if self.rng.random() < 0.5 else (case.cn, case.vn)
         if self.rng.random() < 0.6:
-            return self.call(sender, other, now, case.case_id)
-        return self.letter(sender, other, now, case.case_id)
+            return self.call(sender, other, now, case.case_id, case.matter)
+        return self.letter(sender, other, now, case.case_id, case.matter)

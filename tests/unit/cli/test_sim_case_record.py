@@ -53,3 +53,40 @@ def test_the_recorded_calls_and_letters_are_the_domains(seed: int) -> None:
         "MessageAcknowledged",
         "UrgentCallConfirmedInWriting",
     }
+
+
+def _matter(text: dict[str, str]) -> dict[str, str]:
+    return {lang: value for lang, value in text.items() if lang != "original"}
+
+
+@pytest.mark.parametrize("seed", [2, 11])
+def test_a_simulated_case_tells_one_story(seed: int) -> None:
+    """Every call and letter of a case speaks of the matter that opened it; a confirmation repeats its call's."""
+    rng = random.Random(seed)
+    traffic = Traffic(rng, f"story{seed}")
+    now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    confirmations = 0
+    for _ in range(30):
+        report, vn, cn = traffic.open_case(now)
+        opening = _matter(report.get("summary") or report["body"])
+        command = _decoder.decode(msgspec.json.encode(report))
+        case_id = case_id_of(command)
+        assert case_id is not None
+        state, sim = fold(case_id, []), SimCase(case_id, vn, cn)
+        calls: dict[str, dict[str, str]] = {}
+        for _ in range(12):
+            events = decide(_decoder.decode(msgspec.json.encode(report)), state, now)
+            state = fold(case_id, events, state)
+            for event in events:
+                sim.record(type(event).__name__, report, event.event_id)
+                if type(event).__name__ == "HotlineCallLogged":
+                    calls[event.event_id] = _matter(report["summary"])
+            text = report.get("summary") or report.get("body")
+            if text is not None:
+                assert _matter(text) == opening, report["type"]
+            if report["type"] == "ConfirmInWriting":
+                confirmations += 1
+                assert _matter(report["body"]) == calls[report["call_id"]]
+            now += timedelta(minutes=rng.randint(1, 90))
+            report = traffic.follow_up(sim, now)
+    assert confirmations > 0
