@@ -63,6 +63,30 @@ INCIDENTS = [
      "{m}号界碑附近疑似拐卖{n}名妇女出境。"),
 ]
 
+RESPONSES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "person_crossing": (("patrol_dispatched", "Đã cử tổ tuần tra chặn giữ tại đường mòn.", "已派巡逻组在小路拦截。"),
+                        ("joint_verification", "Hai bên cùng xác minh nhân thân.", "双方共同核查身份。")),
+    "smuggling": (("evidence_secured", "Đã thu giữ tang vật hàng lậu.", "已扣押走私物品。"),
+                  ("investigation", "Đang điều tra đường dây vận chuyển.", "正在调查运输链条。")),
+    "livestock_crossing": (("search", "Đã tìm thấy trâu, chờ trao trả.", "已找到水牛，等待归还。"),),
+    "border_marker_damage": (("marker_repaired", "Đã gia cố tạm thời mốc.", "已临时加固界碑。"),
+                             ("joint_verification", "Hai bên cùng kiểm tra hiện trạng mốc.", "双方共同查看界碑现状。")),
+    "disaster_spread": (("patrol_dispatched", "Đã huy động lực lượng dập lửa.", "已调集力量扑火。"),
+                        ("public_notice", "Đã thông báo cho dân bản sơ tán.", "已通知村民疏散。")),
+    "border_river_rescue": (("rescue", "Đã cứu được người, đang tìm người còn mất tích.",
+                             "已救起人员，继续搜寻失踪者。"),
+                            ("search", "Tổ chức tìm kiếm dọc bờ sông.", "沿河岸组织搜寻。")),
+    "cross_border_fishing": (("public_notice", "Đã nhắc nhở người dân đánh cá đúng bên mình.",
+                              "已提醒村民在本方一侧捕鱼。"),),
+    "drone_crossing": (("investigation", "Đang xác định người điều khiển thiết bị bay.", "正在查找无人机操控人员。"),),
+    "human_trafficking": (("persons_detained", "Đã giữ đối tượng nghi vấn, bảo vệ nạn nhân.",
+                           "已控制嫌疑人并保护受害人。"),
+                          ("joint_verification", "Hai bên cùng xác minh nhân thân nạn nhân.",
+                           "双方共同核查受害人身份。")),
+}
+"""What each side does about an incident of each category (action, and its description in both languages):
+an incident's responses follow its category, so a simulated case reads as one story."""
+
 LATE_SHARE = 0.2
 """Share of simulated incidents reported the day before they are typed in (their deadline has passed)."""
 
@@ -156,6 +180,7 @@ class IncidentTraffic:
             "summary": _text(vi.format(n=n, m=marker), zh.format(n=n, m=marker), _lang(holder)),
             "parties": [other.code],
         })
+        flow.data["category"] = category
         roll = self.rng.random()
         if roll < (0.5 if late else 0.15):
             return report, flow  # nobody acknowledges: it goes overdue (a late one is overdue at once)
@@ -177,8 +202,8 @@ class IncidentTraffic:
         return self._report(flow, "UpdateIncident", flow.holder, now, {"note": note, "accuracy": 1})
 
     def _respond(self, flow: Flow, now: datetime) -> Report:
-        action = self.rng.choice(["patrol_dispatched", "search", "joint_verification", "evidence_secured"])
-        description = _text("Đã cử lực lượng phối hợp xử lý.", "已派力量协同处置。", _lang(flow.other))
+        action, vi, zh = self.rng.choice(RESPONSES[flow.data["category"]])
+        description = _text(vi, zh, _lang(flow.other))
         return self._report(flow, "RecordResponse", flow.other, now, {"action": action, "description": description})
 
     def _close(self, flow: Flow, now: datetime) -> Report:

@@ -13,7 +13,7 @@ import pytest
 from liaison.report.types import CASE_TYPES as REPORT_TYPES
 from liaison.report.types import TYPES_OF
 from liaison.simulate.hotline_traffic import Traffic
-from liaison.simulate.incident_traffic import IncidentTraffic
+from liaison.simulate.incident_traffic import INCIDENTS, RESPONSES, IncidentTraffic
 from liaison.simulate.simulation import routable_kinds
 from services.incidents.domain import NewCase, case_id_of, decide, default_policy, fold
 from services.incidents.domain.commands import AnyCommand
@@ -94,3 +94,20 @@ def test_kinds_whose_types_no_service_handles_are_skipped() -> None:
     assert missing["patrol"] == list(REPORT_TYPES["patrol"])
     everything = {t: "x" for types in REPORT_TYPES.values() for t in types}
     assert routable_kinds(everything) == (list(REPORT_TYPES), {})
+
+
+def test_an_incidents_responses_follow_its_category() -> None:
+    """Every category the simulator raises has responses of its own; each response sent is one of its category's."""
+    raised = {category for category, *_ in INCIDENTS}
+    assert raised <= set(RESPONSES)
+    seen: set[str] = set()
+    for seed in range(60):
+        _, _, reports = _run("incident", seed, MOMENTS[0])
+        category = reports[0]["category"]
+        for report in reports[1:]:
+            if report["type"] == "RecordResponse":
+                seen.add(category)
+                assert (report["action"], report["description"]["vi"]) in {
+                    (action, vi) for action, vi, _ in RESPONSES[category]
+                }, category
+    assert len(seen) >= 4  # enough categories answered for the check to mean something
