@@ -62,7 +62,7 @@ class Simulation:
         self.flows: dict[str, Flow] = {}
         self.ready_flows: list[str] = []
         self.recorded: dict[str, Counter[str]] = {}
-        # incident cases the incidents service opens for urgent calls (ADR 0005): caused, never sent
+        # incident cases the incidents service opens for urgent calls and patrol findings: caused, never sent
         self.raised: set[str] = set()
         self.rejected: Counter[str] = Counter()
         self.accepted = 0
@@ -104,17 +104,18 @@ class Simulation:
         finally:
             self.slots.release()
         if isinstance(target, Flow):
-            self.learn_flow(target, outcome)
+            self.learn_flow(target, outcome, report)
         else:
             self.learn(report, outcome, *target)
 
-    def learn_flow(self, flow: Flow, outcome: dict[str, Any]) -> None:
+    def learn_flow(self, flow: Flow, outcome: dict[str, Any], report: dict[str, Any]) -> None:
         """Learn a scripted case's id from its outcome and make it ready for its next step."""
         flow.busy = False
         if outcome.get("status") != "accepted":
             self.rejected[outcome.get("reason", {}).get("code", "unknown")] += 1
             return  # a script cannot go on past a refused step
         self.accepted += 1
+        self.raised.update(follow_up_cases(report, outcome, self.service_of))
         flow.case_id = outcome["case_id"]
         counts = self.recorded.setdefault(flow.case_id, Counter())
         for event in outcome.get("events", []):
@@ -176,7 +177,7 @@ class Simulation:
             "skipped": dict(sorted(self.skipped.items())),
             "cases": {case_id: dict(counts) for case_id, counts in sorted(self.recorded.items())},
             # opened by a service in answer to these reports; their events are that service's to record
-            "follow_up_cases": {"incidents raised by urgent calls": sorted(self.raised)},
+            "follow_up_cases": sorted(self.raised),
             "events": sum(sum(c.values()) for c in self.recorded.values()),
             "elapsed_s": round(elapsed, 3),
         }
@@ -207,7 +208,7 @@ async def simulate(reports: int, rate: float | None, seed: int, as_json: bool) -
             print(f"    rejected {code}: {n}")
         print(f"  {len(result['cases'])} cases opened by these reports, {result['events']} events recorded")
         if sim.raised:
-            print(f"  {len(sim.raised)} more opened by the incidents service for urgent calls,"
+            print(f"  {len(sim.raised)} more opened by the incidents service (urgent calls, patrol findings),"
                   f" {len(result['cases']) + len(sim.raised)} cases in all")
     if sim.unanswered:
         return exits.USAGE

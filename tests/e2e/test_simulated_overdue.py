@@ -52,7 +52,7 @@ def test_simulated_incidents_typed_in_late_are_overdue_once_each(
     assert shown is not None
     assert int(shown.group(1)) >= len(late)  # more may have fallen due meanwhile
     assert any(line.startswith(late[0]["case_id"]) and "!" in line for line in table.stdout.splitlines())
-    caused = set(summary["cases"]) | set(summary["follow_up_cases"]["incidents raised by urgent calls"])
+    caused = set(summary["cases"]) | set(summary["follow_up_cases"])
     assert len(caused) > len(summary["cases"])  # seed 3 logs urgent calls, so the incidents service opened cases
 
     def every_case_counted() -> bool:
