@@ -2,7 +2,7 @@
 
     async with Client("http://127.0.0.1:8080", token) as client:
         outcome = await client.send(report)                 # -> Outcome (accepted or rejected, with its reason)
-        async for update in client.updates(case=case_id):   # server-sent case updates, resumable
+        async for update in client.updates(case=case_id):   # server-sent case updates (resume with last_event_id=)
             print(update.view["status"])
 
 Errors are one tree under ``ClientError``; a rejected report is an ``Outcome``, not an error.
