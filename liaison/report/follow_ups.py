@@ -21,7 +21,8 @@ def follow_up_cases(report: dict[str, Any], outcome: dict[str, Any], service_of:
     if outcome.get("status") != "accepted" or "RaiseIncident" not in service_of:
         return []
     if report.get("type") == "LogCall" and report.get("urgent") is True:
-        return [incident_case_of(outcome["case_id"])]
+        # .get: an odd outcome must not end the printing of every later line's outcome
+        return [incident_case_of(case_id)] if isinstance(case_id := outcome.get("case_id"), str) else []
     if report.get("type") == "RecordPatrol":
         patrol = next((e["event_id"] for e in outcome.get("events", []) if e.get("type") == "PatrolRecorded"), None)
         findings = report.get("findings") or []

@@ -79,7 +79,9 @@ async def send_lines(source: IO[bytes], out: IO[str], wait_s: float) -> int:
                     continue
                 service, command_id = routed
                 future = await sender.send(service, command_id, line)
-                await pending.put((command_id, msgspec.json.decode(line), future))
+                # decoded a second time only when a follow-up can be named (the incidents service runs)
+                report = msgspec.json.decode(line) if "RaiseIncident" in service_of else {}
+                await pending.put((command_id, report, future))
             await pending.join()
             printing.cancel()
     finally:
