@@ -102,9 +102,19 @@ def messages() -> dict[str, Any]:
     result: dict[str, Any] = {}
     for service, (schema, _) in REPORTS.items():
         result[schema] = _entry(
-            f"One report to the {service} service: XADD {keys.intake(service)} * report <JSON>.",
-            ["report"],
-            {"report": _json_field("The report as UTF-8 JSON; its `type` names the command.", schema)},
+            f"One report to the {service} service: XADD {keys.intake(service)} * report <JSON> signature "
+            "ed25519:<key id>:<base64> (ADR 0020).",
+            ["report", "signature"],
+            {
+                "report": _json_field("The report as UTF-8 JSON; its `type` names the command.", schema),
+                "signature": _string("`ed25519:<key id>:<base64 signature>` over `liaison report v1\\n` + report, "
+                                     "by a key registered for the report's unit (`liaison unit-key register`); "
+                                     "unsigned or badly signed reports are refused `unsigned`, `bad_signature`, "
+                                     "`key_revoked`."),
+                "principal": _string("Only from the gateway or the incidents service, which attest with their own "
+                                     "key over `liaison attested report v1\\n` + principal + `\\n` + report: the "
+                                     "JSON of whom they vouch for."),
+            },
         )
     result["OutcomeEntry"] = _entry(
         "The answer to one report: accepted with the events it recorded, or rejected with a reason code. "

@@ -24,6 +24,7 @@ import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from liaison.bench import signing
 from liaison.bench.processes import Fleet
 from liaison.bench.stats import percentile
 from liaison.bench.workload import Reports
@@ -47,9 +48,10 @@ def _ms(entry_id: bytes | str) -> int:
     return int(text.split("-", 1)[0])
 
 
-def _intake_entry(raw: bytes, case_id: str, version: int) -> tuple[Any, ...]:
+def _intake_entry(raw: bytes, case_id: str, version: int, signature: bytes) -> tuple[Any, ...]:
     # ``case`` and ``v`` are for the skeleton; the hotline service ignores fields it does not know.
-    return ("XADD", keys.intake("hotline"), "*", "report", raw, "case", case_id, "v", str(version))
+    return ("XADD", keys.intake("hotline"), "*", "report", raw, "signature", signature, "case", case_id, "v",
+            str(version))
 
 
 class _Updates:
@@ -122,7 +124,7 @@ async def _outcomes_written(redis: Redis) -> int:
 async def saturation(redis: Redis, fleet: Fleet, cases: int, waves: int, seed: int) -> dict[str, Any]:
     """Queue ``cases * waves`` reports as fast as Redis takes them (far faster than they are processed)
     on the running fleet, and time them from the first one queued to the last case update."""
-    reports = Reports(seed, f"sat{seed}{'s' if fleet.skeleton else 'r'}").waves(cases, waves)
+    reports = signing.signed(Reports(seed, f"sat{seed}{'s' if fleet.skeleton else 'r'}").waves(cases, waves))
     before: Any = await redis.xrevrange(keys.OUTCOMES, "+", "-", count=1)
     after = before[0][0].decode() if before else "0-0"
     outcomes_before = await _outcomes_written(redis)
@@ -218,7 +220,9 @@ def _hops(
 async def latency(redis: Redis, fleet: Fleet, rate: int, seconds: float, seed: int) -> dict[str, Any]:
     """Offer ``rate`` reports/s for ``seconds`` to the running fleet; latency to each visible update."""
     waves = max(1, round(seconds))
-    reports = Reports(seed, f"lat{seed}{'s' if fleet.skeleton else 'r'}").waves(rate, waves)[: int(rate * seconds)]
+    reports = signing.signed(
+        Reports(seed, f"lat{seed}{'s' if fleet.skeleton else 'r'}").waves(rate, waves)[: int(rate * seconds)]
+    )
     updates = _Updates(redis, fleet.partitions)
     await updates.start()
     reader = asyncio.create_task(updates.run())
@@ -240,7 +244,7 @@ async def latency(redis: Redis, fleet: Fleet, rate: int, seconds: float, seed: i
             ids = await pipelined.checked(redis, [_intake_entry(*reports[j]) for j in range(i, due)])
             queued[i:due] = [_ms(entry_id) for entry_id in ids]
             i = due
-        wanted = [(case_id.encode(), str(version).encode()) for _, case_id, version in reports]
+        wanted = [(case_id.encode(), str(version).encode()) for _, case_id, version, _ in reports]
 
         async def all_seen() -> bool:
             return all(w in updates.seen for w in wanted)
@@ -273,7 +277,8 @@ async def run(
 ) -> dict[str, Any]:
     """On an empty store and a fresh fleet: latency at a fixed rate, then saturation (a backlog drained)."""
     await redis.flushall()
-    await EventStore.create(redis, partitions)
+    store = await EventStore.create(redis, partitions)
+    registry = None if skeleton else await signing.register(store)  # the skeleton reads no registry, checks nothing
     fleet = Fleet(url, workdir, layout.hotline, layout.projections, partitions, skeleton=skeleton)
     fleet.start()
     try:
@@ -281,4 +286,7 @@ async def run(
         drained = await saturation(redis, fleet, cases, waves, seed + 1)
     finally:
         fleet.stop()
-    return {"latency": timed, "saturation": drained}
+    result = {"latency": timed, "saturation": drained}
+    if registry is not None:
+        result["signing"] = signing.cost(registry, [raw for raw, *_ in Reports(seed, "cost").waves(cases, 1)])
+    return result

@@ -133,6 +133,7 @@ def _e2e_figures(real: dict[str, Any], raw: dict[str, Any], layout: e2e.Layout) 
         "processes": {"hotline": layout.hotline, "projections": layout.projections},
         "hops": {k: v for k, v in lat.items() if k.startswith(HOPS)},
         "baseline_hops": {k: v for k, v in raw_lat.items() if k.startswith(HOPS)},
+        "signing": real["signing"],
     }
 
 

@@ -87,6 +87,8 @@ def rows(result: dict[str, Any]) -> list[Row]:
          f"{e['baseline_p50_ms']:.1f} ms", "", ""),
         ("e2e", "latency p99", f"{e['p99_ms']:.1f} ms", f"{e['baseline_p99_ms']:.1f} ms", "", "<= 10 ms"),
         ("e2e", "latency p99.9", f"{e['p999_ms']:.1f} ms", f"{e['baseline_p999_ms']:.1f} ms", "", ""),
+        ("signing", "µs per report: sign (tool) / check (intake)",
+         f"{e['signing']['sign_us_per_report']:.0f} / {e['signing']['check_us_per_report']:.0f}", "—", "", ""),
         ("replay", "events/s (verify + rebuild)", _n(r["events_per_s"]), _n(r["baseline_per_s"]),
          f"{r['ratio']:.2f}", "ratio >= 0.5, >= 200,000/s"),
         ("memory", "bytes/event", _n(m["bytes_per_event"]), _n(m["baseline_bytes_per_event"]),

@@ -99,6 +99,35 @@ def _token(args: argparse.Namespace) -> int:
     return asyncio.run(tokens.revoke(args.token_id, args.json))
 
 
+def _unit_key_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="unit_key_command", required=True, metavar="ACTION")
+    init = actions.add_parser("init", help="make and register the box's keys under LIAISON_VAR/keys (liaison up "
+                              "does it): one per seed unit, the gateway's, the incidents service's")
+    json_flag(init)
+    register = actions.add_parser("register", help="register a unit's public key (liaison keygen --unit makes one)")
+    register.add_argument("unit", metavar="UNIT", help="a unit code, or gateway / incidents for a service's key")
+    register.add_argument("public_file", metavar="PUBFILE")
+    json_flag(register)
+    revoke = actions.add_parser("revoke", help="revoke a key by id (every intake refuses it once this returns)")
+    revoke.add_argument("key_id", metavar="KEY_ID")
+    revoke.add_argument("--reason", help="why, recorded with the revocation")
+    json_flag(revoke)
+    listing = actions.add_parser("list", help="every key registered, with its holder and state")
+    json_flag(listing)
+
+
+def _unit_key(args: argparse.Namespace) -> int:
+    from liaison.operate import unit_keys
+
+    if args.unit_key_command == "init":
+        return asyncio.run(unit_keys.init(args.json))
+    if args.unit_key_command == "register":
+        return unit_keys.register(args.unit, args.public_file, args.json)
+    if args.unit_key_command == "revoke":
+        return asyncio.run(unit_keys.revoke(args.key_id, args.reason, args.json))
+    return asyncio.run(unit_keys.list_all(args.json))
+
+
 def _acl_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="acl_command", required=True, metavar="ACTION")
     apply = actions.add_parser("apply", help="one ACL user per service and role on the Redis at LIAISON_REDIS_URL")
@@ -122,6 +151,8 @@ COMMANDS = (
     Command("keys", "the Redis key layout in use", json_flag, _keys),
     Command("parked", "log entries the projections parked; re-apply them once fixed", _parked_arguments, _parked),
     Command("token", "bearer tokens of the HTTP API: issue (printed once), list, revoke", _token_arguments, _token),
+    Command("unit-key", "keys that sign reports on the Redis door, recorded in the log: init, register, revoke, list",
+            _unit_key_arguments, _unit_key),
     Command("acl", "least-privilege Redis users on an external Redis (liaison up does it for its own)",
             _acl_arguments, _acl),
 )

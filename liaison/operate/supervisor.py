@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import structlog
 from redis.asyncio import Redis
@@ -16,7 +17,7 @@ from redis.asyncio import Redis
 from liaison.exits import CliError
 from liaison.operate import SERVICES
 from shared import settings as settings_module
-from shared.access import acl
+from shared.access import acl, box_keys
 from shared.logging import configure as configure_logging
 from shared.redis_client import redacted
 from shared.redis_server import RedisServer, RedisServerError
@@ -125,11 +126,12 @@ async def _lock_down(url: str, settings: settings_module.Settings) -> None:
         await client.aclose()
 
 
-async def _prepare_store(url: str, partitions: int) -> int:
+async def _prepare_store(url: str, partitions: int, var_dir: Path) -> tuple[int, list[str]]:
+    """The store (created if new) and the box's signing keys (made and registered where missing, ADR 0020)."""
     client = Redis.from_url(url)
     try:
         store = await EventStore.create(client, partitions)
-        return store.partitions
+        return store.partitions, await box_keys.ensure(store, var_dir)
     finally:
         await client.aclose()
 
@@ -155,10 +157,12 @@ def up() -> int:
         if embedded is not None:  # inside the try: a failure here still stops the Redis just started
             asyncio.run(_lock_down(embedded.url, settings))
             url = settings_module.load().resolved_redis_url() or embedded.url  # as the operator, from now on
-        partitions = asyncio.run(_prepare_store(url, settings.partitions))
+        partitions, new_keys = asyncio.run(_prepare_store(url, settings.partitions, settings.var_dir))
         print("Liaison is up.", flush=True)
         print(f"  {where}", flush=True)
         print(f"  event store: {partitions} partitions", flush=True)
+        print(f"  signing keys: {box_keys.keys_dir(settings.var_dir)} (mode 0600; {len(new_keys)} registered now; "
+              "`liaison unit-key list`)", flush=True)
         print(f"  HTTP API: http://{settings.http}/ (case board at /, OpenAPI at /openapi.json)", flush=True)
         print("  it needs a bearer token: liaison token issue --unit UNIT --role viewer|officer|auditor|operator",
               flush=True)

@@ -32,12 +32,16 @@ def _example(args: argparse.Namespace) -> int:
 def _send_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", nargs="?", default="-", help="a file of JSON lines, or - for standard input")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each outcome (default 30)")
+    parser.add_argument("--key", action="append", default=[], metavar="KEYFILE",
+                        help="sign the reports of the unit this private key file names (liaison keygen --unit); "
+                        "may be given once per unit; the box's own keys (LIAISON_VAR/keys) sign the others")
 
 
 def _send(args: argparse.Namespace) -> int:
+    from liaison.report.keyring import Keyring
     from liaison.report.send import run
 
-    return run(args.file, args.timeout)
+    return run(args.file, args.timeout, Keyring.of_box(args.key))
 
 
 COMMANDS = (

@@ -11,6 +11,7 @@ import msgspec
 from liaison import exits
 from liaison.connect import open_redis
 from liaison.report.follow_ups import follow_up_cases
+from liaison.report.keyring import Keyring
 from liaison.report.sender import Sender, route, served
 
 IN_FLIGHT = 1000
@@ -32,7 +33,7 @@ def _unanswered(command_id: str, timeout: float) -> dict[str, Any]:
     }
 
 
-async def send_lines(source: IO[bytes], out: IO[str], wait_s: float) -> int:
+async def send_lines(source: IO[bytes], out: IO[str], wait_s: float, keyring: Keyring | None = None) -> int:
     """Send every non-blank line; print outcomes in order; return the exit code."""
     worst = exits.OK
     client = await open_redis()
@@ -62,7 +63,7 @@ async def send_lines(source: IO[bytes], out: IO[str], wait_s: float) -> int:
 
     try:
         service_of = await served(client)
-        async with Sender(client) as sender:
+        async with Sender(client, keyring) as sender:
             printing = asyncio.create_task(printer())
             while True:
                 # Read in a thread: on a terminal, waiting for the next line must not stop
@@ -89,12 +90,12 @@ async def send_lines(source: IO[bytes], out: IO[str], wait_s: float) -> int:
     return worst
 
 
-def run(path: str | None, timeout: float) -> int:
-    """Entry point of ``liaison send [FILE|-]``."""
+def run(path: str | None, timeout: float, keyring: Keyring | None = None) -> int:
+    """Entry point of ``liaison send [FILE|-] [--key KEYFILE]``."""
     if path in (None, "-"):
-        return asyncio.run(send_lines(sys.stdin.buffer, sys.stdout, timeout))
+        return asyncio.run(send_lines(sys.stdin.buffer, sys.stdout, timeout, keyring))
     try:
         with open(path, "rb") as handle:
-            return asyncio.run(send_lines(handle, sys.stdout, timeout))
+            return asyncio.run(send_lines(handle, sys.stdout, timeout, keyring))
     except FileNotFoundError as err:
         raise exits.CliError(f"no such file: {path}") from err

@@ -8,6 +8,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from liaison.report.keyring import Keyring
 from liaison.report.types import SERVICE_OF
 from shared import reports
 from shared.outcomes.waiter import OutcomeWaiter
@@ -30,10 +31,11 @@ def route(line: bytes) -> tuple[str, str] | dict[str, Any]:
 
 
 class Sender:
-    """Sends reports and matches outcomes to them by command id, with the gateway's outcome reader."""
+    """Sends reports, each signed by its unit's key in ``keyring``, and matches outcomes to them by command id."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, keyring: Keyring | None = None) -> None:
         self.redis = redis
+        self.keyring = keyring if keyring is not None else Keyring()
         self.waiter = OutcomeWaiter(redis, block_ms=READ_BLOCK_MS)
 
     async def __aenter__(self) -> Sender:
@@ -48,7 +50,7 @@ class Sender:
     async def send(self, service: str, command_id: str, line: bytes) -> asyncio.Future[bytes]:
         """Put one report on its service's intake; the future resolves with its outcome's JSON."""
         future = self.waiter.expect(command_id)
-        await self.redis.xadd(keys.intake(service), {"report": line})
+        await self.redis.xadd(keys.intake(service), self.keyring.entry(line))  # type: ignore[arg-type]
         return future
 
 

@@ -22,6 +22,7 @@ import msgspec
 from liaison import exits
 from liaison.connect import open_redis, open_store
 from liaison.report.follow_ups import follow_up_cases
+from liaison.report.keyring import Keyring
 from liaison.report.sender import Sender, served
 from liaison.report.types import CASE_TYPES, SERVICE_OF
 from liaison.simulate.hotline_traffic import SimCase, Traffic
@@ -189,7 +190,7 @@ async def simulate(reports: int, rate: float | None, seed: int, as_json: bool) -
     try:
         await open_store(client)
         service_of = await served(client)
-        async with Sender(client) as sender:
+        async with Sender(client, Keyring.of_box()) as sender:  # the seed units' keys `liaison up` made
             sim = Simulation(sender, seed, service_of)
             for kind, types in sorted(sim.skipped.items()):
                 print(f"liaison: skipping {kind} cases: no running service handles {', '.join(types)}",

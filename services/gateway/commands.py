@@ -22,6 +22,7 @@ from services.gateway.middleware import LOG_IDS
 from services.gateway.replies import gateway, json_body, reason
 from services.gateway.statuses import status_of
 from shared import reports
+from shared.access.signatures import GatewayPrincipal, principal_bytes, signed_entry
 from shared.logging import bound
 from shared.outcomes import outcome_decoder
 from shared.store import keys
@@ -107,9 +108,15 @@ async def _send(request: web.Request, routed: reports.Routed, body: bytes, start
             HTTPStatus.SERVICE_UNAVAILABLE, "redis_unavailable", "Redis has not answered yet; try again shortly",
             command_id=routed.command_id,
         )
+    key = gw.config.signing_key
+    if key is None:  # a gateway that cannot attest must not forward: the intake would refuse the report unsigned
+        return reason(HTTPStatus.SERVICE_UNAVAILABLE, "no_signing_key", "this gateway has no signing key to attest "
+                      "reports with (LIAISON_SIGNING_KEY); tell the operator", command_id=routed.command_id)
+    principal = request[PRINCIPAL]
+    attested = principal_bytes(GatewayPrincipal(token=principal.token_id, unit=principal.unit, role=principal.role))
     future = gw.waiter.expect(routed.command_id)
     try:
-        await gw.redis.xadd(keys.intake(routed.service), {"report": body})
+        await gw.redis.xadd(keys.intake(routed.service), signed_entry(body, key, attested))  # type: ignore[arg-type]
         try:
             outcome = await asyncio.wait_for(asyncio.shield(future), gw.config.outcome_timeout_s)
         except TimeoutError:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from shared.access.box_keys import SigningKeyMissing, service_key
 from shared.service_config import positive, seconds
-from shared.settings import load
+from shared.settings import SettingsError, load
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,9 @@ class GatewayConfig:
     """Requests a second one token may make on average (LIAISON_HTTP_RATE); past it, 429 with Retry-After."""
     rate_burst: float = 200.0
     """Requests one token may make at once before the rate applies (a board loading, a tool catching up)."""
+    signing_key: Ed25519PrivateKey | None = None
+    """The gateway's registered key: it attests each report it forwards for the token it checked (ADR 0020);
+    without one, reports are answered 503 ``no_signing_key`` (LIAISON_SIGNING_KEY, or LIAISON_VAR/keys/gateway.key)."""
 
     @property
     def address(self) -> str:
@@ -47,11 +53,14 @@ def from_env(environ: dict[str, str] | None = None) -> GatewayConfig | None:
     if url is None:
         return None
     host, _, port = settings.http.rpartition(":")
+    outcome_timeout_s = seconds(env, "LIAISON_HTTP_OUTCOME_TIMEOUT_S", 10.0)
+    keepalive_s = seconds(env, "LIAISON_HTTP_KEEPALIVE_S", 15.0)
+    rate_per_s = float(positive(env, "LIAISON_HTTP_RATE", 50))
+    try:
+        key = service_key(env, settings.var_dir, "gateway")
+    except SigningKeyMissing as err:
+        raise SettingsError(str(err)) from None
     return GatewayConfig(
-        redis_url=url,
-        host=host.strip("[]"),
-        port=int(port),
-        outcome_timeout_s=seconds(env, "LIAISON_HTTP_OUTCOME_TIMEOUT_S", 10.0),
-        keepalive_s=seconds(env, "LIAISON_HTTP_KEEPALIVE_S", 15.0),
-        rate_per_s=float(positive(env, "LIAISON_HTTP_RATE", 50)),
+        redis_url=url, host=host.strip("[]"), port=int(port), outcome_timeout_s=outcome_timeout_s,
+        keepalive_s=keepalive_s, rate_per_s=rate_per_s, signing_key=key,
     )

@@ -219,7 +219,8 @@ def document() -> dict[str, Any]:
                                       "or refused by its service: a reason code and a message naming the field"),
                         "500": _error("the service could not complete the report"),
                         "502": _error("the outcome written for the report cannot be read"),
-                        "503": _error("Redis is unavailable"),
+                        "503": _error("Redis is unavailable, or this gateway cannot attest reports (no_signing_key, "
+                                      "or its key is not registered: bad_signature, key_revoked)"),
                         "504": _error("no outcome in time: is the service running? Sending again is safe"),
                     },
                 }

@@ -81,6 +81,11 @@ STATUS_OF_CODE: dict[str, HTTPStatus] = {
     "not_holding_side": FORBIDDEN,
     "not_receiving_side": FORBIDDEN,
     "override_not_authorised": FORBIDDEN,
+    # The gateway's own attestation was refused (its key revoked or not registered): the gateway, not the sender,
+    # must be fixed (ADR 0020), so the sender hears the service is unavailable, not that its report is wrong.
+    "unsigned": HTTPStatus.SERVICE_UNAVAILABLE,
+    "bad_signature": HTTPStatus.SERVICE_UNAVAILABLE,
+    "key_revoked": HTTPStatus.SERVICE_UNAVAILABLE,
     # Refused by the gateway itself before any service saw the report.
     reports.TOO_LARGE: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     reports.INVALID_JSON: INVALID,

@@ -21,6 +21,7 @@ from services.hotline.domain import reasons as reasons
 from services.hotline.intake import Report, read_entry
 from shared import append_metrics
 from shared.events import AnyEvent
+from shared.intake.entries import proven
 from shared.intake.pipeline import REDIS_FAILURES as REDIS_FAILURES
 from shared.intake.pipeline import Answer, Decided, Failure, Pipeline, Todo, Verdict
 from shared.outcomes import Outcome, answers, rejected
@@ -131,7 +132,7 @@ class Processor(Pipeline[Report]):
         for i in queue:
             command = reports[i].command
             try:
-                events = decide(command, current.state, datetime.now(UTC))
+                events = proven(decide(command, current.state, datetime.now(UTC)), reports[i].proof)
             except Rejected as no:
                 steps.append(
                     _Step(i, current, rejection=rejected(command.command_id, no.code, no.message, command.case_id))

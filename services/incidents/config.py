@@ -7,7 +7,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from services.incidents.domain import Policy, PolicyError, default_policy, load_policy
+from shared.access.box_keys import SigningKeyMissing, service_key
 from shared.service_config import IntakeConfig, seconds
 from shared.settings import SettingsError, load
 
@@ -31,6 +34,9 @@ class IncidentsConfig(IntakeConfig):
     """How often the deadline watch looks for deadlines that passed."""
     log_block_ms: int = 1_000
     """How long one read of the partition logs (hotline events) waits for new entries."""
+    signing_key: Ed25519PrivateKey | None = None
+    """The service's registered key, attesting the reports it sends itself (ADR 0020); required to start
+    (LIAISON_SIGNING_KEY, or LIAISON_VAR/keys/incidents.key)."""
 
 
 def policy_from(env: dict[str, str]) -> Policy:
@@ -57,4 +63,9 @@ def from_env(environ: dict[str, str] | None = None) -> IncidentsConfig | None:
     if url is None:
         return None
     scan_every_s = seconds(env, "LIAISON_DEADLINE_SCAN_S", 1.0)
-    return IncidentsConfig.from_settings(env, url, settings.partitions, policy=policy, scan_every_s=scan_every_s)
+    try:
+        key = service_key(env, settings.var_dir, "incidents")
+    except SigningKeyMissing as err:
+        raise SettingsError(str(err)) from None
+    return IncidentsConfig.from_settings(env, url, settings.partitions, policy=policy, scan_every_s=scan_every_s,
+                                         signing_key=key)

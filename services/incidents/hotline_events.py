@@ -26,7 +26,7 @@ from services.incidents.calls import incident_case_of, link_for, raise_for
 from services.incidents.config import GROUP, IncidentsConfig
 from services.incidents.domain.commands import AnyCommand
 from services.incidents.schedule import Schedule, call_member
-from services.incidents.submit import submit
+from services.incidents.submit import signing_key, submit
 from shared.events import HotlineCallLogged
 from shared.follow import Delivery, Follower, per_entry
 from shared.follow.batch import describe
@@ -60,6 +60,7 @@ class HotlineEvents:
         self.store = store
         self.config = config
         self.schedule = Schedule(redis, store)
+        self.key = signing_key(config)
         # An entry delivered over twice max_deliveries times never failed in a handler (it would be parked
         # by then): processes died on it, so it is parked without being handed again.
         self.follower = Follower(
@@ -108,7 +109,7 @@ class HotlineEvents:
         if call.written_confirmation_required:
             deadline = call.recorded_at + self.config.policy.confirm_within
             await self.schedule.expect(incident, call_member(incident, call.case_id, call.event_id), deadline)
-        await submit(self.redis, commands)
+        await submit(self.redis, self.key, commands)
         self.calls += 1
         log.info("urgent_call", call_id=call.event_id, hotline_case=call.case_id, incident_case=incident,
                  command_ids=[command.command_id for command in commands])

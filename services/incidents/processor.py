@@ -25,9 +25,10 @@ from services.incidents.domain import reasons as reasons
 from services.incidents.domain.incident_commands import LinkCases
 from services.incidents.intake import Report, read_entry
 from services.incidents.schedule import Schedule, case_member, next_deadline
-from services.incidents.submit import submit_follow_ups
+from services.incidents.submit import signing_key, submit_follow_ups
 from shared import append_metrics
 from shared.access.visibility import author_of
+from shared.intake.entries import proven
 from shared.intake.pipeline import REDIS_FAILURES as REDIS_FAILURES
 from shared.intake.pipeline import Answer, Decided, Failure, Pipeline, Todo, Verdict
 from shared.outcomes import Outcome, answers, outcome_decoder, rejected
@@ -46,6 +47,7 @@ class Processor(Pipeline[Report]):
         self.policy = config.policy
         self.schedule = Schedule(redis, store)
         self._limit = asyncio.Semaphore(config.concurrency)
+        self.key = signing_key(config)
 
     async def decide(self, todo: Sequence[Todo[Report]]) -> Decided:
         """Decide each case's reports in order, different cases concurrently (up to ``concurrency``)."""
@@ -104,7 +106,7 @@ class Processor(Pipeline[Report]):
             except Exception as err:  # a newer instance's event: its follow-ups are that instance's to submit
                 self.log.warning("follow_ups_of_unreadable_event_skipped", case_id=case_id, position=entry.position,
                                  error=f"{type(err).__name__}: {err}")
-        await submit_follow_ups(self.redis, events)
+        await submit_follow_ups(self.redis, self.key, events)
         return await answers.from_log(self.store, command_id, case_id, positions)
 
     async def _decide(self, report: Report, current: Loaded | None) -> tuple[Outcome | None, bool, Loaded | None]:
@@ -140,7 +142,7 @@ class Processor(Pipeline[Report]):
                 if opening is not None:  # the incident was sent first: wait for it unless it was refused
                     return await self._incident_refused(command, opening), True, None
             try:
-                events = decide(command, loaded.state, datetime.now(UTC), self.policy)
+                events = proven(decide(command, loaded.state, datetime.now(UTC), self.policy), report.proof)
             except Rejected as no:
                 if case_id is not None and loaded.state.version > 0:
                     # Another instance may have recorded this very command after the batch looked it up
@@ -168,7 +170,7 @@ class Processor(Pipeline[Report]):
             # Only once recorded (a refused append leaves the obligation as it was), and only while the case is
             # still at this version: a later report may have re-armed the entry since (schedule.py).
             await self.schedule.after_append(case_id, result.version, deadline)
-            await submit_follow_ups(self.redis, events)
+            await submit_follow_ups(self.redis, self.key, events)
             return answers.from_append(command.command_id, case_id, events, result.positions), False, after
         # Not remembered: nothing was wrong with the report, so a resend is decided afresh.
         message = f"case {case_id} moved {self.config.append_tries} times while this report was decided; send it again"

@@ -29,7 +29,13 @@ OPEN_TO_PARTIES: frozenset[str] = frozenset({"H0", "H1"})
 """Handling codes every party of the case may see: a view holding only these is served as stored."""
 
 
+AUDITORS_ONLY: frozenset[str] = frozenset({"registry"})
+"""Kinds of case that are the system's records, not a liaison between parties: the signing-key registry
+(``UNIT-KEYS``, ADR 0020) is read by auditors; units' tools and boards never list it."""
+
+
 class _Summary(msgspec.Struct):
+    kind: str = "unknown"
     parties: tuple[str, ...] = ()
     handling: Handling = "H0"
     """The strictest handling among the view's events (CaseView's own default)."""
@@ -55,9 +61,10 @@ def may_see(viewer: Principal | None, raw_view: bytes) -> bool:
     if viewer is None or viewer.sees_every_case:
         return True
     try:
-        return viewer.unit in _summary(raw_view).parties
+        summary = _summary(raw_view)
     except msgspec.DecodeError:
         return False
+    return viewer.unit in summary.parties and summary.kind not in AUDITORS_ONLY
 
 
 def sees_all_of(viewer: Principal | None, raw_view: bytes) -> bool:

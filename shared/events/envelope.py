@@ -59,6 +59,24 @@ class Text(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         return value
 
 
+class Proof(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Who said it: the signature a report arrived with, kept on the first event it recorded (ADR 0020).
+
+    ``report`` is the signed report's text exactly as received, so anyone holding the signer's
+    public key (registered in the log, case ``UNIT-KEYS``) can verify the signature later. A direct
+    signature covers ``"liaison report v1\n" + report``; an attestation by the gateway or a service
+    covers ``"liaison attested report v1\n" + principal + "\n" + report``, and ``principal`` names
+    whom it vouches for (the token's id, unit and role; or the service itself).
+    """
+
+    key: str
+    """The signing key's id: sha256 of its raw 32-byte Ed25519 public key, hex."""
+    signature: str
+    """The Ed25519 signature, standard base64."""
+    report: str
+    principal: str | None = None
+
+
 class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     """The envelope: identity, ordering, provenance and handling of one recorded fact."""
 
@@ -74,3 +92,5 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     correlation_id: Identifier
     handling: Handling = "H1"
     exercise: bool = False
+    proof: Proof | None = None
+    """The signature of the report that recorded this event (on the first of its events only)."""

@@ -32,6 +32,7 @@ from shared.events.incidents import (
     IncidentUpdated,
     ResponseRecorded,
 )
+from shared.events.keys import UnitKeyRegistered, UnitKeyRevoked
 from shared.events.patrols import MeetingRecorded, MinutesSigned, PatrolRecorded, PatrolScheduled
 
 AnyEvent = Union[  # noqa: UP007 - msgspec needs a runtime Union object it can introspect
@@ -63,6 +64,8 @@ AnyEvent = Union[  # noqa: UP007 - msgspec needs a runtime Union object it can i
     AcknowledgementOverdue,
     AcceptanceOverdue,
     ConfirmationOverdue,
+    UnitKeyRegistered,
+    UnitKeyRevoked,
 ]
 
 EVENT_TYPES: dict[str, type[AnyEvent]] = {
@@ -94,6 +97,8 @@ EVENT_TYPES: dict[str, type[AnyEvent]] = {
     "AcknowledgementOverdue": AcknowledgementOverdue,
     "AcceptanceOverdue": AcceptanceOverdue,
     "ConfirmationOverdue": ConfirmationOverdue,
+    "UnitKeyRegistered": UnitKeyRegistered,
+    "UnitKeyRevoked": UnitKeyRevoked,
 }
 
 CURRENT_SCHEMA: dict[str, int] = dict.fromkeys(EVENT_TYPES, 1)

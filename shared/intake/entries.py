@@ -3,12 +3,14 @@ entry malformed. Each service gives the reader its own command union and report 
 
 Entry format (what the CLI and the HTTP gateway write, and what any tool may write)::
 
-    XADD liaison:intake:<service> * report <JSON report>
+    XADD liaison:intake:<service> * report <JSON report> signature ed25519:<key id>:<base64> [principal <JSON>]
 
-One field, ``report``, holding one report as UTF-8 JSON (``liaison example TYPE`` prints one).
-Other fields are ignored. A message published by a FastStream ``RedisBroker``
-(``broker.publish(report, stream=...)``) is read too: FastStream writes its own envelope in one
-``__data__`` field, which is opened with FastStream's own parser (docs/clients.md). Anything that
+``report`` holds one report as UTF-8 JSON (``liaison example TYPE`` prints one); ``signature`` signs
+it with the unit's registered key, or ``principal`` names whom an attesting key vouches for
+(shared/access/signatures.py, ADR 0020); the pipeline checks both. Other fields are ignored. A
+message published by a FastStream ``RedisBroker`` (``broker.publish(report, stream=..., headers=
+{"signature": ...})``) is read too: FastStream writes its own envelope in one ``__data__`` field,
+which is opened with FastStream's own parser, its headers carrying the signature (docs/clients.md). Anything that
 cannot be read as a report goes to the dead-letter stream with the reason, and is answered when its
 command id can be read; the service goes on.
 """
@@ -16,12 +18,15 @@ command id can be read; the service goes on.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
 from faststream.redis.parser.binary import BinaryMessageFormatV1
+
+from shared.access.signatures import PRINCIPAL_FIELD, SIGNATURE_FIELD
+from shared.events.envelope import Proof
 
 REPORT_FIELD = b"report"
 FASTSTREAM_FIELD = b"__data__"
@@ -49,6 +54,7 @@ class Command(Protocol):
 
 
 C = TypeVar("C", bound=Command)
+E = TypeVar("E", bound=msgspec.Struct)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +65,24 @@ class Report(Generic[C]):
     command: C
     case_id: str | None
     fields: dict[bytes, bytes]
+    raw: bytes = b""
+    """The report's bytes as received: what its signature covers."""
+    signature: bytes | None = None
+    principal: bytes | None = None
+    proof: Proof | None = None
+    """Set once the signature is checked: kept with the first event the report records."""
 
     @property
     def command_id(self) -> str:
         """The report's command id."""
         return self.command.command_id
+
+
+def proven(events: Sequence[E], proof: Proof | None) -> list[E]:
+    """The events a report recorded, its proof kept on the first (the others share its ``causation_id``)."""
+    if proof is None or not events:
+        return list(events)
+    return [msgspec.structs.replace(events[0], proof=proof), *events[1:]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +135,10 @@ class EntryReader(Generic[R]):
     def read(self, entry_id: bytes, fields: dict[bytes, bytes]) -> R | Malformed:
         """Decode one intake entry."""
         raw = fields.get(REPORT_FIELD)
+        signature, principal = fields.get(SIGNATURE_FIELD), fields.get(PRINCIPAL_FIELD)
         if raw is None and FASTSTREAM_FIELD in fields:
-            raw = faststream_body(fields[FASTSTREAM_FIELD])
+            raw, headers = faststream_message(fields[FASTSTREAM_FIELD])
+            signature, principal = _header(headers, "signature"), _header(headers, "principal")
         if raw is None:
             names = ", ".join(sorted(k.decode("utf-8", "replace") for k in fields)) or "none"
             reason = f"entry has no 'report' field (fields: {names}); write: XADD <intake> * report <JSON report>"
@@ -131,17 +152,25 @@ class EntryReader(Generic[R]):
             return Malformed(entry_id, f"invalid report: {err}", _readable_command_id(raw), fields)
         except msgspec.DecodeError as err:
             return Malformed(entry_id, f"report is not valid JSON: {err}", None, fields)
-        return self._report_type(entry_id, command, self._case_id_of(command), fields)
+        return self._report_type(entry_id, command, self._case_id_of(command), fields, raw, signature, principal)
 
 
-def faststream_body(envelope: bytes) -> bytes:
-    """The message body of a FastStream envelope, read with FastStream's own parser (its binary format, or its
+def faststream_message(envelope: bytes) -> tuple[bytes, dict[str, Any]]:
+    """The body and headers of a FastStream envelope, read with FastStream's own parser (its binary format, or its
     older JSON envelope); the envelope itself if it is neither (then it is read, and refused, as a report)."""
     try:
-        body, _headers = BinaryMessageFormatV1.parse(envelope)
+        body, headers = BinaryMessageFormatV1.parse(envelope)
     except Exception:  # FastStream's parser falls back by itself; anything it still cannot read is not its format
-        return envelope
-    return body
+        return envelope, {}
+    return body, headers if isinstance(headers, dict) else {}
+
+
+
+
+def _header(headers: dict[str, Any], name: str) -> bytes | None:
+    """A FastStream header as bytes (FastStream keeps headers as text); None if absent or not text."""
+    value = headers.get(name)
+    return value.encode("utf-8") if isinstance(value, str) else None
 
 
 def dead_letter_fields(stream: str, item: Report[Any] | Malformed, reason: str) -> dict[str, bytes | str]:

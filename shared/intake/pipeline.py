@@ -3,6 +3,8 @@
 Every intake service runs the same steps; only deciding differs, and each service gives that::
 
     read entries   -> malformed ones are answered ``malformed`` and dead-lettered
+    signatures     -> a report not signed by a key registered for it is answered ``unsigned``, ``bad_signature``
+                      or ``key_revoked`` and dead-lettered without its content, before it can claim its id
     lookup         -> one round trip: the command id's claim, recorded events, remembered rejection, case head
     names check    -> free text naming a vault subject is refused before anything is decided (ADR 0016)
     answer known   -> a reused command id is refused; a resend gets its original outcome
@@ -19,6 +21,7 @@ pending; the reclaim loop processes them again, and the resend checks make that 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,10 +31,12 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from shared.access.signatures import Refusal, Registry, check
+from shared.access.unit_keys import Signers
 from shared.domain import reasons as reasons
 from shared.intake import batch_io
 from shared.intake.batch_io import Finished, Known
-from shared.intake.entries import Malformed, Report, dead_letter_fields
+from shared.intake.entries import Malformed, Report, dead_letter_fields, withheld_fields
 from shared.intake.names import refusals
 from shared.intake.settle import settle
 from shared.outcomes import Outcome, answers, rejected
@@ -94,6 +99,8 @@ class Pipeline(ABC, Generic[R]):
         self.log = structlog.get_logger(service)
         self._read_entry = read_entry
         self._resends = asyncio.Semaphore(config.concurrency)
+        self.signers = Signers(store)
+        """The key registry, read from the log at most a second apart (ADR 0020)."""
         self.completed = 0
         """Entries acknowledged by this process (answered, or dead-lettered)."""
         self.conflicts = 0
@@ -128,6 +135,14 @@ class Pipeline(ABC, Generic[R]):
         error: BaseException | None = None
         if reports:
             try:
+                registry = await self.signers.current()
+            except REDIS_FAILURES as err:
+                self.log.error("redis_failed", reports=len(reports), error=str(err))
+                error, reports = err, []
+            else:
+                reports = self._signed(reports, registry, finished)
+        if reports:
+            try:
                 known = await batch_io.lookup(self.redis, self.store, reports)
                 # Before decide, so no name reaches the log (ADR 0016); one round trip for the batch.
                 named = await refusals(self.redis, reports, known)
@@ -142,6 +157,25 @@ class Pipeline(ABC, Generic[R]):
             self.completed += len(finished)
         if error is not None:
             raise error
+
+    def _signed(self, reports: Sequence[R], registry: Registry, finished: list[Finished]) -> list[R]:
+        """The reports whose signature holds, each with its proof; the others answered into ``finished``.
+
+        Checked before the lookup, so a forged report never claims a command id (ADR 0008) nor reaches
+        the names check; its dead letter keeps no content (it may name anyone), only its hash and size.
+        """
+        signed: list[R] = []
+        for report in reports:
+            verdict = check(registry, report.raw, report.command.unit, report.command_id, report.signature,
+                            report.principal)
+            if isinstance(verdict, Refusal):
+                self.log.warning("refused_signature", command_id=report.command_id, code=verdict.code)
+                outcome = rejected(report.command_id, verdict.code, verdict.message, report.command.case_id)
+                dead = withheld_fields(dead_letter_fields(self.intake, report, verdict.message), verdict.code)
+                finished.append(Finished(report.entry_id, outcome, dead))
+            else:
+                signed.append(dataclasses.replace(report, proof=verdict))
+        return signed
 
     async def _answer(
         self, reports: Sequence[R], known: Sequence[Known], named: dict[int, Outcome], give_up: frozenset[bytes]

@@ -31,13 +31,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shared.readmodel import hotline_rules, incident_rules
+from shared.readmodel import hotline_rules, incident_rules, registry_rules
 from shared.readmodel.draft import _RULES, UnknownEvent, VersionGap, ViewEvent, _Draft, step
 from shared.readmodel.schema import CaseUpdate, CaseView, Clocks, clocks, decode_view, encode_view
 
 __all__ = [  # the fold, and what its callers use with it (the schema itself lives in shared/readmodel)
     "_RULES", "CaseUpdate", "CaseView", "Clocks", "Fold", "UnknownEvent", "VersionGap", "ViewEvent", "apply",
-    "clocks", "decode_view", "encode_view", "fold", "fold_seen", "hotline_rules", "incident_rules",
+    "clocks", "decode_view", "encode_view", "fold", "fold_seen", "hotline_rules", "incident_rules", "registry_rules",
 ]
 
 

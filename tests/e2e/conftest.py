@@ -17,6 +17,7 @@ import pytest
 from redis import Redis
 
 from shared.redis_server import RedisServer
+from tests.signing import register_test_keys_at, write_box_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -114,6 +115,8 @@ def deployment(make_redis_server: Callable[..., RedisServer], tmp_path: Path) ->
         "LIAISON_VAR": str(tmp_path / "var"),
         "PYTHONPATH": str(ROOT),
     }
+    write_box_keys(tmp_path / "var")  # what `liaison up` makes: the units', the gateway's and the incidents' keys
+    register_test_keys_at(server.url)
     deployed = Deployment(server, tmp_path, env)
     yield deployed
     deployed.stop_all()

@@ -35,6 +35,7 @@ from shared.access import tokens
 from shared.redis_server import RedisServer, free_port
 from shared.store import keys
 from tests.e2e.conftest import ROOT, Deployment, wait_until
+from tests.signing import register_test_keys_at, signed, write_box_keys
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 """Debian's browser (the package installs /usr/bin/chromium)."""
@@ -165,6 +166,8 @@ def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Board]:
         "LIAISON_VAR": str(workdir / "var"),
         "PYTHONPATH": str(ROOT),
     }
+    write_box_keys(workdir / "var")  # what `liaison up` makes: the units', the gateway's and the incidents' keys
+    register_test_keys_at(server.url)
     deployment = Deployment(server, workdir, env)
     running = Board(deployment, f"127.0.0.1:{free_port()}")
     try:
@@ -244,7 +247,7 @@ def test_a_report_shows_live_and_the_page_catches_up_after_its_connection_drops(
     letter = example("SendLetter")
     client = Redis.from_url(board.deployment.redis.url)
     try:
-        client.xadd(keys.intake("hotline"), {"report": json.dumps(letter)})
+        client.xadd(keys.intake("hotline"), signed(json.dumps(letter).encode()))  # type: ignore[arg-type]
     finally:
         client.close()
     assert rows.count() == len(before) + 1, "nothing new can show while the page is cut off"

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 
 from shared.redis_server import RedisServer
 from shared.store import EventStore
+from tests.signing import register_test_keys_at, write_box_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTITIONS = 4
@@ -175,6 +176,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     server = RedisServer(tmp_path / "redis").start()
     close_stderr(server)
     built = Stack(server, tmp_path, base_env(server.url, tmp_path / "var"))
+    write_box_keys(tmp_path / "var")  # what `liaison up` makes: the units', the gateway's and the incidents' keys
+    register_test_keys_at(server.url)
     yield built
     built.stop_all()
     server.stop()

@@ -26,6 +26,7 @@ from services.incidents.calls import LINK_PREFIX, incident_command_id
 from services.incidents.domain.follow_ups import finding_command_id
 from services.projections.queries import backlog
 from services.projections.rebuild import diff
+from shared.access.signatures import REGISTRY_CASE
 from shared.outcomes import Outcome, outcome_decoder
 from shared.readmodel.queries import list_views
 from shared.store import EventStore, keys
@@ -52,6 +53,8 @@ AUTOMATIC = frozenset({"AcknowledgementOverdue", "AcceptanceOverdue", "Confirmat
 
 CASE_OPENED_BY_CALL = incident_command_id("")
 """The command id prefix of the incident the incidents service raises for a hotline case's urgent call."""
+REGISTRY_EVENTS = frozenset({"UnitKeyRegistered", "UnitKeyRevoked"})
+"""Event types of the key registry's case (``UNIT-KEYS``, ADR 0020): key registrations, no report's."""
 FINDING = finding_command_id("", 0).removesuffix("0")
 """What a patrol finding's follow-up command id holds between its event id and its index (``/finding/``)."""
 
@@ -122,6 +125,9 @@ class Ledger:
     automatic_events: int = 0
     """Overdue events the deadline watch recorded (each once: event ids are checked unique)."""
     log_entries: int = 0
+    """Events the log holds, the key registry's aside."""
+    registry_events: int = 0
+    """Events of the key registry (case ``UNIT-KEYS``): keys registered by the test's set-up, no report's."""
     by_case: dict[str, Counter[str]] = field(default_factory=dict)
     """Every event type the log holds, counted per case."""
     automatic_by_case: dict[str, Counter[str]] = field(default_factory=dict)
@@ -152,8 +158,8 @@ async def reconcile(store: EventStore, sent: Collection[str]) -> Ledger:
     """Check that every command in ``sent`` (what the senders sent) has exactly one outcome (copies identical),
     that every other outcome answers a command the incidents service derives from a recorded event, that
     every accepted outcome's positions hold exactly its events, that the log holds nothing else (but the
-    deadline watch's overdue events, each deadline once) and no event twice, and that the audit finds no
-    breach."""
+    deadline watch's overdue events, each deadline once, and the key registry's events) and no event twice,
+    and that the audit finds no breach."""
     redis = store.redis
     expected = set(sent)
     answered = await answers(redis)
@@ -168,8 +174,12 @@ async def reconcile(store: EventStore, sent: Collection[str]) -> Ledger:
     for p in range(store.partitions):
         for position, fields in await scan(redis, store.keys(p).log):
             event = json.loads(fields[b"e"])
-            log[(p, position)] = event
             event_ids[event["event_id"]] += 1
+            if event["case_id"] == REGISTRY_CASE:  # the signing keys the set-up registered: not a report's events
+                assert event["type"] in REGISTRY_EVENTS, f"{REGISTRY_CASE} holds a {event['type']}"
+                ledger.registry_events += 1
+                continue
+            log[(p, position)] = event
             ledger.by_case.setdefault(event["case_id"], Counter())[event["type"]] += 1
             if event["type"] in AUTOMATIC:
                 ledger.automatic_by_case.setdefault(event["case_id"], Counter())[event["type"]] += 1

@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from shared.outcomes import Outcome, outcome_decoder
 from shared.reports import SERVICE_OF
 from shared.store import keys
+from tests.signing import signed
 
 FAILURES = (RedisError, OSError)
 
@@ -72,7 +73,7 @@ class Reporter:
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             try:
-                await self.redis.xadd(keys.intake(SERVICE_OF.get(report.get("type", ""), "hotline")), {"report": raw})
+                await self.redis.xadd(keys.intake(SERVICE_OF.get(report.get("type", ""), "hotline")), signed(raw))
             except FAILURES:
                 self.errors += 1
                 await asyncio.sleep(0.05)

@@ -18,6 +18,7 @@ from shared.store import EventStore, keys
 from tests.faults.conftest import PARTITIONS, Stack, eventually
 from tests.faults.ledger import answers, projections_agree, reconcile, views_match_senders
 from tests.faults.reporter import stop_task
+from tests.signing import signed, signed_fields
 from tests.unit.hotline.reports import acknowledge, log_call
 
 CALLS = 150
@@ -30,7 +31,7 @@ async def _send_shuffled(redis: Redis, reports: list[dict[str, Any]], rng: rando
     rng.shuffle(entries)
     async with redis.pipeline(transaction=False) as pipe:
         for raw in entries:
-            pipe.xadd(keys.intake("hotline"), {"report": raw})
+            pipe.xadd(keys.intake("hotline"), signed(raw))
         await pipe.execute()
     return len(entries)
 
@@ -112,11 +113,11 @@ async def test_a_copy_racing_its_original_is_answered_like_the_original(
     first = Processor(store.redis, store, config)
     second = Processor(store.redis, store, HotlineConfig(redis_url=stack.redis.url, consumer="second"))
     intake = keys.intake("hotline")
-    call_entry: Any = await store.redis.xadd(intake, {"report": msgspec.json.encode(log_call("race-call"))})
-    await first.process([(call_entry, {b"report": msgspec.json.encode(log_call("race-call"))})])
+    call_entry: Any = await store.redis.xadd(intake, signed(log_call("race-call")))
+    await first.process([(call_entry, signed_fields(log_call("race-call")))])
     call = (await _answered(store.redis, {"race-call"}))["race-call"]
-    ack = {b"report": msgspec.json.encode(acknowledge(call.case_id or "", call.events[0].event_id, "race-ack"))}
-    copies: list[Any] = [await store.redis.xadd(intake, {"report": ack[b"report"]}) for _ in range(2)]
+    ack = signed_fields(acknowledge(call.case_id or "", call.events[0].event_id, "race-ack"))
+    copies: list[Any] = [await store.redis.xadd(intake, ack) for _ in range(2)]  # type: ignore[arg-type]
 
     looked_up, recorded = asyncio.Event(), asyncio.Event()
     real_lookup = batch_io.lookup

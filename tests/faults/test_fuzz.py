@@ -34,7 +34,9 @@ from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 
 from liaison.report.examples.incidents import INCIDENT_EXAMPLES
+from liaison.report.keyring import Keyring
 from liaison.report.send import send_lines
+from shared.access.box_keys import purpose_of
 from shared.outcomes import Outcome, outcome_decoder
 from shared.readmodel.queries import raw_views
 from shared.redis_server import RedisServer
@@ -43,8 +45,11 @@ from shared.store.audit import verify
 from shared.vault.store import Vault
 from tests.faults.bad_reports import FAULTS, INCIDENT_FAULTS, Bad, Context, IncidentContext, incident_example
 from tests.faults.conftest import PARTITIONS, Stack, base_env, close_stderr, wait_for
+from tests.signing import KEYS, register_test_keys_at, signed, write_box_keys
 from tests.unit.hotline.reports import acknowledge, log_call, send_letter
 
+KEYRING = Keyring({holder: key for holder, key in KEYS.items() if purpose_of(holder) == "unit"})
+"""What `liaison send` signs with on the box (Keyring.of_box): every seed unit's key."""
 LOCAL_CODES = frozenset({"too_large", "invalid_json", "invalid", "unknown_type"})
 """Codes `liaison send` answers itself, before a report reaches a service."""
 
@@ -114,7 +119,7 @@ def submit(redis: Redis, raw: bytes, command_id: str | None, want_dead: bool, wi
     dead letter (if one is due)."""
     dead_letters = keys.dead_letters(service)
     cursors: dict[Any, Any] = {keys.OUTCOMES: _last(redis, keys.OUTCOMES), dead_letters: _last(redis, dead_letters)}
-    added: Any = redis.xadd(keys.intake(service), {"report": raw})
+    added: Any = redis.xadd(keys.intake(service), signed(raw))
     entry_id = added.decode()
     outcome: Outcome | None = None
     dead: dict[bytes, bytes] | None = None
@@ -142,6 +147,8 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzz]:
     server = RedisServer(workdir / "redis").start()
     close_stderr(server)
     stack = Stack(server, workdir, base_env(server.url, workdir / "var"))
+    write_box_keys(workdir / "var")
+    register_test_keys_at(server.url)
     redis = Redis.from_url(server.url)
     try:
         stack.started_sync("hotline")
@@ -156,7 +163,8 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzz]:
         assert ack is not None
         assert letter is not None
         assert (ack.status, letter.status) == ("accepted", "accepted"), (ack, letter)
-        wait_for(lambda: sum(redis.hlen(f"liaison:{{p{p}}}:viewv") for p in range(PARTITIONS)) == 2
+        # 3 views: the baseline's two cases and the key registry's (UNIT-KEYS)
+        wait_for(lambda: sum(redis.hlen(f"liaison:{{p{p}}}:viewv") for p in range(PARTITIONS)) == 3
                  and all(_projected(redis, o) for o in (ack, letter)), 20, "the baseline views")
         yield Fuzz(stack, redis, Context(call.case_id, call_id), snapshot(stack, redis), itertools.count())
     finally:
@@ -289,7 +297,8 @@ def test_liaison_send_answers_every_bad_line_with_a_precise_rejection(
     def fuzz_lines(data: st.DataObject) -> None:
         lines = draw_lines(data, FAULTS, fuzz.context, fuzz.ids)
         out = io.StringIO()
-        code = asyncio.run(send_lines(io.BytesIO(b"\n".join(line for line, _, _ in lines) + b"\n"), out, 15.0))
+        source = io.BytesIO(b"\n".join(line for line, _, _ in lines) + b"\n")
+        code = asyncio.run(send_lines(source, out, 15.0, KEYRING))
         check_cli_answers(lines, out.getvalue(), code)
         assert numbered(fuzz.redis) == fuzz.before.numbered
 
@@ -396,6 +405,8 @@ def incidents_fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inciden
     server = RedisServer(workdir / "redis").start()
     close_stderr(server)
     stack = Stack(server, workdir, base_env(server.url, workdir / "var"))
+    write_box_keys(workdir / "var")  # the incidents service signs the reports it sends itself
+    register_test_keys_at(server.url)
     redis = Redis.from_url(server.url)
     try:
         for service in ("hotline", "incidents", "projections"):
@@ -492,7 +503,8 @@ def test_liaison_send_answers_every_mutated_incidents_line_with_a_precise_reject
         lines = draw_lines(data, INCIDENT_FAULTS, fuzz.context, fuzz.ids)
         fuzzed.extend(command_id for _, bad, command_id in lines if command_id and bad and bad.local is None)
         out = io.StringIO()
-        code = asyncio.run(send_lines(io.BytesIO(b"\n".join(line for line, _, _ in lines) + b"\n"), out, 15.0))
+        source = io.BytesIO(b"\n".join(line for line, _, _ in lines) + b"\n")
+        code = asyncio.run(send_lines(source, out, 15.0, KEYRING))
         check_cli_answers(lines, out.getvalue(), code)
         fuzz.still_answers()
 

@@ -28,6 +28,7 @@ from tests.integration.incidents.conftest import (
     outcome_of,
     run_incidents,  # noqa: F401 - a fixture, used by name
 )
+from tests.signing import signed
 from tests.unit.hotline import reports as hl
 from tests.unit.incidents import incident_reports as inc
 from tests.unit.incidents.reports import Case
@@ -88,7 +89,7 @@ async def _run(redis: Redis, store: EventStore, service: str, runner: Any, poiso
                good: list[dict[str, Any]], expected: str) -> None:
     intake = keys.intake(service)
     for report in [*good[:2], poison, *good[2:]]:
-        await redis.xadd(intake, {"report": msgspec.json.encode(report)})
+        await redis.xadd(intake, signed(report))
     extra = {"policy": PATIENT} if service == "incidents" else {}
     started = time.monotonic()
     async with runner(reclaim_idle_ms=RECLAIM_IDLE_MS, **extra):

@@ -9,6 +9,7 @@ import pytest
 
 from services.projections.queries import backlog
 from services.projections.rebuild import diff
+from shared.access.signatures import REGISTRY_CASE
 from shared.events import LetterSent
 from shared.readmodel import fold as views
 from shared.readmodel.queries import get_view
@@ -61,7 +62,8 @@ async def test_a_poison_event_is_parked_shown_and_retried_once_fixed(
     async with running(worker):
         after = [busy_case(f"after-{i}") for i in range(6)]
         await append_all(store, after)  # later events of other cases, while the poison is being retried
-        await views_are(store, expected([*before, *after]) | {poison.case_id: _stale_view(poison)}, within=20)
+        want = expected([*before, *after]) | {poison.case_id: _stale_view(poison)} | await _registry_view(store)
+        await views_are(store, want, within=20)
 
         async def finished() -> bool:
             return await backlog(store.redis, store) == 0
@@ -107,6 +109,13 @@ async def test_a_poison_event_is_parked_shown_and_retried_once_fixed(
     unknown = stack.liaison("parked", "--retry", "9:1-1")
     assert unknown.returncode == 2
     assert b"nothing parked as '9:1-1'" in unknown.stderr
+
+
+async def _registry_view(store: EventStore) -> dict[str, bytes]:
+    """The view of the key registry (case UNIT-KEYS, the keys the stack registered): the fold of its events."""
+    view = views.fold(None, [recorded.event() for recorded in await store.read_case(REGISTRY_CASE)], REGISTRY_CASE)
+    assert view is not None
+    return {REGISTRY_CASE: views.encode_view(view)}
 
 
 def _stale_view(case: CaseBuilder) -> bytes:

@@ -10,9 +10,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-import msgspec
 from faststream import FastStream
 from redis.asyncio import Redis
+
+from tests.signing import register_test_keys, signed, write_box_keys
 
 Config = TypeVar("Config")
 Service = TypeVar("Service")
@@ -20,7 +21,13 @@ Service = TypeVar("Service")
 
 @asynccontextmanager
 async def app_running(build: Callable[[Config], tuple[FastStream, Service]], config: Config) -> AsyncIterator[Service]:
-    """Start the app ``build`` makes of ``config`` in this event loop and yield its service; stopped on exit."""
+    """Register the test keys, start the app ``build`` makes of ``config`` in this event loop and yield its service;
+    stopped on exit."""
+    client = Redis.from_url(config.redis_url)  # type: ignore[attr-defined]
+    try:
+        await register_test_keys(client)
+    finally:
+        await client.aclose()
     app, service = build(config)
     await app.start()
     try:
@@ -30,14 +37,14 @@ async def app_running(build: Callable[[Config], tuple[FastStream, Service]], con
 
 
 async def send_to(redis: Redis, intake: str, report: dict[str, Any] | bytes) -> bytes:
-    """Put one report on an intake stream in the documented format; returns its entry id."""
-    raw = report if isinstance(report, bytes) else msgspec.json.encode(report)
-    entry_id: bytes = await redis.xadd(intake, {"report": raw})
+    """Put one report on an intake stream in the documented format, signed by its unit's test key; its entry id."""
+    entry_id: bytes = await redis.xadd(intake, signed(report))  # type: ignore[arg-type]
     return entry_id
 
 
 def main_env(var_dir: Path, **extra: str) -> dict[str, str]:
     """This process's environment without any LIAISON_ setting, with LIAISON_VAR at ``var_dir`` and ``extra``."""
+    write_box_keys(var_dir)  # the services' signing keys, where `liaison up` would put them
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_")}
     return env | {"LIAISON_VAR": str(var_dir)} | extra
 

@@ -48,7 +48,9 @@ def test_quick_bench_reports_every_figure_beside_its_baseline(tmp_path: Path) ->
         assert all(point[name] > 0 for name in POINT), point
     e2e = result["e2e"]
     assert e2e["missing"] == 0
-    assert e2e["accepted"] == e2e["reports"]
+    assert e2e["accepted"] == e2e["reports"]  # every report signed, every signature checked and accepted
+    assert e2e["signing"]["sign_us_per_report"] > 0
+    assert e2e["signing"]["check_us_per_report"] > 0
     text = doc.read_text(encoding="utf-8")
     assert text.startswith("# Benchmarks\n\nHand-written notes stay.")
     assert "<!-- bench:begin" in text

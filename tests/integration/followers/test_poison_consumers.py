@@ -18,6 +18,7 @@ from services.incidents.config import IncidentsConfig
 from services.incidents.hotline_events import HotlineEvents, case_of
 from services.projections.queries import backlog
 from services.projections.worker import Worker
+from shared.access.signatures import REGISTRY_CASE
 from shared.events import AnyEvent, HotlineCallLogged, LetterSent
 from shared.follow import Batch, Delivery, Outcome, parked_key, per_entry
 from shared.readmodel import fold as views
@@ -27,6 +28,7 @@ from shared.store import EventStore, keys
 from tests.conftest import TEST_PARTITIONS
 from tests.integration.incidents.test_talk_through_events import _call
 from tests.integration.projections.helpers import append_all, eventually, expected, fast_worker, running
+from tests.signing import KEYS
 from tests.unit.projections.factory import CaseBuilder, busy_case
 
 
@@ -96,7 +98,9 @@ async def test_projections_an_unknown_event_type_is_folded_as_other(store: Event
     acked_on = _record_acks(worker)
     async with running(worker):
         await _projected(store, worker, parked=0)
-    assert set(acked_on) == await _positions(store, [*good, odd]) | {(store.partition_of("case-odd"), unknown)}
+    registry = {(r.partition, r.position) for r in await store.read_case(REGISTRY_CASE)}  # the keys' registrations
+    odd_at = (store.partition_of("case-odd"), unknown)
+    assert set(acked_on) == await _positions(store, [*good, odd]) | {odd_at} | registry
     assert set(acked_on.values()) == {1}
     view = await get_view(store.redis, store, "case-odd")
     assert view is not None
@@ -144,8 +148,10 @@ async def test_projections_a_poison_fold_among_good_cases(
 
 def _reader(redis: Redis, store: EventStore, redis_server: RedisServer) -> tuple[HotlineEvents, dict[str, int]]:
     """A hotline-event reader whose entries record the delivery on which they were finished (hotline case -> n)."""
-    config = IncidentsConfig(redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer="t", log_block_ms=50,
-                             max_deliveries=3)
+    config = IncidentsConfig(
+        signing_key=KEYS["incidents"], redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer="t",
+        log_block_ms=50, max_deliveries=3,
+    )
     reader = HotlineEvents(redis, store, config)
     finished: dict[str, int] = {}
     one = reader._one
@@ -171,9 +177,9 @@ async def _read_until(reader: HotlineEvents, store: EventStore, finished: dict[s
         async def done() -> bool:
             pending = [await store.redis.xpending(store.keys(p).log, "incidents") for p in range(store.partitions)]
             idle = sum(int(s["pending"]) for s in pending) == 0 and reader.follower.parking.parked == parked
-            return idle and len(finished) + parked == 5
+            return idle and len(finished) + parked == 5 + 1  # and the keys' registrations, one case
 
-        await eventually(done, 15, f"the 5 hotline events finished, {parked} of them parked")
+        await eventually(done, 15, f"the 5 hotline events and the keys' registrations finished, {parked} parked")
     finally:
         reader.follower.stop()
         await asyncio.wait_for(task, timeout=10)
@@ -189,7 +195,7 @@ async def test_hotline_events_an_unknown_event_type_is_read_past(
     unknown = await _append_unknown(store, _call("HL-NEWERTYPE001", 1), kind="HotlineCallTranscribed")
     reader, finished = _reader(redis, store, redis_server)
     await _read_until(reader, store, finished, parked=0)
-    assert finished == {call.case_id: 1 for call in calls} | {"HL-NEWERTYPE001": 1}
+    assert finished == {call.case_id: 1 for call in calls} | {"HL-NEWERTYPE001": 1, REGISTRY_CASE: 1}
     assert {incident_command_id(call.case_id) for call in calls} == await _submitted(redis)
     assert unknown
 

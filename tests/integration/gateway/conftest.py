@@ -32,6 +32,7 @@ from shared.access import tokens
 from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
 from tests.conftest import TEST_PARTITIONS
+from tests.signing import KEYS, register_test_keys, write_box_keys
 
 Client = TestClient[Any, Any]
 ROOT = Path(__file__).resolve().parents[3]
@@ -93,7 +94,8 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0,
 
 def gateway_config(url: str, **overrides: Any) -> GatewayConfig:
     """A gateway config with short reads, so streams notice a gone client or a shutdown quickly."""
-    values: dict[str, Any] = {"redis_url": url, "outcome_timeout_s": 5.0, "read_block_ms": 100} | overrides
+    values: dict[str, Any] = {"redis_url": url, "outcome_timeout_s": 5.0, "read_block_ms": 100,
+                              "signing_key": KEYS["gateway"]} | overrides
     return GatewayConfig(**values)
 
 
@@ -133,6 +135,12 @@ async def incidents_running(url: str, workdir: Path) -> AsyncIterator[None]:
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_")}
     env |= {"LIAISON_REDIS_URL": url, "LIAISON_VAR": str(workdir), "PYTHONPATH": str(ROOT)}
+    write_box_keys(workdir)  # its signing key, where `liaison up` would put it
+    registering = Redis.from_url(url)
+    try:
+        await register_test_keys(registering)
+    finally:
+        await registering.aclose()
     # The child writes its log through its own copy of the descriptor: ours closes at once.
     with open(workdir / "incidents.log", "wb") as log:  # noqa: ASYNC230 - opened once, not in a loop
         process = await asyncio.create_subprocess_exec(
@@ -285,3 +293,9 @@ async def post(client: Client, report: dict[str, Any] | bytes) -> tuple[int, Any
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     response = await client.post("/v1/commands", data=body, headers=headers)
     return response.status, msgspec.json.decode(await response.read())
+
+
+@pytest.fixture
+async def store(redis: Redis) -> EventStore:
+    """A fresh event store with the test keys registered (tests/signing.py): the intakes here check signatures."""
+    return await register_test_keys(redis)

@@ -205,7 +205,7 @@ async def test_each_side_sees_a_case_folded_from_the_events_its_handling_codes_a
         auditor: ([call, letter, ack], {"calls": 1, "letters_sent": 1, "acknowledgements": 1}, 3),
     }
     for token, (events, counts, version) in expected.items():
-        listed = await (await api.get("/v1/cases", headers=_bearer(token))).json()
+        listed = await (await api.get("/v1/cases?kind=hotline", headers=_bearer(token))).json()
         one = await (await api.get(f"/v1/cases/{case_id}", headers=_bearer(token))).json()
         logged = await (await api.get(f"/v1/cases/{case_id}/events", headers=_bearer(token))).json()
         assert [v["case_id"] for v in listed] == [case_id]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -11,10 +13,13 @@ import msgspec
 from redis.asyncio import Redis
 
 from services.hotline.domain import reasons as codes
+from shared.access import unit_keys
+from shared.access.signatures import key_id
 from shared.outcomes import outcome_encoder, rejected
 from shared.reports import MAX_REPORT_BYTES
-from shared.store import keys
+from shared.store import EventStore, keys
 from tests.integration.gateway.conftest import Client, post, resources
+from tests.signing import KEYS
 from tests.unit.hotline.reports import CN, VN, VN_OTHER, acknowledge, log_call
 
 BareApi = Callable[..., AbstractAsyncContextManager[Client]]
@@ -169,3 +174,36 @@ async def test_an_unreadable_outcome_entry_does_not_stop_the_answers(bare_api: B
         status, body = await post(client, log_call("gw-after-junk"))
         await answered
         assert (status, body["reason"]["code"]) == (403, codes.NOT_CALLER)
+
+
+async def test_the_gateway_attests_for_the_token_it_checked_and_its_proof_names_that_token(
+    api: Client, redis: Redis
+) -> None:
+    """The first event keeps the gateway's attestation: its key, the report as posted, the token's id, unit and role;
+    the signature verifies with the gateway's registered key."""
+    status, body = await post(api, log_call("gw-attested"))
+    assert status == 200
+    store = await EventStore.open(redis)
+    proof = (await store.read_case(body["case_id"]))[0].event().proof
+    assert proof is not None
+    assert proof.principal is not None
+    principal = json.loads(proof.principal)
+    token_id = api.tokens[f"officer:{VN}"].split("_")[1]
+    assert principal == {"role": "officer", "token": token_id, "unit": VN}
+    assert json.loads(proof.report) == log_call("gw-attested")
+    registry = await unit_keys.read_registry(store)
+    assert registry.keys[proof.key].holder == "gateway"
+    message = b"liaison attested report v1\n" + proof.principal.encode() + b"\n" + proof.report.encode()
+    KEYS["gateway"].public_key().verify(base64.b64decode(proof.signature), message)
+
+
+async def test_a_gateway_whose_key_was_revoked_answers_503_and_records_nothing(api: Client, redis: Redis) -> None:
+    """Its attestation is refused ``key_revoked``: the gateway, not the report, is at fault (503); nothing recorded."""
+    store = await EventStore.open(redis)
+    before = sum([await store.numbered(p) for p in range(store.partitions)])
+    assert await unit_keys.revoke(store, key_id(KEYS["gateway"].public_key()), "gateway host rebuilt")
+    await asyncio.sleep(unit_keys.REFRESH_S + 0.1)  # every intake has read the revocation
+    status, body = await post(api, log_call("gw-revoked"))
+    assert status == 503
+    assert body["reason"]["code"] == "key_revoked"
+    assert sum([await store.numbered(p) for p in range(store.partitions)]) == before + 1  # the revocation only

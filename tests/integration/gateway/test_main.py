@@ -17,11 +17,13 @@ import pytest
 from shared.access import tokens
 from shared.redis_server import RedisServer, free_port
 from shared.store import EventStore
+from tests.signing import write_box_keys
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def _env(var_dir: Path, **extra: str) -> dict[str, str]:
+    write_box_keys(var_dir)  # the gateway's signing key, where `liaison up` would put it
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_")}
     return env | {"LIAISON_VAR": str(var_dir), "PYTHONPATH": str(ROOT)} | extra
 

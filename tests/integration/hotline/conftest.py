@@ -15,9 +15,10 @@ from services.hotline.app import HotlineService, build
 from services.hotline.config import HotlineConfig
 from shared.outcomes import Outcome, outcome_decoder
 from shared.redis_server import RedisServer
-from shared.store import keys
+from shared.store import EventStore, keys
 from tests.conftest import TEST_PARTITIONS
 from tests.integration.intake_apps import app_running, send_to
+from tests.signing import register_test_keys
 
 INTAKE = keys.intake("hotline")
 DEAD = keys.dead_letters("hotline")
@@ -69,3 +70,9 @@ async def pending(redis: Redis) -> int:
     """Entries of the hotline group read but not acknowledged."""
     summary = await redis.xpending(INTAKE, "hotline")
     return int(summary["pending"])
+
+
+@pytest.fixture
+async def store(redis: Redis) -> EventStore:
+    """A fresh event store with the test keys registered (tests/signing.py): the intakes here check signatures."""
+    return await register_test_keys(redis)

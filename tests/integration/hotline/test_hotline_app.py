@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from shared.events import HotlineCallLogged
 from shared.store import EventStore, keys
 from tests.integration.hotline.conftest import DEAD, INTAKE, RunHotline, outcome_of, outcomes, pending, send
+from tests.signing import REGISTERED, signed
 from tests.unit.hotline.reports import acknowledge, log_call, send_letter
 
 
@@ -108,7 +109,7 @@ async def test_the_same_command_three_times_records_once_and_answers_identically
     async with run_hotline():
         async with redis.pipeline(transaction=True) as pipe:  # one MULTI: both land in one batch
             for r in (report, report, refused, refused):
-                pipe.xadd(INTAKE, {"report": msgspec.json.encode(r)})
+                pipe.xadd(INTAKE, signed(r))
             await pipe.execute()
         await outcomes(redis, 4)
         await send(redis, report)
@@ -126,7 +127,7 @@ async def test_the_same_command_three_times_records_once_and_answers_identically
     store = await EventStore.open(redis)
     assert accepted[0].case_id is not None
     assert len(await store.read_case(accepted[0].case_id)) == 1
-    assert sum([await store.numbered(p) for p in range(store.partitions)]) == 1
+    assert sum([await store.numbered(p) for p in range(store.partitions)]) == 1 + REGISTERED  # and the keys'
 
 
 async def test_two_instances_on_one_stream_record_each_report_exactly_once(
@@ -141,7 +142,7 @@ async def test_two_instances_on_one_stream_record_each_report_exactly_once(
     async with run_hotline("inst-a", batch_size=5) as a, run_hotline("inst-b", batch_size=5) as b:
         async with redis.pipeline(transaction=False) as pipe:
             for report in reports:
-                pipe.xadd(INTAKE, {"report": msgspec.json.encode(report)})
+                pipe.xadd(INTAKE, signed(report))
             await pipe.execute()
         answers = await outcomes(redis, 200, within=20)
         assert await pending(redis) == 0
@@ -158,7 +159,7 @@ async def test_two_instances_on_one_stream_record_each_report_exactly_once(
         recorded = [entry.event() for entry in await store.read_case(case_id)]
         assert [e.case_version for e in recorded] == [1, 2, 3, 4, 5]
         assert sorted(e.causation_id for e in recorded) == sorted(f"c{i}-{j}" for j in range(5))
-    assert sum([await store.numbered(p) for p in range(store.partitions)]) == 200
+    assert sum([await store.numbered(p) for p in range(store.partitions)]) == 200 + REGISTERED  # and the keys'
 
 
 async def test_a_report_left_pending_by_a_dead_consumer_is_reclaimed(redis: Redis, run_hotline: RunHotline) -> None:
@@ -196,7 +197,7 @@ async def test_an_entry_that_keeps_failing_is_dead_lettered_with_an_answer(
     assert dead[b"entry_id"] == entry_id
     assert dead[b"reason"] == b"not completed after 3 deliveries"
     store = await EventStore.open(redis)
-    assert sum([await store.numbered(p) for p in range(store.partitions)]) == 0
+    assert sum([await store.numbered(p) for p in range(store.partitions)]) == REGISTERED  # the keys' alone
 
 
 async def test_a_redis_error_mid_batch_leaves_the_report_pending_until_it_can_be_recorded(
@@ -210,7 +211,7 @@ async def test_a_redis_error_mid_batch_leaves_the_report_pending_until_it_can_be
         await redis.set(number_key, "not-a-number")  # the append script's INCRBY fails before any write
         async with redis.pipeline(transaction=True) as pipe:
             pipe.xadd(INTAKE, {"report": b"garbage"})
-            pipe.xadd(INTAKE, {"report": msgspec.json.encode(log_call("cmd-wait", case_id=case_id))})
+            pipe.xadd(INTAKE, signed(log_call("cmd-wait", case_id=case_id)))
             await pipe.execute()
         await wait_until(lambda: dead_count(redis), 1)
         await wait_until(lambda: pending(redis), 1)

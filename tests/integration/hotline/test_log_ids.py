@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 import structlog
 from redis.asyncio import Redis
 
@@ -12,9 +11,10 @@ from services.hotline.config import HotlineConfig
 from services.hotline.processor import Processor
 from shared import append_metrics
 from shared.redis_server import RedisServer
-from shared.store import EventStore, keys
+from shared.store import keys
 from tests.conftest import TEST_PARTITIONS
 from tests.integration.hotline.conftest import INTAKE, RunHotline, outcome_of, send
+from tests.signing import register_test_keys, signed_fields
 from tests.unit.hotline.reports import acknowledge, log_call
 
 CASE = "HL-LOGIDS"
@@ -29,7 +29,7 @@ async def _appends_counted(redis: Redis) -> int:
 
 async def test_lines_about_reports_carry_command_and_case_ids(redis: Redis, redis_server: RedisServer) -> None:
     """Accepted, rejected and dead-lettered reports each log their command_id and case_id; one append is timed."""
-    store = await EventStore.create(redis, TEST_PARTITIONS)
+    store = await register_test_keys(redis)
     await redis.xgroup_create(INTAKE, "hotline", id="0", mkstream=True)
     config = HotlineConfig(redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer="t")
     processor = Processor(redis, store, config)
@@ -40,7 +40,7 @@ async def test_lines_about_reports_carry_command_and_case_ids(redis: Redis, redi
         acknowledge(CASE, "no-such-message", "cmd-refused"),
         log_call("cmd-given-up", case_id=CASE),
     ]
-    entries = [(await send(redis, r), {b"report": msgspec.json.encode(r)}) for r in reports]
+    entries = [(await send(redis, r), signed_fields(r)) for r in reports]
     with structlog.testing.capture_logs() as lines:
         for entry in entries[:2]:
             await processor.process([entry])

@@ -16,20 +16,21 @@ from shared.store import EventStore, keys
 from shared.store.chain import link
 from tests.conftest import TEST_PARTITIONS
 from tests.integration.hotline.conftest import DEAD, INTAKE, outcome_of, send
+from tests.signing import register_test_keys, signed_fields
 from tests.unit.hotline.reports import acknowledge, log_call, send_letter
 from tests.unit.incidents import incident_reports as inc
 from tests.unit.incidents.reports import Case
 
 
 async def _processor(redis: Redis, redis_server: RedisServer) -> Processor:
-    store = await EventStore.create(redis, TEST_PARTITIONS)
+    store = await register_test_keys(redis)
     await redis.xgroup_create(INTAKE, "hotline", id="0", mkstream=True)
     return Processor(redis, store, HotlineConfig(redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer="t"))
 
 
 async def _batch(redis: Redis, processor: Processor, reports: list[dict[str, Any]]) -> None:
     """Put the reports on the intake, read them as the consumer, and process them as one batch."""
-    entries = [(await send(redis, report), {b"report": msgspec.json.encode(report)}) for report in reports]
+    entries = [(await send(redis, report), signed_fields(report)) for report in reports]
     await redis.xreadgroup("hotline", "t", {INTAKE: ">"}, count=100)
     await processor.process(entries)
 
@@ -47,13 +48,14 @@ async def _case_with_a_future_event(store: EventStore, case_id: str) -> None:
     p = store.partition_of(case_id)
     k = store.keys(p)
     head = (await store.read_case(case_id))[-1]
+    number = await store.numbered(p) + 1  # the partition may hold other cases' events (the keys' registrations)
     future = msgspec.json.encode({"type": "CallRecordingAttached", "schema_version": 1, "case_id": case_id,
                                   "case_version": 2, "event_id": "ev-future"})
     digest = link(head.hash, future)
-    entry_id = await store.redis.xadd(k.log, {"n": "2", "prev": head.hash, "hash": digest, "e": future})
+    entry_id = await store.redis.xadd(k.log, {"n": str(number), "prev": head.hash, "hash": digest, "e": future})
     await store.redis.rpush(k.case(case_id), entry_id)
     await store.redis.hset(k.heads, case_id, f"2 {digest}")
-    await store.redis.set(k.number, 2)
+    await store.redis.set(k.number, number)
 
 
 async def test_a_report_naming_an_incident_case_is_refused_alone_and_at_once(
@@ -144,7 +146,7 @@ async def test_a_resend_the_service_cannot_answer_fails_alone(
         return await answered(self, report, positions)
 
     monkeypatch.setattr(Processor, "recorded", unreadable)
-    entries = [(await send(redis, r), {b"report": msgspec.json.encode(r)})
+    entries = [(await send(redis, r), signed_fields(r))
                for r in (log_call("old-one", case_id="HL-OLD"), log_call("new-one", case_id="HL-NEW"))]
     entries.append((await redis.xadd(INTAKE, {"report": b"{not json"}), {b"report": b"{not json"}))
     await redis.xreadgroup("hotline", "t", {INTAKE: ">"}, count=100)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import msgspec
 from redis.asyncio import Redis
 
 from services.hotline.config import HotlineConfig
@@ -16,6 +15,7 @@ from shared.redis_server import RedisServer
 from shared.store import AppendResult, EventStore
 from tests.conftest import TEST_PARTITIONS
 from tests.integration.hotline.conftest import INTAKE, outcome_of, send
+from tests.signing import register_test_keys, signed_fields
 from tests.unit.hotline.reports import command, log_call, send_letter
 
 CASE = "HL-RACE"
@@ -50,7 +50,7 @@ class RacingStore(EventStore):
 
 
 async def _processor(redis: Redis, redis_server: RedisServer, races: int) -> Processor:
-    await EventStore.create(redis, TEST_PARTITIONS)
+    await register_test_keys(redis)
     await redis.xgroup_create(INTAKE, "hotline", id="0", mkstream=True)
     config = HotlineConfig(redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer="t")
     return Processor(redis, RacingStore(redis, TEST_PARTITIONS, races), config)
@@ -59,7 +59,7 @@ async def _processor(redis: Redis, redis_server: RedisServer, races: int) -> Pro
 async def _process(redis: Redis, processor: Processor, report: dict[str, Any]) -> None:
     entry_id = await send(redis, report)
     await redis.xreadgroup("hotline", "t", {INTAKE: ">"}, count=10)
-    await processor.process([(entry_id, {b"report": msgspec.json.encode(report)})])
+    await processor.process([(entry_id, signed_fields(report))])
 
 
 async def test_a_conflict_is_re_decided_on_the_new_state(redis: Redis, redis_server: RedisServer) -> None:
@@ -93,7 +93,7 @@ async def test_a_case_that_never_stops_moving_gives_version_conflict(redis: Redi
 
 
 async def _process_batch(redis: Redis, processor: Processor, reports: list[dict[str, Any]]) -> None:
-    entries = [(await send(redis, report), {b"report": msgspec.json.encode(report)}) for report in reports]
+    entries = [(await send(redis, report), signed_fields(report)) for report in reports]
     await redis.xreadgroup("hotline", "t", {INTAKE: ">"}, count=100)
     await processor.process(entries)
 

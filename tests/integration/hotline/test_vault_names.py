@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 import pytest
 from redis.asyncio import Redis
 
@@ -17,6 +16,7 @@ from shared.vault.index import Found, NameIndex
 from shared.vault.store import Vault, new_subject_id
 from tests.conftest import TEST_PARTITIONS
 from tests.integration.hotline.conftest import INTAKE, outcome_of, send
+from tests.signing import register_test_keys, signed_fields
 from tests.unit.hotline.reports import log_call, send_letter
 
 VICTIM = {"name": "Vàng Thị Dua", "other_names": ["王氏蒂", "Dua Vang"]}
@@ -28,14 +28,14 @@ NAMING = {
 
 
 async def _processor(redis: Redis, redis_server: RedisServer) -> Processor:
-    await EventStore.create(redis, TEST_PARTITIONS)
+    await register_test_keys(redis)
     await redis.xgroup_create(INTAKE, "hotline", id="0", mkstream=True)
     config = HotlineConfig(redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer="t")
     return Processor(redis, EventStore(redis, TEST_PARTITIONS), config)
 
 
 async def _process_batch(redis: Redis, processor: Processor, reports: list[dict[str, Any]]) -> list[bytes]:
-    entries = [(await send(redis, report), {b"report": msgspec.json.encode(report)}) for report in reports]
+    entries = [(await send(redis, report), signed_fields(report)) for report in reports]
     await redis.xreadgroup("hotline", "t", {INTAKE: ">"}, count=100)
     await processor.process(entries)
     return [entry_id for entry_id, _ in entries]

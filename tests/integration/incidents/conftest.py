@@ -22,6 +22,7 @@ from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
 from tests.conftest import TEST_PARTITIONS
 from tests.integration.intake_apps import app_running, send_to
+from tests.signing import KEYS, register_test_keys
 
 INTAKE = keys.intake("incidents")
 DEAD = keys.dead_letters("incidents")
@@ -43,7 +44,10 @@ def run_incidents(redis: Redis, redis_server: RedisServer) -> RunIncidents:
 
     def run(consumer: str = "test-1", **overrides: Any) -> AbstractAsyncContextManager[IncidentsService]:
         settings: dict[str, Any] = {"scan_every_s": 0.05, "log_block_ms": 100, "policy": PATIENT} | overrides
-        config = IncidentsConfig(redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer=consumer, **settings)
+        config = IncidentsConfig(
+            signing_key=KEYS["incidents"], redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer=consumer,
+            **settings,
+        )
         return app_running(build, config)
 
     return run
@@ -91,3 +95,9 @@ async def outcomes_of(redis: Redis, command_id: str) -> list[Outcome]:
 async def events_of(store: EventStore, case_id: str) -> list[AnyEvent]:
     """Every event of a case, in order."""
     return [entry.event() for entry in await store.read_case(case_id)]
+
+
+@pytest.fixture
+async def store(redis: Redis) -> EventStore:
+    """A fresh event store with the test keys registered (tests/signing.py): the intakes here check signatures."""
+    return await register_test_keys(redis)

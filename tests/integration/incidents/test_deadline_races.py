@@ -26,6 +26,7 @@ from shared.store.chain import GENESIS, link
 from tests.conftest import TEST_PARTITIONS
 from tests.integration.incidents.conftest import RunIncidents, events_of, eventually, outcome_of, send
 from tests.integration.incidents.test_deadlines import QUICK, _reported_now
+from tests.signing import KEYS
 from tests.unit.incidents import handover_reports as ho
 from tests.unit.incidents import incident_reports as inc
 
@@ -195,7 +196,7 @@ async def test_a_call_whose_incident_was_refused_is_ended_and_not_re_armed(
 ) -> None:
     """An urgent call's confirmation entry ends once its incident's RaiseIncident is known refused; a call whose
     incident may still come is only looked at again later."""
-    config = IncidentsConfig(redis_url=redis_server.url, partitions=TEST_PARTITIONS)
+    config = IncidentsConfig(signing_key=KEYS["incidents"], redis_url=redis_server.url, partitions=TEST_PARTITIONS)
     watch = DeadlineWatch(redis, store, config)
     refused_call = call_member(incident_case_of("HL-REFUSED"), "HL-REFUSED", "EV-call-1")
     waiting_call = call_member(incident_case_of("HL-WAITING"), "HL-WAITING", "EV-call-2")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import msgspec
 from redis.asyncio import Redis
 
 from services.incidents.calls import LINK_PREFIX, incident_case_of, incident_command_id
@@ -22,6 +21,7 @@ from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
 from tests.conftest import TEST_PARTITIONS
 from tests.integration.incidents.conftest import RunIncidents, outcome_of, send
+from tests.signing import KEYS, signed
 from tests.unit.incidents import incident_reports as incident
 
 HOTLINE_CASE = "HL-ABCDEFGHIJKL"
@@ -41,7 +41,7 @@ def _link(command_id: str = f"{LINK_PREFIX}0193-second-call") -> dict[str, Any]:
 
 async def _take(redis: Redis, consumer: str, report: dict[str, Any]) -> list[Entry]:
     """Put one report on the intake and have ``consumer`` read it (it is then pending for that consumer)."""
-    await redis.xadd(INTAKE, {"report": msgspec.json.encode(report)})
+    await redis.xadd(INTAKE, signed(report))
     read: Any = await redis.xreadgroup(GROUP, consumer, {INTAKE: ">"}, count=1)
     return [(entry_id, fields) for entry_id, fields in read[0][1]]
 
@@ -59,7 +59,8 @@ async def _pending(redis: Redis) -> int:
 async def _two(redis: Redis, store: EventStore, url: str) -> tuple[Processor, Processor]:
     await redis.xgroup_create(INTAKE, GROUP, id="0", mkstream=True)
     return tuple(  # type: ignore[return-value]
-        Processor(redis, store, IncidentsConfig(redis_url=url, partitions=TEST_PARTITIONS, consumer=name))
+        Processor(redis, store, IncidentsConfig(
+            signing_key=KEYS["incidents"], redis_url=url, partitions=TEST_PARTITIONS, consumer=name))
         for name in ("a", "b")
     )
 
@@ -155,7 +156,10 @@ async def test_a_link_that_waited_too_long_is_dead_lettered(
 ) -> None:
     """Past its waiting time (a few reclaim idle times) a link given up is dead-lettered as any report is."""
     await redis.xgroup_create(INTAKE, GROUP, id="0", mkstream=True)
-    config = IncidentsConfig(redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer="b", reclaim_idle_ms=1)
+    config = IncidentsConfig(
+        signing_key=KEYS["incidents"], redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer="b",
+        reclaim_idle_ms=1,
+    )
     b = Processor(redis, store, config)
     link_entry = await _take(redis, "b", _link())
     await asyncio.sleep(0.01)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 import structlog
 from redis.asyncio import Redis
 
@@ -18,6 +17,7 @@ from shared.store import EventStore, keys
 from tests.conftest import TEST_PARTITIONS
 from tests.integration.incidents.conftest import send
 from tests.integration.incidents.test_talk_through_events import _call
+from tests.signing import KEYS, REGISTERED, signed_fields
 from tests.unit.incidents import incident_reports as inc
 
 IDS = [structlog.contextvars.merge_contextvars]
@@ -32,7 +32,7 @@ async def _appends_counted(redis: Redis) -> int:
 
 
 def _config(url: str) -> IncidentsConfig:
-    return IncidentsConfig(redis_url=url, partitions=TEST_PARTITIONS, consumer="t")
+    return IncidentsConfig(signing_key=KEYS["incidents"], redis_url=url, partitions=TEST_PARTITIONS, consumer="t")
 
 
 async def test_lines_about_reports_carry_command_and_case_ids(
@@ -48,7 +48,7 @@ async def test_lines_about_reports_carry_command_and_case_ids(
         inc.acknowledge(command_id="cmd-refused", case_id="IN-NOSUCHCASE01"),
         inc.raise_incident(command_id="cmd-given-up", case_id="IN-LOGIDS000002"),
     ]
-    entries = [(await send(redis, r), {b"report": msgspec.json.encode(r)}) for r in reports]
+    entries = [(await send(redis, r), signed_fields(r)) for r in reports]
     with structlog.testing.capture_logs(processors=IDS) as lines:
         for entry in entries[:2]:
             await processor.process([entry])
@@ -71,7 +71,7 @@ async def test_the_line_about_an_urgent_call_names_the_event_and_its_case(
     reader = HotlineEvents(redis, store, _config(redis_server.url))
     await reader.create_groups()
     with structlog.testing.capture_logs(processors=IDS) as lines:
-        assert await reader.read_once() == 1
+        assert await reader.read_once() == 1 + REGISTERED  # and the keys' registrations, read past
     [urgent] = [line for line in lines if line["event"] == "urgent_call"]
     assert (urgent["event_id"], urgent["case_id"]) == (call.event_id, call.case_id)
     assert urgent["command_ids"] == [incident_command_id(call.case_id)]

@@ -18,6 +18,7 @@ from shared.outcomes import Outcome, outcome_decoder
 from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
 from tests.conftest import TEST_PARTITIONS
+from tests.signing import KEYS, register_test_keys, signed, signed_fields
 from tests.unit.hotline.reports import log_call, send_letter
 from tests.unit.incidents import incident_reports as inc
 
@@ -26,7 +27,7 @@ OTHER_PARTITION = ("HL-A", "HL-B")
 
 
 async def _hotline(redis: Redis, url: str) -> HotlineProcessor:
-    store = await EventStore.create(redis, TEST_PARTITIONS)
+    store = await register_test_keys(redis)
     assert store.partition_of(SAME_PARTITION[0]) == store.partition_of(SAME_PARTITION[1])
     assert store.partition_of(OTHER_PARTITION[0]) != store.partition_of(OTHER_PARTITION[1])
     await redis.xgroup_create(keys.intake("hotline"), "hotline", id="0", mkstream=True)
@@ -36,9 +37,9 @@ async def _hotline(redis: Redis, url: str) -> HotlineProcessor:
 async def _process(redis: Redis, processor: Pipeline[Any], report: dict[str, Any]) -> Outcome:
     """Send one report through the processor and return the last outcome written for its command id."""
     raw = msgspec.json.encode(report)
-    entry_id = await redis.xadd(processor.intake, {"report": raw})
+    entry_id = await redis.xadd(processor.intake, signed(raw))
     await redis.xreadgroup(processor.group, "t", {processor.intake: ">"}, count=100)
-    await processor.process([(entry_id, {b"report": raw})])
+    await processor.process([(entry_id, signed_fields(raw))])
     answers = [outcome_decoder.decode(f[b"outcome"]) for _, f in await redis.xrange(keys.OUTCOMES)]
     return [o for o in answers if o.command_id == report["command_id"]][-1]
 
@@ -102,7 +103,7 @@ async def test_a_crash_after_the_claim_converges(redis: Redis, redis_server: Red
     processor = await _hotline(redis, redis_server.url)
     report = log_call("claimed", case_id="HL-E")
     raw = msgspec.json.encode(report)
-    readable = processor._read_entry(b"1-1", {b"report": raw})
+    readable = processor._read_entry(b"1-1", signed_fields(raw))
     assert not isinstance(readable, Malformed)
     await batch_io.lookup(redis, processor.store, [readable])  # the claim is taken; then the process dies
     assert (await _process(redis, processor, report)).status == "accepted"
@@ -116,7 +117,9 @@ async def test_a_command_id_names_one_report_across_services(redis: Redis, redis
     await _process(redis, hotline, log_call("shared-id", case_id="HL-F"))
     await redis.xgroup_create(keys.intake("incidents"), "incidents", id="0", mkstream=True)
     incidents = IncidentsProcessor(
-        redis, hotline.store, IncidentsConfig(redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer="t")
+        redis, hotline.store,
+        IncidentsConfig(
+            signing_key=KEYS["incidents"], redis_url=redis_server.url, partitions=TEST_PARTITIONS, consumer="t"),
     )
     logged = await _log_length(hotline.store)
     assert _reused(await _process(redis, incidents, inc.raise_incident(command_id="shared-id")))

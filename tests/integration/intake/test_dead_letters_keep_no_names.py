@@ -21,6 +21,7 @@ from shared.store import EventStore, keys
 from shared.vault.index import Found, NameIndex
 from shared.vault.store import Vault, new_subject_id
 from tests.conftest import TEST_PARTITIONS
+from tests.signing import KEYS, register_test_keys, signed, signed_fields
 from tests.unit.hotline.reports import log_call
 from tests.unit.incidents import incident_reports as inc
 
@@ -32,12 +33,13 @@ Processor = HotlineProcessor | IncidentsProcessor
 
 
 async def _processor(service: str, redis: Redis, url: str) -> Processor:
-    await EventStore.create(redis, TEST_PARTITIONS)
+    await register_test_keys(redis)
     await redis.xgroup_create(keys.intake(service), service, id="0", mkstream=True)
     store = EventStore(redis, TEST_PARTITIONS)
     if service == "hotline":
         return HotlineProcessor(redis, store, HotlineConfig(redis_url=url, partitions=TEST_PARTITIONS, consumer="t"))
-    return IncidentsProcessor(redis, store, IncidentsConfig(redis_url=url, partitions=TEST_PARTITIONS, consumer="t"))
+    return IncidentsProcessor(redis, store, IncidentsConfig(
+        signing_key=KEYS["incidents"], redis_url=url, partitions=TEST_PARTITIONS, consumer="t"))
 
 
 def _report(service: str, command_id: str, **overrides: Any) -> dict[str, Any]:
@@ -64,8 +66,8 @@ async def _process(redis: Redis, processor: Processor, service: str, raws: list[
     intake = keys.intake(service)
     entries: list[tuple[bytes, dict[bytes, bytes]]] = []
     for raw in raws:
-        entry_id: Any = await redis.xadd(intake, {"report": raw})
-        entries.append((entry_id, {b"report": raw}))
+        entry_id: Any = await redis.xadd(intake, signed(raw))
+        entries.append((entry_id, signed_fields(raw)))
     await redis.xreadgroup(service, "t", {intake: ">"}, count=100)
     await processor.process(entries, frozenset(e for e, _ in entries) if give_up else frozenset())
     return [entry_id for entry_id, _ in entries]

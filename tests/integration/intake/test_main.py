@@ -15,8 +15,10 @@ from redis.asyncio import Redis
 
 from shared.redis_server import RedisServer
 from shared.store import keys
+from tests.conftest import TEST_PARTITIONS
 from tests.integration.hotline.conftest import outcome_of
 from tests.integration.intake_apps import main_env, run_main, send_to
+from tests.signing import register_test_keys
 from tests.unit.hotline.reports import log_call
 from tests.unit.incidents import incident_reports as inc
 
@@ -52,7 +54,8 @@ async def test_the_process_answers_reports_and_stops_cleanly_on_sigterm(
     service: str, redis: Redis, redis_server: RedisServer, tmp_path: Path
 ) -> None:
     """Started with LIAISON_REDIS_URL, the process accepts a report of its service; SIGTERM ends it with exit 0."""
-    env = main_env(tmp_path, LIAISON_REDIS_URL=redis_server.url, LIAISON_PARTITIONS="4")
+    await register_test_keys(redis)  # as `liaison up` registers the box's keys; the intake checks signatures
+    env = main_env(tmp_path, LIAISON_REDIS_URL=redis_server.url, LIAISON_PARTITIONS=str(TEST_PARTITIONS))
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", f"services.{service}", env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
