@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Any
 
 import msgspec
 from aiohttp import web
@@ -80,13 +79,7 @@ async def case_events(request: web.Request) -> web.Response:
     # The same answer for a case the caller may not see as for none: its existence is not disclosed.
     if not recorded:
         return reason(HTTPStatus.NOT_FOUND, UNKNOWN_CASE, f"no case {case_id!r}: the log holds no event of it")
-    items = []
-    for entry in recorded:
-        head: dict[str, Any] = {"position": entry.position, "number": entry.number, "prev": entry.prev,
-                                "hash": entry.hash}
-        # The event is spliced in as the log holds it: its canonical bytes are what its hash covers.
-        items.append(_encode(head)[:-1] + b',"event":' + entry.data + b"}")
-    body = b"[" + b",".join(items) + b"]"
+    body = b"[" + b",".join(queries.shown_events(recorded, request[PRINCIPAL])) + b"]"
     authors = [author_of(entry.data) for entry in recorded]
     await disclosures.record(gw, store, request[PRINCIPAL], [Shown(case_id, "events", body, authors)])
     return json_body(body)

@@ -99,9 +99,12 @@ def _event(name: str, description: str, data: dict[str, Any], *, with_id: bool =
 EVENTS = {
     "ready": ("ReadyEvent", _event(
         "ready", "sent first: the position the stream starts from (resume from its id to miss nothing)",
-        _data("the starting position in every partition", {
-            "type": "object", "required": ["positions"],
-            "properties": {"positions": {"type": "array", "items": {"type": "string"}}}}))),
+        _data("the starting position: in every partition for an auditor; sealed (an opaque token, as every id: "
+              "is) for any other reader", {
+            "type": "object",
+            "oneOf": [{"required": ["positions"]}, {"required": ["position"]}],
+            "properties": {"positions": {"type": "array", "items": {"type": "string"}},
+                           "position": {"type": "string", "description": "the sealed position (s1.…)"}}}))),
     "message": ("UpdateEvent", _event(
         "message", "one case update (the default event type): the case's view after it",
         _data("the update", {
@@ -120,13 +123,13 @@ EVENTS = {
             "properties": {
                 "reason": _ref("Reason"),
                 "partitions": {"type": "array", "items": {
-                    "type": "object", "required": ["partition", "problem", "position"],
+                    "type": "object", "required": ["partition", "problem"],
                     "properties": {
                         "partition": {"type": "integer"},
                         "problem": {"enum": ["ahead", "trimmed"]},
-                        "position": {"type": "string"},
-                        "newest": {"type": "string"},
-                        "oldest_kept": {"type": ["string", "null"]},
+                        "position": {"type": "string", "description": "auditors only"},
+                        "newest": {"type": "string", "description": "auditors only"},
+                        "oldest_kept": {"type": ["string", "null"], "description": "auditors only"},
                     }}},
             }}))),
     "unauthorized": ("UnauthorizedEvent", _event(
@@ -183,13 +186,18 @@ def _schemas() -> dict[str, Any]:
         },
         "LoggedEvent": {
             "type": "object",
-            "required": ["position", "number", "prev", "hash", "event"],
+            "description": "An auditor gets the log as it is: the chain's number, prev and hash, and the event as "
+            "logged. Any other reader gets the events it may see numbered for it (case_version 1, 2, 3... over "
+            "those alone) and no chain fields, so nothing shows an event it may not see (docs/security.md).",
+            "required": ["position", "event"],
             "properties": {
                 "position": {"type": "string", "description": "entry id in the partition log"},
-                "number": {"type": "integer", "description": "gap-free number within the partition"},
-                "prev": {"type": "string", "description": "hash of the case's previous event"},
-                "hash": {"type": "string", "description": "sha256(prev + '\\n' + event's canonical JSON)"},
-                "event": {"type": "object", "description": "the event's canonical JSON, as logged"},
+                "number": {"type": "integer", "description": "auditors only: gap-free number within the partition"},
+                "prev": {"type": "string", "description": "auditors only: hash of the case's previous event"},
+                "hash": {"type": "string",
+                         "description": "auditors only: sha256(prev + '\\n' + event's canonical JSON)"},
+                "event": {"type": "object", "description": "the event's canonical JSON: as logged for an auditor, "
+                          "its case_version counted over the events the reader may see for anyone else"},
             },
         },
     }

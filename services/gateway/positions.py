@@ -6,12 +6,21 @@ back as ``Last-Event-ID`` when it reconnects. Partitions have no order among the
 the last entry seen in every partition's updates stream.
 
 Text form: the entry ids in partition order, comma-separated, ``0-0`` written ``0`` and a
-``-0`` sequence left out (``1763865000123-2,0,1763865000456``): about 14 bytes a partition.
+``-0`` sequence left out (``1763865000123-2,0,1763865000456``): about 14 bytes a partition. Readers
+who are not auditors get it sealed (``Sealer``): an opaque ``s1.`` token.
 """
 
 from __future__ import annotations
 
+import base64
+import os
 import re
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 START = "0-0"
 """Before the first entry of a stream."""
@@ -54,3 +63,48 @@ def decode(text: str, partitions: int) -> list[str]:
             raise BadPosition(f"Last-Event-ID: position {index} is {piece[:40]!r}, not a stream entry id")
         positions.append(piece if "-" in piece else f"{piece}-0")
     return positions
+
+
+SEALED = "s1."
+"""The prefix of a sealed position: what readers who are not auditors get (docs/security.md)."""
+
+
+class Sealer:
+    """Seals positions for readers who may not see every update (AES-GCM), so a position tells them nothing.
+
+    A clear position names how far every partition's updates stream got: across a reader's own updates it
+    would show how much the other cases moved, and when. Sealed, it is an opaque token only a gateway
+    holding the same key can open, so a client still resumes with it exactly. The key derives from the
+    gateway's signing key (every gateway process on a box shares it); without one, from a random key of
+    this process (positions then resume in this process only).
+    """
+
+    def __init__(self, secret: bytes | None) -> None:
+        material = secret if secret is not None else os.urandom(32)
+        derive = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"liaison update positions v1")
+        key = derive.derive(material)
+        self._aead = AESGCM(key)
+
+    def seal(self, positions: list[str]) -> str:
+        """The opaque text of a position."""
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, encode(positions).encode("ascii"), SEALED.encode())
+        return SEALED + base64.urlsafe_b64encode(nonce + sealed).decode("ascii").rstrip("=")
+
+    def open(self, text: str, partitions: int) -> list[str]:
+        """The position a sealed text names; BadPosition if this gateway's key did not seal it."""
+        body = text.strip(BLANK)[len(SEALED):]
+        try:
+            raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            clear = self._aead.decrypt(raw[:12], raw[12:], SEALED.encode()).decode("ascii")
+        except (ValueError, InvalidTag, UnicodeDecodeError):
+            raise BadPosition("Last-Event-ID: a sealed position this gateway did not write") from None
+        return decode(clear, partitions)
+
+
+def secret_of(key: Ed25519PrivateKey | None) -> bytes | None:
+    """The raw bytes of the gateway's signing key, the material positions are sealed with."""
+    if key is None:
+        return None
+    return key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                             serialization.NoEncryption())

@@ -8,6 +8,7 @@ from collections import OrderedDict
 from aiohttp import web
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from services.gateway import positions
 from services.gateway.config import GatewayConfig
 from services.gateway.metrics import Metrics
 from services.gateway.rate_limit import RateLimit
@@ -36,6 +37,8 @@ class Gateway:
         self.subscribers = 0
         self.disclosed: OrderedDict[tuple[str, str, str, str], None] = OrderedDict()
         """(token, case, what, content digest) this process recorded as disclosed (services/gateway/disclosures.py)."""
+        self.sealer = positions.Sealer(positions.secret_of(config.signing_key))
+        """Seals the update positions readers who are not auditors get (positions.py)."""
         self.streams_of: dict[str, int] = {}
         """Token id -> update streams it holds open in this process (STREAMS_PER_TOKEN at most)."""
 

@@ -139,7 +139,7 @@ async def subscribe(request: web.Request) -> web.StreamResponse:
     resume = (request.headers.get("Last-Event-ID") or request.query.get("last_event_id") or "").strip(pos.BLANK)
     if resume:
         try:
-            at = pos.decode(resume, store.partitions)
+            at = _resumed(gw, request, resume, store.partitions)
         except pos.BadPosition as err:
             return reason(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid_last_event_id", str(err))
     else:
@@ -166,11 +166,14 @@ async def subscribe(request: web.Request) -> web.StreamResponse:
     try:
         await response.prepare(request)
         await response.write(f"retry: {RETRY_MS}\n\n".encode())
-        await response.write(frame(_encode({"positions": at}), event_id=pos.encode(at), event="ready"))
+        clear = request[PRINCIPAL].sees_every_case
+        ready = {"positions": at} if clear else {"position": _position(gw, request, at)}
+        await response.write(frame(_encode(ready), event_id=_position(gw, request, at), event="ready"))
         if problems:
             message = "updates after this client's position were removed; reload the case views, then keep following"
-            data = _encode({"reason": {"code": "updates_lost", "message": message}, "partitions": problems})
-            await response.write(frame(data, event_id=pos.encode(at), event="resync"))
+            lost = problems if clear else [{"partition": q["partition"], "problem": q["problem"]} for q in problems]
+            data = _encode({"reason": {"code": "updates_lost", "message": message}, "partitions": lost})
+            await response.write(frame(data, event_id=_position(gw, request, at), event="resync"))
         await _follow(request, response, gw, store, at, read, case_id)
     except ConnectionResetError:
         pass  # the client went away: nothing to tell it
@@ -181,6 +184,22 @@ async def subscribe(request: web.Request) -> web.StreamResponse:
             del gw.streams_of[token_id]
         gw.metrics.subscribers.dec()
     return response
+
+
+def _position(gw: Gateway, request: web.Request, at: list[str]) -> str:
+    """The ``id:`` of an event: the position as it is for an auditor (who sees every update anyway), sealed for
+    any other reader, so it cannot count the updates of cases it may not see (docs/security.md)."""
+    return pos.encode(at) if request[PRINCIPAL].sees_every_case else gw.sealer.seal(at)
+
+
+def _resumed(gw: Gateway, request: web.Request, resume: str, partitions: int) -> list[str]:
+    """The position a ``Last-Event-ID`` names: sealed (anyone), or in clear from an auditor only."""
+    if resume.startswith(pos.SEALED):
+        return gw.sealer.open(resume, partitions)
+    if not request[PRINCIPAL].sees_every_case:
+        raise pos.BadPosition("Last-Event-ID: send back the id this gateway sent (positions are sealed for this "
+                              "token)")
+    return pos.decode(resume, partitions)
 
 
 async def _follow(
@@ -234,7 +253,7 @@ async def _follow(
                 unavailable = {"reason": {"code": "redis_unavailable", "message": "Redis did not answer; reconnect"}}
                 await response.write(frame(_encode(unavailable), event="unavailable"))
                 return
-            await response.write(frame(update_data(p, position, fields), event_id=pos.encode(at)))
+            await response.write(frame(update_data(p, position, fields), event_id=_position(gw, request, at)))
             last_write = time.monotonic()
         if time.monotonic() - last_write >= keepalive_s:
             await response.write(b": keep-alive\n\n")

@@ -5,6 +5,11 @@ decode it (``get_view``, ``list_views``). Both go through the same reads and the
 A ``viewer`` sees only cases it is party to; a case holding an event it may not see (handling
 H2/H3, shared/access/visibility.py) is folded on read from the events it may see, so nothing
 leaks through the view's counts or status. ``viewer=None``: a process on the box (the CLI).
+
+What a reader who is not an auditor is shown is numbered for that reader (docs/security.md): its view's
+``version`` and each event's ``case_version`` count the events *it* may see (1, 2, 3...), and events come
+without the chain's ``number``, ``prev`` and ``hash``, so neither a gap nor a link discloses an event it
+may not see. Auditors get the log as it is.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from shared.access.principals import Principal
 from shared.access.visibility import may_see, may_see_entry, sees_all_of
 from shared.readmodel.decoding import read_event
 from shared.readmodel.filters import NO_FILTER, CaseFilter
-from shared.readmodel.fold import fold_seen
+from shared.readmodel.fold import ViewEvent, fold_seen
 from shared.readmodel.schema import CaseView, decode_view, encode_view
 from shared.redis_client import text
 from shared.store import RecordedEvent
@@ -37,7 +42,8 @@ SEEN_KEPT = 4096
 it may see. The stored view's digest is in the key because a case id can name another case after the store was
 emptied and refilled (ids derive from command ids): the same version of a different log must not be served."""
 
-_seen: OrderedDict[tuple[str, int, bytes, str], bytes | None] = OrderedDict()
+_seen: OrderedDict[tuple[str, int, bytes, str], tuple[bytes | None, bool]] = OrderedDict()
+"""-> (the view it may see, or None; whether it may see the event at that version)."""
 
 
 class _Version(msgspec.Struct):
@@ -51,12 +57,20 @@ async def as_seen_by(
     store: EventStorePort, case_id: str, raw: bytes, viewer: Principal | None, up_to: int | None = None
 ) -> bytes | None:
     """A stored view as ``viewer`` may see it: None if not at all, as stored if it may see every event, else
-    folded from the events it may see up to version ``up_to`` (default: the stored view's), None if that leaves
-    it no part in the case."""
+    folded from the events it may see up to version ``up_to`` (default: the stored view's), numbered for it,
+    None if that leaves it no part in the case."""
+    return (await seen_at(store, case_id, raw, viewer, up_to))[0]
+
+
+async def seen_at(
+    store: EventStorePort, case_id: str, raw: bytes, viewer: Principal | None, up_to: int | None = None
+) -> tuple[bytes | None, bool]:
+    """``as_seen_by``, and whether ``viewer`` may see the event at ``up_to`` itself (an update it made is shown
+    only then: even its timing would disclose a hidden event)."""
     if not may_see(viewer, raw):
-        return None
+        return None, False
     if sees_all_of(viewer, raw):
-        return raw
+        return raw, True
     assert viewer is not None
     if up_to is None:  # the same point of the case as the stored view, even while the log runs ahead of it
         up_to = _version_of(raw).version
@@ -64,22 +78,26 @@ async def as_seen_by(
     if key in _seen:
         _seen.move_to_end(key)
         return _seen[key]
-    seen_events = []
+    seen_events: list[ViewEvent] = []
+    last_seen = False
     for entry in await store.read_case(case_id):
-        if _version(entry) > up_to:
+        version = _version(entry)
+        if version > up_to:
             break
-        if not may_see_entry(viewer, entry.data):
+        last_seen = may_see_entry(viewer, entry.data)
+        if not last_seen:
             continue
-        try:
-            seen_events.append(read_event(entry.data))
+        try:  # numbered for this reader: the n-th event it may see is its version n
+            event = read_event(entry.data)
+            seen_events.append(msgspec.structs.replace(event, case_version=len(seen_events) + 1))
         except Exception:
             log.warning("unreadable_event_left_out", case_id=case_id, position=entry.position)
     seen = fold_seen(case_id, seen_events)
     shown = None if seen is None or viewer.unit not in seen.parties else encode_view(seen)
-    _seen[key] = shown
+    _seen[key] = (shown, last_seen and shown is not None)
     while len(_seen) > SEEN_KEPT:
         _seen.popitem(last=False)
-    return shown
+    return _seen[key]
 
 
 def _version(entry: RecordedEvent) -> int:
@@ -96,6 +114,32 @@ async def case_events(
     if viewer is not None and not viewer.sees_every_case and await get_raw(redis, store, case_id, viewer) is None:
         return []
     return [entry for entry in await store.read_case(case_id) if may_see_entry(viewer, entry.data)]
+
+
+_encode_head = msgspec.json.Encoder().encode
+_encode_sorted = msgspec.json.Encoder(order="sorted").encode
+
+
+def shown_events(recorded: list[RecordedEvent], viewer: Principal | None) -> list[bytes]:
+    """Each entry as the JSON ``/events`` serves: for the box and auditors ``position``, ``number``, ``prev``,
+    ``hash`` and the event as logged (its bytes are what the hash covers); for any other reader ``position`` and
+    the event numbered for it (``case_version`` counts the events it may see), without the chain's fields."""
+    items = []
+    chained = viewer is None or viewer.sees_every_case
+    for i, entry in enumerate(recorded, start=1):
+        if chained:
+            head = _encode_head({"position": entry.position, "number": entry.number, "prev": entry.prev,
+                                 "hash": entry.hash})
+            items.append(head[:-1] + b',"event":' + entry.data + b"}")
+            continue
+        try:
+            event = msgspec.json.decode(entry.data)
+            event["case_version"] = i
+            data = _encode_sorted(event)
+        except (msgspec.DecodeError, TypeError):  # not an object: shown as it is, there is no version to hide
+            data = entry.data
+        items.append(_encode_head({"position": entry.position})[:-1] + b',"event":' + data + b"}")
+    return items
 
 
 async def get_raw(redis: Redis, store: EventStorePort, case_id: str, viewer: Principal | None = None) -> bytes | None:

@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shared.access.principals import Principal
-from shared.readmodel.queries import as_seen_by
+from shared.readmodel.queries import seen_at
 from shared.readmodel.schema import CaseUpdate, decode_view
 from shared.redis_client import text
 from shared.store.keys import PartitionKeys
@@ -91,7 +91,7 @@ async def _as_seen(store: EventStorePort, fields: dict[bytes, bytes], viewer: Pr
     version = text(fields.get(b"version", b""))
     case_id = text(fields.get(b"case_id", b""))
     try:  # the case as it stood at this update, not as it stands now (a later event must not hide this one)
-        seen = await as_seen_by(store, case_id, stored, viewer, int(version) if version.isdigit() else None)
+        seen, made_by_seen = await seen_at(store, case_id, stored, viewer, int(version) if version.isdigit() else None)
     except (RedisError, OSError):
         raise
     except Exception:  # one update that cannot be shown never ends the stream
@@ -101,8 +101,11 @@ async def _as_seen(store: EventStorePort, fields: dict[bytes, bytes], viewer: Pr
         return None
     if seen is stored:
         return fields
-    # An update made by an event the viewer may not see is not sent: even its timing would disclose it.
-    return None if str(_version(seen)).encode() != fields.get(b"version") else {**fields, b"view": seen}
+    # An update made by an event the viewer may not see is not sent: even its timing would disclose it. The one
+    # sent carries the version numbered for this reader (queries.py), as its view does.
+    if not made_by_seen:
+        return None
+    return {**fields, b"view": seen, b"version": str(_version(seen)).encode()}
 
 
 class _Version(msgspec.Struct):

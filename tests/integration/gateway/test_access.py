@@ -194,13 +194,14 @@ async def test_each_side_sees_a_case_folded_from_the_events_its_handling_codes_a
 ) -> None:
     """Hekou sees the call and its own H3 acknowledgement but not Lao Cai's H2 letter; Lao Cai sees the call and
     its letter but not Hekou's H3 acknowledgement; each view's counts, obligations and version come from those
-    events alone, in the list, the case and its events; an auditor sees all three."""
+    events alone, in the list, the case and its events, numbered for the reader (Hekou's second event is its
+    version 2, with no chain link or partition number to show a gap); an auditor sees all three, chained."""
     case_id, (call, letter, ack) = await _mixed_case(api, store)
     hekou = (await tokens.issue(redis, "CN-HK-IBCS", "viewer")).token
     lao_cai = (await tokens.issue(redis, VN, "viewer")).token
     auditor = (await tokens.issue(redis, OUTSIDER, "auditor")).token
     expected = {
-        hekou: ([call, ack], {"calls": 1, "letters_sent": 0, "acknowledgements": 1}, 3),
+        hekou: ([call, ack], {"calls": 1, "letters_sent": 0, "acknowledgements": 1}, 2),
         lao_cai: ([call, letter], {"calls": 1, "letters_sent": 1, "acknowledgements": 0}, 2),
         auditor: ([call, letter, ack], {"calls": 1, "letters_sent": 1, "acknowledgements": 1}, 3),
     }
@@ -213,6 +214,12 @@ async def test_each_side_sees_a_case_folded_from_the_events_its_handling_codes_a
         assert {k: one["counts"].get(k, 0) for k in counts} == counts
         assert one["version"] == version
         assert [e["event"]["event_id"] for e in logged] == events
+        assert [e["event"]["case_version"] for e in logged] == list(range(1, version + 1))
+        chain_fields = {"number", "prev", "hash"}
+        if token == auditor:
+            assert all(chain_fields <= set(e) for e in logged)
+        else:
+            assert not any(chain_fields & set(e) for e in logged), "a link or a number would show the gap"
     lao_cai_view = await (await api.get(f"/v1/cases/{case_id}", headers=_bearer(lao_cai))).json()
     assert [o["kind"] for o in lao_cai_view["obligations"]] == ["acknowledgement", "acknowledgement"], \
         "for Lao Cai the call is still unacknowledged: the acknowledgement it may not see does not settle it"
@@ -227,9 +234,12 @@ async def test_an_update_made_by_an_event_a_unit_may_not_see_is_not_sent_to_it(
     hekou = await subscribe_as(api, (await tokens.issue(redis, "CN-HK-IBCS", "viewer")).token)
     await _mixed_case(api, store)
     seen_by_lao_cai = [e.json()["view"]["counts"] for e in await lao_cai.updates(2)]
-    seen_by_hekou = [e.json()["view"]["counts"] for e in await hekou.updates(2)]
+    hekou_updates = [e.json() for e in await hekou.updates(2)]
+    seen_by_hekou = [u["view"]["counts"] for u in hekou_updates]
     assert [c.get("letters_sent", 0) for c in seen_by_lao_cai] == [0, 1]
     assert [c.get("acknowledgements", 0) for c in seen_by_hekou] == [0, 1]
+    # numbered for Hekou: its acknowledgement is the case's third event but the second it may see
+    assert [(u["version"], u["view"]["version"]) for u in hekou_updates] == [(1, 1), (2, 2)]
     with pytest.raises(TimeoutError):
         await lao_cai.updates(1, within=1.0)
     with pytest.raises(TimeoutError):
@@ -325,3 +335,34 @@ async def test_every_cross_border_read_is_recorded_with_who_what_and_its_hash(
     served = await one.read()
     assert recorded[0][b"sha256"].decode() == hashlib.sha256(served).hexdigest()
     assert recorded[0][b"foreign"] == b"CN-HK-IBCS"
+
+
+async def test_a_readers_positions_are_sealed_so_other_cases_updates_cannot_be_counted(
+    api: Client, redis: Redis, store: Any
+) -> None:
+    """A viewer's ids are opaque ``s1.`` tokens that name no partition position (an auditor's are clear); it
+    resumes with one exactly; a clear position from it, or a sealed one altered, is refused 422."""
+    hekou = (await tokens.issue(redis, "CN-HK-IBCS", "viewer")).token
+    stream = await subscribe_as(api, hekou)
+    assert stream.ready_id.startswith("s1.")
+    auditor = await subscribe_as(api, (await tokens.issue(redis, OUTSIDER, "auditor")).token)
+    clear = auditor.ready_id
+    assert not clear.startswith("s1.")
+    assert all(len(piece) < 6 or piece not in stream.ready_id for piece in clear.split(","))
+    _, call = await post(api, log_call("sealed-call", urgent=False, written_confirmation_required=False))
+    await projected(store)
+    [first] = await stream.updates(1)
+    assert first.id is not None
+    assert first.id.startswith("s1.")
+    stream.response.close()
+    await post(api, acknowledge(call["case_id"], call["events"][0]["event_id"], "sealed-ack"))
+    await projected(store)
+    resumed = EventStream(await api.get("/v1/updates", headers=_bearer(hekou) | {"Last-Event-ID": first.id}))
+    assert (await resumed.next()).event == "ready"
+    assert [u.json()["view"]["version"] for u in await resumed.updates(1)] == [2]
+    resumed.response.close()
+    altered = first.id[:-2] + ("A" if first.id[-2] != "A" else "B") + first.id[-1]
+    for refused in (clear, altered):
+        response = await api.get("/v1/updates", headers=_bearer(hekou) | {"Last-Event-ID": refused})
+        assert response.status == 422
+        assert (await response.json())["reason"]["code"] == "invalid_last_event_id"
