@@ -1,4 +1,4 @@
-"""The commands of the auditors: ``replay``, ``export``, ``import``, ``keygen``, ``audit-report``,
+"""The commands of the auditors: ``replay``, ``proofs``, ``export``, ``import``, ``keygen``, ``audit-report``,
 ``verify-report``."""
 
 from __future__ import annotations
@@ -30,6 +30,16 @@ def _replay(args: argparse.Namespace) -> int:
         return asyncio.run(as_of(args.as_of, args.case_id, args.json))
     verify, rebuild = (True, True) if not (args.verify or args.rebuild) else (args.verify, args.rebuild)
     return asyncio.run(replay(verify, rebuild, args.json))
+
+
+def _proofs_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true")
+
+
+def _proofs(args: argparse.Namespace) -> int:
+    from liaison.audit.proofs import proofs
+
+    return asyncio.run(proofs(args.json))
 
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -91,6 +101,8 @@ def _verify(args: argparse.Namespace) -> int:
 COMMANDS = (
     Command("replay", "the auditor's replay: verify every chain, rebuild and diff the views",
             _replay_arguments, _replay),
+    Command("proofs", "check every report's signed proof in the log: who said what (exit 3 if one fails)",
+            _proofs_arguments, _proofs),
     Command("export", "the whole log as JSON lines (header, then every entry), verified",
             _export_arguments, _export),
     Command("import", "an export into an empty store, only if every chain in it verifies", _import_arguments, _import),

@@ -17,6 +17,7 @@ import binascii
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import msgspec
 from cryptography.hazmat.primitives import serialization
@@ -99,6 +100,8 @@ class SigningKey:
     holder: str
     revoked: bool = False
     verifier: VerifyKey | None = None
+    revoked_at: datetime | None = None
+    """When the revocation was recorded: a report recorded before it was signed while the key was good."""
     """The same key for libsodium: it checks a signature in 65 µs where OpenSSL takes 123 (ADR 0020)."""
 
     def verifies(self, signature: bytes, message: bytes) -> bool:
@@ -128,7 +131,7 @@ class Registry:
         elif isinstance(event, UnitKeyRevoked) and event.key_id in self.keys:
             known = self.keys[event.key_id]
             self.keys[event.key_id] = SigningKey(known.key_id, known.public, known.purpose, known.holder, True,
-                                                 known.verifier)
+                                                 known.verifier, event.recorded_at)
         self.version = version
 
 
@@ -211,3 +214,34 @@ def signed_entry(report: bytes, key: Ed25519PrivateKey, principal: bytes | None 
     if principal is not None:
         fields["principal"] = principal
     return fields
+
+
+def proof_problem(registry: Registry, proof: Proof, unit: str, causation_id: str, recorded_at: datetime) -> str | None:
+    """Why a recorded event's proof does not show that its unit said it, or None if it does (docs/log-format.md):
+    the key registered, its signature over the report, a key of the event's unit (or an attestation naming
+    it), not revoked before the event was recorded, and the report the one the event says caused it."""
+    key = registry.keys.get(proof.key)
+    if key is None:
+        return f"key {proof.key[:16]}… is not registered in {REGISTRY_CASE}"
+    if key.revoked_at is not None and key.revoked_at <= recorded_at:
+        return f"key {proof.key[:16]}… of {key.holder} was revoked at {key.revoked_at.isoformat()}, before this"
+    principal = None if proof.principal is None else proof.principal.encode("utf-8")
+    report = proof.report.encode("utf-8")
+    try:
+        signature = base64.b64decode(proof.signature, validate=True)
+    except binascii.Error:
+        return "the signature is not base64"
+    if not key.verifies(signature, signed_message(report, principal)):
+        return f"the signature does not verify with key {proof.key[:16]}… of {key.holder}"
+    try:
+        command_id = msgspec.json.decode(report, type=_ReportHead).command_id
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return "the signed report is not a report"
+    if command_id != causation_id:
+        return f"the signed report is {command_id!r}, not {causation_id!r} that the event names as its cause"
+    refused = _may_sign(key, unit, command_id, principal)
+    return None if refused is None else refused.message
+
+
+class _ReportHead(msgspec.Struct):
+    command_id: str = ""

@@ -52,6 +52,8 @@ def test_a_new_key_signs_once_registered_and_no_longer_once_revoked(deployment: 
     mine = [e for e in mine if e.get("key_id") == key_id]
     assert [e["type"] for e in mine] == ["UnitKeyRegistered", "UnitKeyRevoked"]
     assert mine[1]["reason"] == "tablet lost on patrol"
+    checked = deployment.liaison_json("proofs")  # the accepted report's proof still holds: signed before revocation
+    assert (checked["verified"], checked["failures"]) == (1, [])
 
 
 def test_a_report_of_a_unit_the_sender_holds_no_key_for_is_answered_unsigned(deployment: Deployment) -> None:
