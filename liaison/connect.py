@@ -10,7 +10,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from liaison.exits import USAGE, CliError
 from shared import settings as settings_module
-from shared.redis_client import redacted
+from shared.redis_client import client_of, node_url, redacted
 from shared.store import EventStore, StoreNotInitialised
 from shared.vault.store import Vault, VaultError, check_subject_id
 
@@ -30,13 +30,21 @@ def redis_url() -> str:
     return url
 
 
+CLUSTER_CONNECTIONS = 1024
+"""Per node, on a Redis Cluster: its client has no blocking pool (past the limit it raises), and a
+`liaison send` or `simulate` keeps up to a thousand reports in flight."""
+
+
 async def open_redis() -> Redis:
     """A connected client; a clear error if nothing answers."""
     url = redis_url()
     # A blocking pool: many concurrent sends wait for a connection instead of failing
     # (redis-py's default pool raises once 100 connections are in use).
-    pool = BlockingConnectionPool.from_url(url, max_connections=64, timeout=30, socket_connect_timeout=5)
-    client = Redis.from_pool(pool)  # the client owns the pool: aclose() closes it too
+    if node_url(url) is not None:  # a Redis Cluster: the client keeps a pool per node
+        client = client_of(url, max_connections=CLUSTER_CONNECTIONS, socket_connect_timeout=5)
+    else:
+        pool = BlockingConnectionPool.from_url(url, max_connections=64, timeout=30, socket_connect_timeout=5)
+        client = Redis.from_pool(pool)  # the client owns the pool: aclose() closes it too
     try:
         await client.ping()
     except (RedisConnectionError, OSError) as err:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -13,6 +15,27 @@ from redis.retry import Retry
 
 RETRYABLE = (RedisConnectionError, RedisTimeoutError)
 """Errors after which a command is sent again on a fresh connection (see ``connect``)."""
+
+
+CLUSTER_SCHEMES = {"redis+cluster://": "redis://", "rediss+cluster://": "rediss://"}
+"""A URL naming a Redis Cluster (any one node; the client finds the others): ``redis+cluster://host:port``."""
+
+
+def node_url(url: str) -> str | None:
+    """The plain ``redis://`` (or ``rediss://``) URL of a cluster URL's node; None for a URL naming one Redis."""
+    for cluster, plain in CLUSTER_SCHEMES.items():
+        if url.startswith(cluster):
+            return plain + url[len(cluster):]
+    return None
+
+
+def client_of(url: str, **options: Any) -> Redis:
+    """A client of ``url`` with ``options``: one Redis, or a Redis Cluster (typed as ``Redis``: every Liaison
+    key of one script or one multi-key command shares a hash tag, ADR 0001, so the same calls serve both)."""
+    node = node_url(url)
+    if node is None:
+        return Redis.from_url(url, **options)
+    return cast(Redis, RedisCluster.from_url(node, **options))
 
 
 def connect(url: str) -> Redis:
@@ -25,7 +48,7 @@ def connect(url: str) -> Redis:
     repeat identically. Up to ~5 s of retries rides out a Redis restart.
     """
     retry = Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=8)
-    return Redis.from_url(url, retry=retry, retry_on_error=list(RETRYABLE))
+    return client_of(url, retry=retry, retry_on_error=list(RETRYABLE))
 
 
 def redacted(url: str) -> str:

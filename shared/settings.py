@@ -51,9 +51,11 @@ def load(environ: dict[str, str] | None = None) -> Settings:
     """Read settings from the environment, naming the variable and the problem on bad values."""
     env = dict(os.environ if environ is None else environ)
     url = env.get("LIAISON_REDIS_URL") or None
-    if url is not None and not url.startswith(("redis://", "rediss://", "unix://")):
+    if url is not None and not url.startswith(("redis://", "rediss://", "unix://", "redis+cluster://",
+                                                "rediss+cluster://")):
         scheme = url.partition("://")[0] if "://" in url else url[:12]  # never the rest: it may hold a password
-        raise SettingsError(f"LIAISON_REDIS_URL must start with redis://, rediss:// or unix://, got {scheme!r}://…")
+        raise SettingsError(f"LIAISON_REDIS_URL must start with redis://, rediss://, unix:// or, for a Redis Cluster, "
+                            f"redis+cluster:// or rediss+cluster://, got {scheme!r}://…")
     http = env.get("LIAISON_HTTP") or DEFAULT_HTTP
     host, _, port = http.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:

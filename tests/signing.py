@@ -22,6 +22,7 @@ from shared.access import box_keys
 from shared.access.key_files import key_files
 from shared.access.signatures import ServicePrincipal, principal_bytes, signed_entry
 from shared.access.unit_keys import register_all
+from shared.redis_client import client_of
 from shared.reports import RESERVED
 from shared.store import EventStore
 from tests.conftest import TEST_PARTITIONS
@@ -84,7 +85,7 @@ def register_test_keys_at(url: str) -> None:
     """``register_test_keys`` from synchronous code (a fixture), in its own thread and event loop."""
 
     async def register() -> None:
-        client = Redis.from_url(url)
+        client = client_of(url)  # one Redis, or a Redis Cluster (redis+cluster://)
         try:
             await register_test_keys(client)
         finally:

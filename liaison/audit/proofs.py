@@ -4,8 +4,9 @@ Each event a report recorded first keeps that report's signature (``proof``). Th
 and checks each proof against the key registry the log itself holds (case ``UNIT-KEYS``): the key was
 registered, the signature covers the report, the key speaks for the event's unit (or attests for it), it
 was not revoked before the event was recorded, and the report is the one the event names as its cause.
-An event no report caused (a passed deadline, a key registration) or recorded before reports were signed
-has no proof; they are counted, by type. Exit 3 if any proof fails.
+The other events of a report (same case, same ``causation_id``) rest on its first event's proof and are
+counted with it; an event no report caused (a passed deadline, a key registration) or recorded before
+reports were signed has no proof; they are counted, by type. Exit 3 if any proof fails.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ class ProofReport(msgspec.Struct):
     """What the check found: proofs that hold, events with none (by type), and the failures."""
 
     verified: int = 0
+    covered: int = 0
+    """Later events of a report whose first event's proof verified (same case, same causation id)."""
     unproven: dict[str, int] = msgspec.field(default_factory=dict)
     failures: list[Finding] = msgspec.field(default_factory=list)
 
@@ -63,6 +66,8 @@ async def check_proofs(store: EventStore) -> ProofReport:
     registry = await read_registry(store)
     report = ProofReport()
     unproven: Counter[str] = Counter()
+    proven: set[tuple[str, str]] = set()
+    """(case, causation id) of every proof that verified: the report's other events rest on it."""
     for partition in range(store.partitions):
         after = "0"
         while page := await store.read_partition(partition, after, PAGE):
@@ -72,7 +77,10 @@ async def check_proofs(store: EventStore) -> ProofReport:
                 except msgspec.DecodeError:
                     continue  # not an event at all: `liaison replay --verify` says so; nothing here to check
                 if head.proof is None:
-                    unproven[head.type] += 1
+                    if (head.case_id, head.causation_id) in proven:
+                        report.covered += 1
+                    else:
+                        unproven[head.type] += 1
                     continue
                 if head.recorded_at is None:
                     problem: str | None = "the event has no recorded_at"
@@ -80,6 +88,7 @@ async def check_proofs(store: EventStore) -> ProofReport:
                     problem = proof_problem(registry, head.proof, head.unit, head.causation_id, head.recorded_at)
                 if problem is None:
                     report.verified += 1
+                    proven.add((head.case_id, head.causation_id))
                 else:
                     report.failures.append(Finding(head.case_id, head.case_version, entry.position, problem))
             after = page[-1].position
@@ -97,7 +106,8 @@ async def proofs(as_json: bool) -> int:
     if as_json:
         sys.stdout.write(msgspec.json.encode(found).decode() + "\n")
     else:
-        print(f"{found.verified} events carry a signed proof that verifies")
+        print(f"{found.verified} events carry a signed proof that verifies; {found.covered} more are the same "
+              "reports' other events")
         if found.unproven:
             kinds = ", ".join(f"{kind} {n}" for kind, n in found.unproven.items())
             print(f"{sum(found.unproven.values())} events no signed report caused: {kinds}")

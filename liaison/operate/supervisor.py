@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
-from redis.asyncio import Redis
 
 from liaison.exits import CliError
 from liaison.operate import SERVICES
 from shared import settings as settings_module
 from shared.access import acl, box_keys
 from shared.logging import configure as configure_logging
-from shared.redis_client import redacted
+from shared.redis_client import client_of, redacted
 from shared.redis_server import RedisServer, RedisServerError
 from shared.store import EventStore
 
@@ -119,7 +118,7 @@ class Supervisor:
 
 async def _lock_down(url: str, settings: settings_module.Settings) -> None:
     """Give every service and role its own ACL user on the fresh embedded Redis, then turn the default user off."""
-    client = Redis.from_url(url)
+    client = client_of(url)
     try:
         await acl.apply(client, settings.var_dir)
     finally:
@@ -128,7 +127,7 @@ async def _lock_down(url: str, settings: settings_module.Settings) -> None:
 
 async def _prepare_store(url: str, partitions: int, var_dir: Path) -> tuple[int, list[str]]:
     """The store (created if new) and the box's signing keys (made and registered where missing, ADR 0020)."""
-    client = Redis.from_url(url)
+    client = client_of(url)
     try:
         store = await EventStore.create(client, partitions)
         return store.partitions, await box_keys.ensure(store, var_dir)

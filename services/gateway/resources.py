@@ -13,6 +13,7 @@ from services.gateway.config import GatewayConfig
 from services.gateway.metrics import Metrics
 from services.gateway.rate_limit import RateLimit
 from shared.outcomes.waiter import OutcomeWaiter
+from shared.redis_client import client_of, node_url
 from shared.store import EventStore
 
 CONNECT_TIMEOUT_S = 2.0
@@ -70,6 +71,10 @@ class Gateway:
         return self._store
 
     def _client(self, connections: int) -> Redis:
+        if node_url(self.config.redis_url) is not None:  # a Redis Cluster: a pool of its own per node
+            # No blocking pool there (past the limit it raises): room for every stream and a burst of requests.
+            return client_of(self.config.redis_url, max_connections=connections * 4,
+                             socket_connect_timeout=CONNECT_TIMEOUT_S)
         pool = BlockingConnectionPool.from_url(
             self.config.redis_url,
             max_connections=connections,

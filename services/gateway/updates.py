@@ -167,8 +167,9 @@ async def subscribe(request: web.Request) -> web.StreamResponse:
         await response.prepare(request)
         await response.write(f"retry: {RETRY_MS}\n\n".encode())
         clear = request[PRINCIPAL].sees_every_case
-        ready = {"positions": at} if clear else {"position": _position(gw, request, at)}
-        await response.write(frame(_encode(ready), event_id=_position(gw, request, at), event="ready"))
+        starting = _position(gw, request, at)
+        ready = {"positions": at} if clear else {"position": starting}
+        await response.write(frame(_encode(ready), event_id=starting, event="ready"))
         if problems:
             message = "updates after this client's position were removed; reload the case views, then keep following"
             lost = problems if clear else [{"partition": q["partition"], "problem": q["problem"]} for q in problems]

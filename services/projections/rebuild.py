@@ -26,6 +26,7 @@ from redis.asyncio import Redis
 from shared.readmodel.decoding import read_event, read_head
 from shared.readmodel.fold import CaseView, Fold, decode_view
 from shared.readmodel.queries import raw_views
+from shared.redis_client import client_of
 from shared.store import EventStore
 from shared.store.audit import AuditReport, Progress, combine, verify
 from shared.store.keys import PartitionKeys
@@ -226,7 +227,7 @@ async def _share(url: str, partitions: list[int], options: list[str]) -> bytes:
         sys.stderr.write(f"{_PROGRESS}{count}\n")
         sys.stderr.flush()
 
-    redis = Redis.from_url(url)
+    redis = client_of(url)
     try:
         done = await replay(
             await EventStore.open(redis), partitions,

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 import structlog
 from faststream import AckPolicy, FastStream
-from faststream.redis import RedisBroker, StreamSub
+from faststream.redis import RedisBroker, RedisClusterBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 from faststream.redis.message import FAKE_CONSUMER
 from faststream.redis.message import RedisBatchStreamMessage as BatchMessage
@@ -30,7 +30,7 @@ from shared.intake.consumers import forget_departed
 from shared.intake.reclaim import REDIS_FAILURES, EntryProcessor, Reclaimer
 from shared.intake.retention import keep_trimmed
 from shared.logging import faststream_logger
-from shared.redis_client import RETRYABLE, connect
+from shared.redis_client import RETRYABLE, connect, node_url
 from shared.service_config import IntakeConfig
 from shared.store import EventStore, keys
 
@@ -146,8 +146,9 @@ def intake_app(service: IntakeService[Any, Any]) -> FastStream:
     # retry_on_error: a read on a connection Redis dropped (it restarted) is sent again once on a
     # fresh one, instead of failing and making FastStream wait 5 s before it reads again.
     # faststream_logger: FastStream's lines go through the service's log set-up (JSON, ``service``) too.
-    broker = RedisBroker(
-        config.redis_url, logger=faststream_logger(), log_level=logging.DEBUG, retry_on_error=list(RETRYABLE)
+    node = node_url(config.redis_url)  # a Redis Cluster: FastStream's cluster broker follows MOVED
+    broker = (RedisBroker if node is None else RedisClusterBroker)(
+        node or config.redis_url, logger=faststream_logger(), log_level=logging.DEBUG, retry_on_error=list(RETRYABLE)
     )
     stream = StreamSub(
         service.intake, group=service.group, consumer=config.consumer, batch=True, max_records=config.batch_size

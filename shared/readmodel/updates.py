@@ -8,12 +8,14 @@ a gap; ``"$"`` (``FROM_NOW``) means the partition's latest update.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 import msgspec
 import structlog
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from shared.access.principals import Principal
@@ -126,7 +128,13 @@ def decode(fields: dict[bytes, bytes]) -> CaseUpdate:
     )
 
 
+CLUSTER_POLL_S = 0.05
+"""On a Redis Cluster, how often an idle follower reads every partition again (ADR 0021)."""
+
+
 async def _xread(redis: Any, streams: dict[Any, Any], count: int, block_ms: int) -> Any:
+    if isinstance(redis, RedisCluster) and len(streams) > 1:
+        return await _poll(redis, streams, count, block_ms)
     deadline = time.monotonic() + block_ms / 1000
     while True:
         remaining_ms = int((deadline - time.monotonic()) * 1000)
@@ -134,3 +142,19 @@ async def _xread(redis: Any, streams: dict[Any, Any], count: int, block_ms: int)
         reply: Any = await redis.xread(streams, count=count, block=block)
         if reply or block is None or remaining_ms <= BLOCK_SLICE_MS:
             return reply
+
+
+async def _poll(redis: RedisCluster, streams: dict[Any, Any], count: int, block_ms: int) -> Any:
+    """XREAD over several partitions of a Redis Cluster: each partition's stream has its own hash slot and one
+    XREAD may name keys of one slot only, so every partition is read without blocking, in one pipeline (one
+    round trip per node), again every ``CLUSTER_POLL_S`` until something comes or ``block_ms`` has passed."""
+    deadline = time.monotonic() + block_ms / 1000
+    while True:
+        async with redis.pipeline() as pipe:
+            for stream, position in streams.items():
+                pipe.xread({stream: position}, count=count)
+            replies = await pipe.execute()
+        found = [pair for reply in replies for pair in (reply or [])]
+        if found or time.monotonic() >= deadline:
+            return found
+        await asyncio.sleep(min(CLUSTER_POLL_S, max(deadline - time.monotonic(), 0)))

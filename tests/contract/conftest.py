@@ -5,65 +5,20 @@ The cluster (3 masters on loopback) is started once per session, and only if a t
 
 from __future__ import annotations
 
-import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
-from shared.redis_server import RedisServer, free_port
+from shared.redis_server import RedisServer
 from shared.store import EventStore
+from tests.cluster import start_cluster, stop_all
 
 PARTITIONS = 4
 SINGLE = "single"
 CLUSTER = "cluster"
-
-
-def stop_all(servers: list[RedisServer]) -> None:
-    """Stop servers (stop also releases their pipes)."""
-    for server in servers:
-        server.stop()
-
-
-def _cluster_state(port: int) -> str:
-    done = subprocess.run(
-        ["redis-cli", "-p", str(port), "cluster", "info"], capture_output=True, text=True, timeout=5, check=False
-    )
-    return done.stdout
-
-
-def start_cluster(base: Path, masters: int = 3, timeout: float = 20.0) -> list[RedisServer]:
-    """Start ``masters`` cluster-enabled redis-servers (AOF on) and join them into one cluster."""
-    servers: list[RedisServer] = []
-    try:
-        for _ in range(masters):
-            port, bus = free_port(), free_port()  # the bus port is chosen too: port + 10000 may not exist
-            data = base / f"node-{port}"
-            extra = [
-                "--cluster-enabled", "yes",
-                "--cluster-port", str(bus),
-                "--cluster-config-file", str(data / f"nodes-{port}.conf"),
-            ]
-            servers.append(RedisServer(data, port=port, extra=extra).start())
-        create = subprocess.run(
-            ["redis-cli", "--cluster", "create", *(f"127.0.0.1:{s.port}" for s in servers), "--cluster-yes"],
-            capture_output=True, text=True, timeout=timeout, check=False,
-        )
-        if create.returncode != 0:
-            raise RuntimeError(f"redis-cli --cluster create failed: {create.stdout}{create.stderr}")
-        deadline = time.monotonic() + timeout
-        while not all("cluster_state:ok" in _cluster_state(s.port) for s in servers):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the cluster did not reach cluster_state:ok within {timeout} s")
-            time.sleep(0.05)
-        return servers
-    except BaseException:
-        stop_all(servers)
-        raise
 
 
 @pytest.fixture(scope="session")
