@@ -119,10 +119,14 @@ def messages() -> dict[str, Any]:
     result["OutcomeEntry"] = _entry(
         "The answer to one report: accepted with the events it recorded, or rejected with a reason code. "
         "A report sent again gets the same outcome again.",
-        ["command_id", "outcome"],
+        ["command_id", "outcome", "stream", "entry"],
         {
             "command_id": _string("The report's command_id, to match the outcome to the report."),
             "outcome": _json_field("The outcome as JSON.", "Outcome"),
+            "stream": _string("The intake stream of the entry answered."),
+            "entry": _string("The id of the intake entry answered (XADD's reply): a tool that knows the entry it "
+                             "wrote takes that entry's outcome, not one another writer's entry got under the same "
+                             "command_id."),
         },
     )
     result["DeadLetter"] = _entry(

@@ -2,8 +2,10 @@
 
 Each event a report recorded first keeps that report's signature (``proof``). This reads every partition,
 and checks each proof against the key registry the log itself holds (case ``UNIT-KEYS``): the key was
-registered, the signature covers the report, the key speaks for the event's unit (or attests for it), it
-was not revoked before the event was recorded, and the report is the one the event names as its cause.
+registered before the event's entry and not revoked before it (by log position, which Redis assigns), the
+signature covers the report, the key speaks for the event's unit (or attests for it), and the report is the
+one the event names as its cause, by the same officer with the same handling code. What it cannot prove is
+in docs/security.md.
 The other events of a report (same case, same ``causation_id``) rest on its first event's proof and are
 counted with it; an event no report caused (a passed deadline, a key registration) or recorded before
 reports were signed has no proof; they are counted, by type. Exit 3 if any proof fails.
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from datetime import datetime
 
 import msgspec
 
@@ -34,8 +35,9 @@ class _Head(msgspec.Struct):
     case_id: str = ""
     case_version: int = 0
     unit: str = ""
+    officer: str = ""
+    handling: str = "H1"
     causation_id: str = ""
-    recorded_at: datetime | None = None
     proof: Proof | None = None
 
 
@@ -82,10 +84,9 @@ async def check_proofs(store: EventStore) -> ProofReport:
                     else:
                         unproven[head.type] += 1
                     continue
-                if head.recorded_at is None:
-                    problem: str | None = "the event has no recorded_at"
-                else:
-                    problem = proof_problem(registry, head.proof, head.unit, head.causation_id, head.recorded_at)
+                at_ms = int(entry.position.split("-", 1)[0])  # assigned by Redis: the writer cannot choose it
+                problem = proof_problem(registry, head.proof, head.unit, head.causation_id, head.officer,
+                                        head.handling, at_ms)
                 if problem is None:
                     report.verified += 1
                     proven.add((head.case_id, head.causation_id))

@@ -156,7 +156,10 @@ def up() -> int:
         if embedded is not None:  # inside the try: a failure here still stops the Redis just started
             asyncio.run(_lock_down(embedded.url, settings))
             url = settings_module.load().resolved_redis_url() or embedded.url  # as the operator, from now on
-        partitions, new_keys = asyncio.run(_prepare_store(url, settings.partitions, settings.var_dir))
+        try:
+            partitions, new_keys = asyncio.run(_prepare_store(url, settings.partitions, settings.var_dir))
+        except box_keys.SigningKeyMissing as err:
+            raise CliError(str(err)) from err
         print("Liaison is up.", flush=True)
         print(f"  {where}", flush=True)
         print(f"  event store: {partitions} partitions", flush=True)

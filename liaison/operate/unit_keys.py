@@ -41,6 +41,8 @@ async def init(as_json: bool) -> int:
     client = await open_redis()
     try:
         new = await box_keys.ensure(await open_store(client), var_dir)
+    except box_keys.SigningKeyMissing as err:
+        raise exits.CliError(str(err)) from err
     finally:
         await client.aclose()
     if as_json:

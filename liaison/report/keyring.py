@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from liaison import exits
 from shared import units
-from shared.access.box_keys import box_key
+from shared.access.box_keys import SigningKeyMissing, box_key
 from shared.access.key_files import load_private, unit_of
 from shared.access.signatures import signed_entry
 from shared.settings import load
@@ -37,7 +37,10 @@ class Keyring:
     def of_box(cls, extra: Sequence[str] = ()) -> Keyring:
         """The ``--key`` files given, then the box's keys of every seed unit (LIAISON_VAR/keys), where present."""
         var_dir = load().var_dir
-        ring = cls({code: key for code in units.registry() if (key := box_key(var_dir, code)) is not None})
+        try:
+            ring = cls({code: key for code in units.registry() if (key := box_key(var_dir, code)) is not None})
+        except SigningKeyMissing as err:
+            raise exits.CliError(str(err)) from err
         for path in extra:
             unit, key = read_key_file(path)
             ring.keys[unit] = key

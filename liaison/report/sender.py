@@ -49,8 +49,10 @@ class Sender:
 
     async def send(self, service: str, command_id: str, line: bytes) -> asyncio.Future[bytes]:
         """Put one report on its service's intake; the future resolves with its outcome's JSON."""
-        future = self.waiter.expect(command_id)
-        await self.redis.xadd(keys.intake(service), self.keyring.entry(line))  # type: ignore[arg-type]
+        future = self.waiter.expect(command_id, by_entry=True)  # its own entry's outcome, no one else's
+        intake = keys.intake(service)
+        entry_id = await self.redis.xadd(intake, self.keyring.entry(line))  # type: ignore[arg-type]
+        self.waiter.bind(command_id, future, intake, entry_id)
         return future
 
 

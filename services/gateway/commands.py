@@ -114,9 +114,11 @@ async def _send(request: web.Request, routed: reports.Routed, body: bytes, start
                       "reports with (LIAISON_SIGNING_KEY); tell the operator", command_id=routed.command_id)
     principal = request[PRINCIPAL]
     attested = principal_bytes(GatewayPrincipal(token=principal.token_id, unit=principal.unit, role=principal.role))
-    future = gw.waiter.expect(routed.command_id)
+    future = gw.waiter.expect(routed.command_id, by_entry=True)  # its own entry's outcome, no one else's
     try:
-        await gw.redis.xadd(keys.intake(routed.service), signed_entry(body, key, attested))  # type: ignore[arg-type]
+        intake = keys.intake(routed.service)
+        entry_id = await gw.redis.xadd(intake, signed_entry(body, key, attested))  # type: ignore[arg-type]
+        gw.waiter.bind(routed.command_id, future, intake, entry_id)
         try:
             outcome = await asyncio.wait_for(asyncio.shield(future), gw.config.outcome_timeout_s)
         except TimeoutError:

@@ -108,12 +108,14 @@ EVENTS = {
     "message": ("UpdateEvent", _event(
         "message", "one case update (the default event type): the case's view after it",
         _data("the update", {
-            "type": "object", "required": ["case_id", "version", "partition", "position", "view"],
+            "type": "object", "required": ["case_id", "version", "view"],
             "properties": {
                 "case_id": {"type": "string"},
-                "version": {"type": ["integer", "string"]},
-                "partition": {"type": "integer"},
-                "position": {"type": "string", "description": "the update's entry id in its partition"},
+                "version": {"type": ["integer", "string"],
+                            "description": "the case's version; for a reader who is not an auditor, counted over "
+                            "the events it may see"},
+                "partition": {"type": "integer", "description": "auditors only"},
+                "position": {"type": "string", "description": "auditors only: the update's entry id in its partition"},
                 "view": {"anyOf": [_ref("CaseView"), {"type": "null"}]},
             }}))),
     "resync": ("ResyncEvent", _event(

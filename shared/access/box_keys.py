@@ -9,6 +9,7 @@ Never a switch that turns the checks off: each is a real key, registered like an
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -52,22 +53,41 @@ def holders() -> list[str]:
 
 
 def _load_or_make(path: Path, holder: str) -> Ed25519PrivateKey:
-    """The key in ``path``, or a new one written there (0600; the public key beside it) if there is none."""
+    """The key in ``path``, or a new one put there (0600; the public key beside it) if there is none.
+
+    Written whole or not at all: to a temporary file first, then linked into place (a crash or a second
+    process never leaves a half-written key that every later start would fail on). A key file others may
+    read is refused: it is no longer the holder's alone.
+    """
     try:
-        return load_private(path.read_bytes())
+        return _private(path)
     except FileNotFoundError:
         pass
     key = Ed25519PrivateKey.generate()
     private, public = key_files(holder, key)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{holder}.", suffix=".tmp")  # mode 0600
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: use that one
-        return load_private(path.read_bytes())
-    with os.fdopen(fd, "wb") as out:
-        out.write(private)
+        with os.fdopen(fd, "wb") as out:
+            out.write(private)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:  # another process made it first: use that one
+            return _private(path)
+    finally:
+        os.unlink(temporary)
     path.with_suffix(".pub").write_bytes(public)
     return key
+
+
+def _private(path: Path) -> Ed25519PrivateKey:
+    """A private key file's key; refused if anyone but its owner may read it."""
+    if path.stat().st_mode & 0o077:
+        raise SigningKeyMissing(f"{path}: a private key others may read (mode {path.stat().st_mode & 0o777:o}); "
+                                "make it 0600 (chmod 600) or make a new key")
+    return load_private(path.read_bytes())
 
 
 async def ensure(store: EventStore, var_dir: Path) -> list[str]:
@@ -78,9 +98,9 @@ async def ensure(store: EventStore, var_dir: Path) -> list[str]:
 
 
 def box_key(var_dir: Path, holder: str) -> Ed25519PrivateKey | None:
-    """The box's key of one holder, if it has one."""
+    """The box's key of one holder, if it has one (refused if others may read it)."""
     try:
-        return load_private(key_path(var_dir, holder).read_bytes())
+        return _private(key_path(var_dir, holder))
     except FileNotFoundError:
         return None
 
@@ -90,6 +110,9 @@ def service_key(env: dict[str, str], var_dir: Path, service: str) -> Ed25519Priv
     path = Path(env[SIGNING_KEY_ENV]) if env.get(SIGNING_KEY_ENV) else key_path(var_dir, service)
     try:
         data = path.read_bytes()
+        if path.stat().st_mode & 0o077:
+            raise SigningKeyMissing(f"{SIGNING_KEY_ENV}: {path} is a private key others may read (mode "
+                                    f"{path.stat().st_mode & 0o777:o}); make it 0600")
     except OSError as err:
         raise SigningKeyMissing(f"{SIGNING_KEY_ENV}: cannot read the {service}'s signing key {path}: "
                             f"{err.strerror or err}; `liaison unit-key init` makes the box's keys") from None

@@ -101,7 +101,11 @@ class SigningKey:
     revoked: bool = False
     verifier: VerifyKey | None = None
     revoked_at: datetime | None = None
-    """When the revocation was recorded: a report recorded before it was signed while the key was good."""
+    """When the revocation was recorded, by the recorder's clock."""
+    registered_ms: int | None = None
+    revoked_ms: int | None = None
+    """Where the registration and the revocation sit in the log: the Unix ms of their entry ids, which Redis
+    assigns (a writer cannot choose them), so proofs are ordered against them by the log, not by a clock."""
     """The same key for libsodium: it checks a signature in 65 µs where OpenSSL takes 123 (ADR 0020)."""
 
     def verifies(self, signature: bytes, message: bytes) -> bool:
@@ -120,18 +124,31 @@ class Registry:
 
     keys: dict[str, SigningKey] = field(default_factory=dict)
     version: int = 0
+    problems: list[str] = field(default_factory=list)
+    """Registrations skipped: a public key that is not one, or whose id is not its fingerprint."""
+    closed: str | None = None
+    """Why no report can be checked: the case holds an event this build cannot read (a revocation, perhaps),
+    so every report is refused until it can (fail closed, ADR 0020)."""
 
-    def apply(self, event: object, version: int) -> None:
-        """Fold one registry event (other events of the case are ignored)."""
+    def apply(self, event: object, version: int, at_ms: int | None = None) -> None:
+        """Fold one registry event (other events of the case are ignored); a malformed registration registers
+        nothing and is noted in ``problems``."""
         if isinstance(event, UnitKeyRegistered) and event.key_id not in self.keys:
-            raw = base64.b64decode(event.public_key)
-            public = Ed25519PublicKey.from_public_bytes(raw)
-            self.keys[event.key_id] = SigningKey(event.key_id, public, event.purpose, event.holder,
-                                                 verifier=VerifyKey(raw))
+            try:
+                raw = base64.b64decode(event.public_key, validate=True)
+                public = Ed25519PublicKey.from_public_bytes(raw)
+            except (binascii.Error, ValueError):
+                self.problems.append(f"version {version}: key {event.key_id[:16]}…: not a 32-byte Ed25519 public key")
+            else:
+                if key_id(public) != event.key_id:
+                    self.problems.append(f"version {version}: key id {event.key_id[:16]}… is not its key's fingerprint")
+                else:
+                    self.keys[event.key_id] = SigningKey(event.key_id, public, event.purpose, event.holder,
+                                                         verifier=VerifyKey(raw), registered_ms=at_ms)
         elif isinstance(event, UnitKeyRevoked) and event.key_id in self.keys:
             known = self.keys[event.key_id]
             self.keys[event.key_id] = SigningKey(known.key_id, known.public, known.purpose, known.holder, True,
-                                                 known.verifier, event.recorded_at)
+                                                 known.verifier, event.recorded_at, known.registered_ms, at_ms)
         self.version = version
 
 
@@ -155,6 +172,8 @@ def check(
     registry: Registry, report: bytes, unit: str, command_id: str, signature: bytes | None, principal: bytes | None
 ) -> Proof | Refusal:
     """The proof to keep with the report's events, or why it is refused; never raises on bad input."""
+    if registry.closed is not None:
+        return Refusal(BAD_SIGNATURE, f"signature: cannot be checked now: {registry.closed}")
     if not signature:
         return Refusal(UNSIGNED, "signature: the report is not signed; sign it with your unit's registered key "
                        "(liaison send --key KEYFILE; docs/clients.md shows how a tool signs)")
@@ -199,8 +218,11 @@ def _may_sign(key: SigningKey, unit: str, command_id: str, principal: bytes | No
                        "whom it vouches for")
     try:
         if key.purpose == "gateway":
-            if _gateway_principal(principal).unit != unit:
+            vouched = _gateway_principal(principal)
+            if vouched.unit != unit:
                 return Refusal(BAD_SIGNATURE, f"principal: the token the gateway checked is not of unit {unit!r}")
+            if vouched.role != "officer":
+                return Refusal(BAD_SIGNATURE, "principal: only an officer's token sends reports")
         elif _service_principal(principal).service != key.holder:
             return Refusal(BAD_SIGNATURE, f"principal: key {key.key_id} is the {key.holder} service's")
     except (msgspec.DecodeError, UnicodeDecodeError):
@@ -216,15 +238,27 @@ def signed_entry(report: bytes, key: Ed25519PrivateKey, principal: bytes | None 
     return fields
 
 
-def proof_problem(registry: Registry, proof: Proof, unit: str, causation_id: str, recorded_at: datetime) -> str | None:
-    """Why a recorded event's proof does not show that its unit said it, or None if it does (docs/log-format.md):
-    the key registered, its signature over the report, a key of the event's unit (or an attestation naming
-    it), not revoked before the event was recorded, and the report the one the event says caused it."""
+REVOCATION_GRACE_MS = 2000
+"""A revocation reaches every intake within ``unit_keys.REFRESH_S`` (1 s); a report accepted that close after it
+was signed while the intakes still held the key: not a forgery."""
+
+
+def proof_problem(registry: Registry, proof: Proof, unit: str, causation_id: str, officer: str, handling: str,
+                  at_ms: int) -> str | None:
+    """Why a recorded event's proof does not show that its unit said it, or None if it does (docs/log-format.md).
+
+    ``at_ms``: the Unix ms of the event's log entry id. The key must be registered before it and not revoked
+    before it (beyond ``REVOCATION_GRACE_MS``), both by log position; the signature must cover the report; the
+    key must speak for the event's unit (or attest for it); and the report must be the one the event names as
+    its cause, sent by the event's officer with its handling code.
+    """
     key = registry.keys.get(proof.key)
     if key is None:
         return f"key {proof.key[:16]}… is not registered in {REGISTRY_CASE}"
-    if key.revoked_at is not None and key.revoked_at <= recorded_at:
-        return f"key {proof.key[:16]}… of {key.holder} was revoked at {key.revoked_at.isoformat()}, before this"
+    if key.registered_ms is not None and at_ms < key.registered_ms:
+        return f"key {proof.key[:16]}… of {key.holder} was registered after this event was recorded"
+    if key.revoked_ms is not None and at_ms > key.revoked_ms + REVOCATION_GRACE_MS:
+        return f"key {proof.key[:16]}… of {key.holder} was revoked before this event was recorded"
     principal = None if proof.principal is None else proof.principal.encode("utf-8")
     report = proof.report.encode("utf-8")
     try:
@@ -234,14 +268,20 @@ def proof_problem(registry: Registry, proof: Proof, unit: str, causation_id: str
     if not key.verifies(signature, signed_message(report, principal)):
         return f"the signature does not verify with key {proof.key[:16]}… of {key.holder}"
     try:
-        command_id = msgspec.json.decode(report, type=_ReportHead).command_id
+        said = msgspec.json.decode(report, type=_ReportHead)
     except (msgspec.DecodeError, UnicodeDecodeError):
         return "the signed report is not a report"
-    if command_id != causation_id:
-        return f"the signed report is {command_id!r}, not {causation_id!r} that the event names as its cause"
-    refused = _may_sign(key, unit, command_id, principal)
+    if said.command_id != causation_id:
+        return f"the signed report is {said.command_id!r}, not {causation_id!r} that the event names as its cause"
+    if (said.unit, said.officer, said.handling) != (unit, officer, handling):
+        return (f"the event says {unit}/{officer}/{handling}, the signed report "
+                f"{said.unit}/{said.officer}/{said.handling}")
+    refused = _may_sign(key, unit, said.command_id, principal)
     return None if refused is None else refused.message
 
 
 class _ReportHead(msgspec.Struct):
     command_id: str = ""
+    unit: str = ""
+    officer: str = ""
+    handling: str = "H1"

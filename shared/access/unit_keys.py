@@ -42,11 +42,18 @@ async def read_registry(store: EventStore, since: Registry | None = None) -> Reg
     version, _ = await store.head(REGISTRY_CASE)
     if version == registry.version:
         return registry
-    fresh = Registry(dict(registry.keys), registry.version)
+    fresh = Registry(dict(registry.keys), registry.version, list(registry.problems), registry.closed)
     for recorded in await store.read_case(REGISTRY_CASE, registry.version + 1):
-        event = recorded.event()
-        fresh.apply(event, event.case_version)
+        try:
+            event = recorded.event()
+        except (UnknownEventType, ValueError) as err:  # a revocation this build cannot read must not be missed
+            fresh.closed = f"case {REGISTRY_CASE} holds an event this build cannot read at {recorded.position}: {err}"
+            log.error("unit_keys_unreadable", position=recorded.position, error=str(err))
+            fresh.version += 1  # the case's versions follow one another: this entry is the next
+            continue
+        fresh.apply(event, event.case_version, int(recorded.position.split("-", 1)[0]))
     return fresh
+
 
 
 class Signers:
@@ -62,10 +69,7 @@ class Signers:
         """The registry as of at most ``refresh_s`` ago; raises the Redis error that kept it from being read."""
         now = time.monotonic()
         if now - self._read_at >= self._refresh_s:
-            try:
-                self._registry = await read_registry(self._store, self._registry)
-            except (UnknownEventType, ValueError) as err:  # keep the last good registry; say so loudly
-                log.error("unit_keys_unreadable", error=str(err))
+            self._registry = await read_registry(self._store, self._registry)
             self._read_at = now
         return self._registry
 

@@ -122,8 +122,10 @@ async def publish(
         if item.outcome is not None:
             outcome = outcome_encoder.encode(item.outcome)
             commands.append(
+                # ``stream`` and ``entry`` name the intake entry answered: a sender that knows the entry it wrote
+                # takes this outcome, not one written for someone else's entry under the same command id.
                 ("XADD", keys.OUTCOMES, "MAXLEN", "~", OUTCOMES_KEPT, "*",
-                 "command_id", item.outcome.command_id, "outcome", outcome)
+                 "command_id", item.outcome.command_id, "outcome", outcome, "stream", intake, "entry", item.entry_id)
             )
     commands.append(("XACK", intake, group, *(item.entry_id for item in finished)))
     await pipelined.checked(redis, commands)

@@ -196,14 +196,15 @@ def dead_letter_fields(stream: str, item: Report[Any] | Malformed, reason: str) 
 KEPT_WHEN_WITHHELD = ("reason", "stream", "entry_id", "command_id")
 
 
-def withheld_fields(dead: dict[str, bytes | str], why: str) -> dict[str, bytes | str]:
+def withheld_fields(dead: dict[str, bytes | str], why: str, raw: bytes | None = None) -> dict[str, bytes | str]:
     """A dead letter without the report: reason, origin, command id, and the report's size and SHA-256.
 
     For a report whose content may not be kept (ADR 0016); the hash still lets an operator
     match the dead letter with a copy the sender holds.
     """
-    original = dead.get("original", b"")
-    raw = original.encode() if isinstance(original, str) else original
+    if raw is None:  # the report field as received; a FastStream envelope's body is given as ``raw``
+        original = dead.get("original", b"")
+        raw = original.encode() if isinstance(original, str) else original
     out = {name: dead[name] for name in KEPT_WHEN_WITHHELD if name in dead}
     out |= {"withheld": why, "size": str(len(raw)), "sha256": hashlib.sha256(raw).hexdigest()}
     return out

@@ -171,7 +171,8 @@ class Pipeline(ABC, Generic[R]):
             if isinstance(verdict, Refusal):
                 self.log.warning("refused_signature", command_id=report.command_id, code=verdict.code)
                 outcome = rejected(report.command_id, verdict.code, verdict.message, report.command.case_id)
-                dead = withheld_fields(dead_letter_fields(self.intake, report, verdict.message), verdict.code)
+                dead = withheld_fields(dead_letter_fields(self.intake, report, verdict.message), verdict.code,
+                                       report.raw)
                 finished.append(Finished(report.entry_id, outcome, dead))
             else:
                 signed.append(dataclasses.replace(report, proof=verdict))

@@ -2,14 +2,18 @@
 
 Every request that sends a report registers its command id *before* the report is put on the
 intake, and the reader follows ``liaison:outcomes`` from the position it took before the first
-request was served, so no outcome can slip past between sending and waiting. The first outcome
-written after that point for a command id answers every request waiting on it.
+request was served, so no outcome can slip past between sending and waiting. A request that says
+which intake entry it wrote (``expect(..., by_entry=True)`` then ``bind``) is answered only by the outcome
+of that entry: an outcome another writer's entry got under the same command id (an unsigned copy put on the
+intake to make the sender hear "unsigned") is not its answer. Otherwise the first outcome written for the
+command id answers it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -25,6 +29,19 @@ RETRY_S = 0.5
 """Pause after a failed read before trying again (Redis restarting, a network blip)."""
 
 
+Entry = tuple[str, str]
+"""An intake entry: (stream, entry id)."""
+
+
+@dataclass(eq=False)
+class _Wait:
+    """One request waiting: its future, the entry it wrote (once bound) and what came before it was bound."""
+
+    future: asyncio.Future[bytes]
+    by_entry: bool
+    entry: Entry | None = None
+    early: list[tuple[Entry | None, bytes]] = field(default_factory=list)
+
 
 class OutcomeWaiter:
     """Follows the outcomes stream and resolves the futures of the command ids being waited for."""
@@ -34,7 +51,7 @@ class OutcomeWaiter:
         self.block_ms = block_ms
         self.ready = asyncio.Event()
         """Set once the reader holds a starting position: only then may a report be sent."""
-        self._waiting: dict[str, list[asyncio.Future[bytes]]] = {}
+        self._waiting: dict[str, list[_Wait]] = {}
         self._last_id = "0-0"
         self._closing = False
         self._task: asyncio.Task[None] | None = None
@@ -56,21 +73,37 @@ class OutcomeWaiter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    def expect(self, command_id: str) -> asyncio.Future[bytes]:
+    def expect(self, command_id: str, by_entry: bool = False) -> asyncio.Future[bytes]:
         """A future resolved with the outcome JSON of this command id; call before sending the report."""
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(command_id, []).append(future)
+        self._waiting.setdefault(command_id, []).append(_Wait(future, by_entry))
         return future
+
+    def bind(self, command_id: str, future: asyncio.Future[bytes], stream: str, entry_id: bytes | str) -> None:
+        """The entry the request wrote (XADD's reply): only that entry's outcome answers it."""
+        for wait in self._waiting.get(command_id, ()):
+            if wait.future is future:
+                wait.entry = (stream, text(entry_id))
+                for entry, outcome in wait.early:
+                    if entry is None or entry == wait.entry:
+                        self._resolve(command_id, wait, outcome)
+                        return
+                wait.early.clear()
+                return
 
     def forget(self, command_id: str, future: asyncio.Future[bytes]) -> None:
         """Stop waiting (the request timed out or went away)."""
-        futures = self._waiting.get(command_id)
-        if futures is None:
+        waits = self._waiting.get(command_id)
+        if waits is None:
             return
-        with contextlib.suppress(ValueError):
-            futures.remove(future)
-        if not futures:
+        waits[:] = [w for w in waits if w.future is not future]
+        if not waits:
             del self._waiting[command_id]
+
+    def _resolve(self, command_id: str, wait: _Wait, outcome: bytes) -> None:
+        if not wait.future.done():
+            wait.future.set_result(outcome)
+        self.forget(command_id, wait.future)
 
     @property
     def waiting(self) -> int:
@@ -102,7 +135,12 @@ class OutcomeWaiter:
             for entry_id, fields in entries:
                 self._last_id = text(entry_id)
                 command_id = text(fields.get(b"command_id", b""))
-                futures = self._waiting.pop(command_id, None)
-                for future in futures or ():
-                    if not future.done():
-                        future.set_result(fields.get(b"outcome", b""))
+                outcome = fields.get(b"outcome", b"")
+                answered = (text(fields[b"stream"]), text(fields[b"entry"])) if b"entry" in fields else None
+                for wait in list(self._waiting.get(command_id, ())):
+                    if not wait.by_entry:
+                        self._resolve(command_id, wait, outcome)
+                    elif wait.entry is None:  # its XADD has not replied yet: keep it until we know its entry
+                        wait.early.append((answered, outcome))
+                    elif answered is None or answered == wait.entry:
+                        self._resolve(command_id, wait, outcome)

@@ -210,6 +210,11 @@ def _check_case(command: AnyCommand, state: CaseState) -> None:
         if command.case_id is None:
             raise Rejected(reasons.UNKNOWN_CASE, f"case_id: required; {kind} refers to an existing case")
         raise Rejected(reasons.UNKNOWN_CASE, f"case_id: there is no case {command.case_id!r}")
+    if command.case_id is None and kind in OPENS_CASE:
+        # It opens a new case, under an id derived from its command id: if another report's case holds that id
+        # (one that named it), joining it would put this report in a case someone else opened and can read.
+        raise Rejected(reasons.CASE_EXISTS, f"command_id: the case this report would open ({state.case_id}) was "
+                       "opened by another report; send it again under another command_id")
     if command.unit not in state.parties:
         # Need-to-know (docs/security.md): a unit not party to a case is answered as if there were no such case,
         # so a report cannot be used to learn that a case exists, or who its parties are.

@@ -22,6 +22,8 @@ from shared.domain.reasons import Rejected as Rejected
 
 INVALID_PARTY = "invalid_party"
 """The units of a call or letter do not make a cross-border exchange the sending unit takes part in."""
+CASE_EXISTS = "case_exists"
+"""A report that opens a new case (no ``case_id``) whose derived case id another report's case holds already."""
 UNKNOWN_CASE = "unknown_case"
 """A report that cannot open a case names no case, or a case that does not exist."""
 NOT_PARTY = "not_party"

@@ -207,3 +207,19 @@ async def test_a_gateway_whose_key_was_revoked_answers_503_and_records_nothing(a
     assert status == 503
     assert body["reason"]["code"] == "key_revoked"
     assert sum([await store.numbered(p) for p in range(store.partitions)]) == before + 1  # the revocation only
+
+
+async def test_an_unsigned_copy_put_on_the_intake_first_does_not_answer_the_genuine_report(
+    api: Client, redis: Redis
+) -> None:
+    """A tool with intake access writes an unsigned copy of a report just before the gateway forwards it: the copy
+    is refused ``unsigned``, and the gateway answers its own entry's outcome (accepted), not the copy's."""
+    report = log_call("gw-spoofed")
+    await redis.xadd(keys.intake("hotline"), {"report": msgspec.json.encode(report)})
+    status, body = await post(api, report)
+    assert status == 200, body
+    assert body["status"] == "accepted"
+    answers = [json.loads(f[b"outcome"]) for _, f in await redis.xrange(keys.OUTCOMES)
+               if f[b"command_id"] == b"gw-spoofed"]
+    assert [a["status"] for a in answers] == ["rejected", "accepted"]
+    assert answers[0]["reason"]["code"] == "unsigned"

@@ -60,6 +60,9 @@ async def test_a_report_published_by_faststream_is_decided_and_answered(
     assert (bad.status, bad.reason.code) == ("rejected", "malformed")
     assert unsigned.reason is not None
     assert (unsigned.status, unsigned.reason.code) == ("rejected", "unsigned")
+    [dead] = [f for _, f in await redis.xrange(keys.dead_letters("hotline")) if f.get(b"command_id") == b"fs-unsigned"]
+    assert dead[b"sha256"].decode() == hashlib.sha256(json.dumps(log_call("fs-unsigned")).encode()).hexdigest(), \
+        "the withheld dead letter names the report by the hash of its body, not of the empty report field"
     assert good.case_id is not None
     first = (await (await EventStore.open(redis)).read_case(good.case_id))[0].event()
     assert first.proof is not None

@@ -201,3 +201,36 @@ def test_any_single_byte_changed_in_a_signed_report_is_refused(position: int, fl
     verdict = _check(bytes(altered), signature)
     assert isinstance(verdict, Refusal)
     assert verdict.code == BAD_SIGNATURE
+
+
+def test_a_malformed_registration_registers_nothing_and_is_noted() -> None:
+    """A 31-byte public key, or a key id that is not the key's fingerprint, grants nothing; the rest still folds."""
+    registry = _registry()
+    bad = msgspec.structs.replace(_registered("CN-HH-BMT", Ed25519PrivateKey.generate(), version=5),
+                                  public_key=base64.b64encode(b"x" * 31).decode())
+    lying = msgspec.structs.replace(_registered("CN-HH-BMT", Ed25519PrivateKey.generate(), version=6),
+                                    key_id=key_id(KEYS[LAO_CAI].public_key()) + "0")
+    registry.apply(bad, 5)
+    registry.apply(lying, 6)
+    assert len(registry.problems) == 2
+    assert registry.version == 6
+    assert isinstance(_check(REPORT, sign(KEYS[LAO_CAI], REPORT), registry=registry), Proof)
+
+
+def test_a_registry_that_cannot_be_read_refuses_every_report() -> None:
+    """Fail closed: while the registry holds an event this build cannot read (a revocation, perhaps), no report is
+    accepted on a signature that event might have revoked."""
+    registry = _registry()
+    registry.closed = "case UNIT-KEYS holds an event this build cannot read"
+    refused = _check(REPORT, sign(KEYS[LAO_CAI], REPORT), registry=registry)
+    assert isinstance(refused, Refusal)
+    assert refused.code == BAD_SIGNATURE
+    assert "cannot be checked now" in refused.message
+
+
+def test_the_gateway_attests_only_for_an_officers_token() -> None:
+    """A viewer's token does not send reports: an attestation naming one is refused."""
+    principal = principal_bytes(GatewayPrincipal(token="abc123", unit=LAO_CAI, role="viewer"))
+    refused = _check(REPORT, sign(KEYS["gateway"], REPORT, principal), principal)
+    assert isinstance(refused, Refusal)
+    assert "officer" in refused.message

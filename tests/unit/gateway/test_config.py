@@ -51,6 +51,7 @@ def test_the_gateway_signs_with_the_box_key_or_the_one_named(tmp_path: Path) -> 
     assert key_id(config.signing_key.public_key()) == key_id(KEYS["gateway"].public_key())
     other = tmp_path / "elsewhere.key"
     other.write_bytes((tmp_path / "keys" / "gateway.key").read_bytes())
+    other.chmod(0o600)
     named = from_env({"LIAISON_REDIS_URL": "redis://x:1", "LIAISON_VAR": str(tmp_path / "empty"),
                       "LIAISON_SIGNING_KEY": str(other)})
     assert named is not None

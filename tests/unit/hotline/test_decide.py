@@ -340,3 +340,17 @@ def test_only_the_caller_confirms_its_call() -> None:
     state, call_id = _case_with_call()
     err = _reject(confirm(CASE, call_id, unit=CN, at="2026-11-23T10:40:00+08:00"), state)
     assert err.code == "not_caller"
+
+
+def test_an_opening_report_never_joins_a_case_another_report_opened_under_its_derived_id() -> None:
+    """Hekou opens a case naming the id Lao Cai's next call would derive; that call is refused ``case_exists``
+    rather than recorded in Hekou's case (where Hekou would read a call with a third unit)."""
+    squatted = case_id_for("vn-call-7")
+    letter = send_letter("hk-letter", unit=CN, to_unit=VN, case_id=squatted, at="2026-11-23T11:00:00+08:00",
+                         subject={"original": "zh", "zh": "联络"}, body={"original": "zh", "zh": "请回复"})
+    state, _ = record(squatted, letter)
+    call = log_call("vn-call-7", callee_unit="CN-HH-BMT")
+    assert case_id_of(command(call)) == squatted
+    refused = refusal(call, state)
+    assert refused.code == "case_exists"
+    assert "command_id" in refused.message
