@@ -87,6 +87,9 @@ USERS: dict[str, list[str]] = {
         "(%R~liaison:meta +hget +hgetall)",
         f"(~{P}:* +type +exists +hget +hmget +hscan +hgetall +lrange +llen +xrange +xrevrange +xlen +xinfo|stream "
         "+xinfo|groups +get +evalsha +eval +script|load)",  # writable keys for EVALSHA's sake; only reads granted
+        # Following the case updates (an auditor's FastStream subscriber, docs/clients.md): XREAD reads and writes
+        # nothing, unlike XREADGROUP, which moves a group's position.
+        f"(%R~{P}:updates +xread)",
     ],
     "operator": [CONNECTION, "~* &* +@all"],
 }
