@@ -25,13 +25,15 @@ $(STAMP): pyproject.toml
 redis:
 	@sh scripts/ensure-redis.sh
 
-# The board's browser test drives Debian's chromium through Playwright's pip wheel (no browser download).
+# The board's browser test drives Debian's chromium through Playwright's pip wheel (no browser download);
+# the board shows Chinese text, and without a CJK font its screenshots would show empty boxes.
 chromium:
-	@sh scripts/ensure-chromium.sh
+	@sh scripts/ensure-debian-package.sh chromium chromium "the board's browser tests"
+	@sh scripts/ensure-debian-package.sh fonts-wqy-microhei /usr/share/fonts/truetype/wqy/wqy-microhei.ttc "the board's Chinese text"
 
 # The outside verifier's test runs scripts/verify-log.mjs under Debian's nodejs (docs/log-format.md).
 node:
-	@sh scripts/ensure-node.sh
+	@sh scripts/ensure-debian-package.sh nodejs node "the outside log verifier's test (LIAISON_SKIP_NODE=1 skips it)"
 
 lint:
 	$(BIN)/ruff check .

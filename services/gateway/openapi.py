@@ -138,6 +138,11 @@ EVENTS = {
         "unauthorized", "the token was revoked or expired: the stream ends",
         _data("why", {"type": "object", "required": ["reason"], "properties": {"reason": _ref("Reason")}}),
         with_id=False)),
+    "unavailable": ("UnavailableEvent", _event(
+        "unavailable", "Redis did not answer (a disclosure could not be recorded, so nothing more is shown): the "
+        "stream ends; reconnect with the last event id",
+        _data("why", {"type": "object", "required": ["reason"], "properties": {"reason": _ref("Reason")}}),
+        with_id=False)),
 }
 """The events of ``GET /v1/updates``: event type -> (schema name, the schema of one event)."""
 

@@ -5,65 +5,31 @@ redis-server, `python -m services.hotline`, `python -m services.projections` and
 and the test talks to the system only as a user and a tool would: HTTP and the intake stream.
 
 A missing browser (or playwright) fails this module rather than skipping it: the set-up installs both
-(`make setup`, scripts/ensure-chromium.sh), so a green run must mean the board was tested. Set
+(`make setup`, scripts/ensure-debian-package.sh), so a green run must mean the board was tested. Set
 ``LIAISON_SKIP_BROWSER=1`` to skip it on purpose, on a machine where Chromium cannot be installed.
 """
 
 from __future__ import annotations
 
-import asyncio
-import importlib.util
 import json
-import os
-import shutil
-import subprocess
-import sys
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from redis import Redis
-from redis.asyncio import Redis as AsyncRedis
 
 from liaison.report.examples import example
-from shared.access import tokens
-from shared.redis_server import RedisServer, free_port
 from shared.store import keys
-from tests.e2e.conftest import ROOT, Deployment, wait_until
-from tests.signing import register_test_keys_at, signed, write_box_keys
+from tests.e2e.board_kit import DESK, SKIP_BROWSER, Board, deploy_board, launch_browser, missing, open_live, open_page
+from tests.e2e.conftest import wait_until
+from tests.signing import signed
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-"""Debian's browser (the package installs /usr/bin/chromium)."""
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-
-SKIP_BROWSER = os.environ.get("LIAISON_SKIP_BROWSER") == "1"
-"""The explicit opt-out: without it, a missing browser or playwright fails every test here, never skips."""
-
-
-def _missing() -> str | None:
-    """What the board's browser test lacks, and how to fix it; None when it can run."""
-    if not Path(CHROMIUM).exists():
-        return ("Debian's chromium is not installed (no `chromium` on PATH): the board's browser test cannot run. "
-                "Fix: `make setup` as root installs it (scripts/ensure-chromium.sh), "
-                "or `sudo apt-get install chromium`")
-    if importlib.util.find_spec("playwright") is None:
-        return "the playwright package is missing. Fix: install the dev dependencies (`make setup`)"
-    return None
-
-
-MISSING = _missing()
+MISSING = missing()
 if MISSING is not None and SKIP_BROWSER:
     pytest.skip(f"LIAISON_SKIP_BROWSER=1: {MISSING}", allow_module_level=True)
 if MISSING is None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -74,149 +40,29 @@ def browser_installed() -> None:
                     pytrace=False)
 
 
-@dataclass
-class Board:
-    """The deployment with its gateway, whose process the test may stop and start again."""
-
-    deployment: Deployment
-    address: str
-    gateway: subprocess.Popen[bytes] | None = None
-    tokens: dict[str, str] = field(default_factory=dict)
-    """``auditor`` (what the page and ``get`` use: every case) and ``officer:<unit>`` (what ``post`` uses)."""
-
-    def token(self, unit: str, role: str) -> str:
-        """A token of ``role`` for ``unit``, issued once in the deployment's Redis."""
-        key = role if role == "auditor" else f"{role}:{unit}"
-        if key not in self.tokens:
-            # In a thread of its own: Playwright's sync API runs an event loop in this one.
-            with ThreadPoolExecutor(1) as thread:
-                self.tokens[key] = thread.submit(asyncio.run, _issue(self.deployment.redis.url, unit, role)).result()
-        return self.tokens[key]
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.address}"
-
-    def start_gateway(self) -> None:
-        """Start `python -m services.gateway` and wait until it serves the board."""
-        env = self.deployment.env | {"LIAISON_HTTP": self.address}
-        with open(self.deployment.workdir / "gateway.log", "ab") as log:
-            self.gateway = subprocess.Popen(
-                [sys.executable, "-m", "services.gateway"], env=env, cwd=ROOT, stdout=log, stderr=log
-            )
-        wait_until(self._serving, 20, "the gateway to serve the board")
-
-    def _serving(self) -> bool:
-        assert self.gateway is not None
-        assert self.gateway.poll() is None, self._log()
-        try:
-            with urllib.request.urlopen(f"{self.url}/", timeout=2) as response:
-                return bool(response.status == 200)
-        except (urllib.error.URLError, ConnectionError):
-            return False
-
-    def stop_gateway(self) -> None:
-        """Stop the gateway as an operator would (SIGTERM): open update streams are cut."""
-        assert self.gateway is not None
-        self.gateway.terminate()
-        assert self.gateway.wait(15) == 0, self._log()
-        self.gateway = None
-
-    def _log(self) -> str:
-        return (self.deployment.workdir / "gateway.log").read_text(errors="replace")
-
-    def post(self, report: dict[str, Any]) -> dict[str, Any]:
-        """POST one report to /v1/commands; its outcome (accepted, or the test fails)."""
-        request = urllib.request.Request(
-            f"{self.url}/v1/commands", data=json.dumps(report).encode(), method="POST",
-            headers={"Content-Type": "application/json",
-                     "Authorization": f"Bearer {self.token(report['unit'], 'officer')}"},
-        )
-        with urllib.request.urlopen(request, timeout=15) as response:
-            outcome: dict[str, Any] = json.loads(response.read())
-        assert outcome["status"] == "accepted", outcome
-        return outcome
-
-    def get(self, path: str) -> Any:
-        request = urllib.request.Request(
-            f"{self.url}{path}", headers={"Authorization": f"Bearer {self.token('VN-LC-BGC', 'auditor')}"}
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return json.loads(response.read())
-
-
-async def _issue(url: str, unit: str, role: str) -> str:
-    client = AsyncRedis.from_url(url)
-    try:
-        return (await tokens.issue(client, unit, role)).token
-    finally:
-        await client.aclose()
-
-
 @pytest.fixture(scope="module")
 def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Board]:
-    """The services and the gateway running against a private Redis, shared by this module's tests
-    (each looks only at the cases it made), as `tests/e2e/conftest.py`'s deployment runs them."""
-    workdir = tmp_path_factory.mktemp("board")
-    server = RedisServer(workdir / "redis").start()
-    env = {
-        **os.environ,
-        "LIAISON_REDIS_URL": server.url,
-        "LIAISON_PARTITIONS": "4",
-        "LIAISON_VAR": str(workdir / "var"),
-        "PYTHONPATH": str(ROOT),
-    }
-    write_box_keys(workdir / "var")  # what `liaison up` makes: the units', the gateway's and the incidents' keys
-    register_test_keys_at(server.url)
-    deployment = Deployment(server, workdir, env)
-    running = Board(deployment, f"127.0.0.1:{free_port()}")
-    try:
-        deployment.start("hotline")
-        deployment.start("projections")
-        running.start_gateway()
+    """The hotline, the projections and the gateway running against a private Redis, shared by this module's
+    tests (each looks only at the cases it made)."""
+    with deploy_board(tmp_path_factory.mktemp("board")) as running:
         yield running
-    finally:
-        if running.gateway is not None:
-            running.gateway.terminate()
-            running.gateway.wait(15)
-        deployment.stop_all()
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's chromium, headless, driven by Playwright's own driver (no browser is downloaded)."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launch_browser() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    """A page in a fresh browser context (empty storage); fails the test if the board's script throws."""
-    errors: list[str] = []
-    context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 900})
-    opened = context.new_page()
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.set_default_timeout(10_000)
-    try:
+    """A page 1400 px wide in a fresh browser context; fails the test if the board's script throws."""
+    with open_page(browser, DESK) as opened:
         yield opened
-    finally:
-        context.close()
-    assert errors == [], f"the board's script failed: {errors}"
 
 
 def _open_live(page: Any, board: Board) -> None:
-    """Load the board, sign in with a token as a person would, and wait until it has its cases and is live."""
-    page.goto(f"{board.url}/")
-    page.wait_for_selector("#sign-in:not([hidden])")
-    page.fill("#token", board.token("VN-LC-BGC", "auditor"))
-    page.click("#sign-in button[type='submit']")
-    page.wait_for_selector("body[data-loaded='true']")
-    page.wait_for_selector("#connection[data-state='live']")
+    open_live(page, board)
 
 
 def _row(case_id: str) -> str:

@@ -3,7 +3,7 @@
 Simulated traffic goes through the real hotline service, ``liaison export`` writes the log, and the
 Node.js verifier must accept it with the export header's own counts and digest, and refuse a copy with
 one altered byte or one deleted line, naming the line. Node.js is installed by the set-up (``make test``
-runs scripts/ensure-node.sh), so a missing ``node`` fails this module; ``LIAISON_SKIP_NODE=1`` skips it
+runs scripts/ensure-debian-package.sh), so a missing ``node`` fails this module; ``LIAISON_SKIP_NODE=1`` skips it
 on purpose.
 """
 
@@ -30,7 +30,7 @@ NODE = shutil.which("node")
 VERIFIER = ROOT / "scripts" / "verify-log.mjs"
 SKIP_NODE = os.environ.get("LIAISON_SKIP_NODE") == "1"
 MISSING = ("Node.js is not installed (no `node` on PATH): the outside verifier cannot run. Fix: `make test` as root "
-           "installs it (scripts/ensure-node.sh), or `sudo apt-get install nodejs`")
+           "installs it (scripts/ensure-debian-package.sh), or `sudo apt-get install nodejs`")
 SUMMARY = re.compile(r"^verified: (\d+) events of (\d+) cases over (\d+) partitions, (\d+) command records; "
                      r"chain heads digest ([0-9a-f]{64})$")
 
