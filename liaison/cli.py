@@ -13,7 +13,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from redis.exceptions import NoPermissionError
+from redis.exceptions import ClusterDownError, NoPermissionError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from liaison import exits
 from liaison.audit.commands import COMMANDS as AUDIT
@@ -59,6 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NoPermissionError as err:  # an ACL user without the right for this command (docs/security.md)
         user = os.environ.get("LIAISON_REDIS_USER", "operator")
         print(f"liaison: Redis refused this command to the user {user!r}: {err}", file=sys.stderr)
+        code = exits.USAGE
+    except (ClusterDownError, RedisConnectionError) as err:  # Redis went away mid-command (a failover, a restart)
+        print(f"liaison: Redis did not answer ({type(err).__name__}: {err}); if a Redis Cluster is failing over, "
+              "its replica takes over within seconds: run the command again (a report sent again is recorded once)",
+              file=sys.stderr)
         code = exits.USAGE
     except KeyboardInterrupt:
         code = exits.OK

@@ -22,6 +22,21 @@ def _cluster_info(port: int) -> str:
     return done.stdout
 
 
+def _replicas_in_sync(servers: list[RedisServer]) -> int:
+    """How many servers are replicas whose link to their master is up."""
+    count = 0
+    for server in servers:
+        info = subprocess.run(["redis-cli", "-p", str(server.port), "info", "replication"],
+                              capture_output=True, text=True, timeout=5, check=False).stdout
+        count += "role:slave" in info and "master_link_status:up" in info
+    return count
+
+
+def serving(node: RedisServer) -> bool:
+    """True when the cluster, as this node sees it, serves every slot (``cluster_state:ok``)."""
+    return "cluster_state:ok" in _cluster_info(node.port)
+
+
 def start_cluster(base: Path, masters: int = 3, replicas: int = 0, timeout: float = 30.0) -> list[RedisServer]:
     """Start ``masters * (1 + replicas)`` cluster-enabled redis-servers and join them into one cluster (the first
     ``masters`` servers are the masters, as redis-cli assigns them), every node seeing ``cluster_state:ok``."""
@@ -48,6 +63,12 @@ def start_cluster(base: Path, masters: int = 3, replicas: int = 0, timeout: floa
         while not all("cluster_state:ok" in _cluster_info(s.port) for s in servers):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the cluster did not reach cluster_state:ok within {timeout} s")
+            time.sleep(0.05)
+        # A replica still joining, or still syncing, cannot take its master's place: wait until every one
+        # is attached and in sync, so a test that kills a master sees a failover.
+        while _replicas_in_sync(servers) < masters * replicas:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the replicas were not in sync within {timeout} s")
             time.sleep(0.05)
         return servers
     except BaseException:
