@@ -106,7 +106,7 @@ class SigningKey:
     revoked_ms: int | None = None
     """Where the registration and the revocation sit in the log: the Unix ms of their entry ids, which Redis
     assigns (a writer cannot choose them), so proofs are ordered against them by the log, not by a clock."""
-    """The same key for libsodium: it checks a signature in 65 µs where OpenSSL takes 123 (ADR 0020)."""
+    """The same key for libsodium: it checks a signature in 81 µs where OpenSSL takes 139 (ADR 0020)."""
 
     def verifies(self, signature: bytes, message: bytes) -> bool:
         """True if ``signature`` is this key's over ``message``."""

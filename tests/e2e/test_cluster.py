@@ -158,10 +158,9 @@ def _lost_accepted_events(url: str) -> tuple[int, int]:
 @pytest.mark.slow
 def test_after_a_master_fails_over_the_services_carry_on_by_themselves(tmp_path: Path) -> None:
     """Under load (500 reports at 125 a second), kill -9 a master (not the node the URL names): its replica takes
-    over within seconds and every
-    service carries on without a restart: the reports sent after the failover are all accepted, the log verifies
-    and the views equal a rebuild. Prints what asynchronous replication lost: accepted events gone from the log
-    (docs/benchmarks.md, "Failover")."""
+    over within seconds and every service carries on without a restart: the reports sent after the failover are
+    all accepted, the log verifies and the views equal a rebuild. Prints what asynchronous replication lost:
+    accepted events gone from the log (docs/benchmarks.md, "Failover")."""
     servers = start_cluster(tmp_path / "cluster", masters=3, replicas=1)
     try:
         url = url_of(servers)
