@@ -218,6 +218,10 @@ def open_page(browser: Any, viewport: dict[str, int], locale: str = "en-US") -> 
     opened = context.new_page()
     opened.on("pageerror", lambda error: errors.append(str(error)))
     opened.set_default_timeout(10_000)
+    # expect() waits 5 s by default: a loaded machine (a suite beside another) can take longer to redraw a list.
+    from playwright.sync_api import expect  # here: a missing playwright is reported by _missing(), not at import
+
+    expect.set_options(timeout=10_000)
     try:
         yield opened
     finally:

@@ -124,6 +124,23 @@ def _summary(page: Any) -> dict[str, int]:
             for name in ("cases", "acknowledgement", "confirmation", "acceptance", "overdue")}
 
 
+def _due_within_a_day(view: dict[str, Any]) -> bool:
+    now = datetime.now(UTC)
+    return any(o["due"] and now <= datetime.fromisoformat(o["due"]["utc"]) <= now + timedelta(days=1)
+               for o in view["obligations"])
+
+
+def _patrol_this_month(view: dict[str, Any], month: tuple[int, int]) -> bool:
+    """The board's reader is on this machine's calendar: a window that touches this month counts."""
+    if view["kind"] != "patrol" or not view.get("patrol"):
+        return False
+    first = datetime(month[0], month[1], 1).astimezone()
+    following = datetime(month[0] + month[1] // 12, month[1] % 12 + 1, 1).astimezone()
+    start = datetime.fromisoformat(view["patrol"]["starts_at"]["utc"])
+    end = datetime.fromisoformat(view["patrol"]["ends_at"]["utc"])
+    return start < following and end >= first
+
+
 def _no_horizontal_scroll(page: Any, viewport: dict[str, int]) -> None:
     widths = page.evaluate("[document.documentElement.scrollWidth, document.body.scrollWidth, window.innerWidth]")
     assert max(widths[:2]) <= viewport["width"], f"the page scrolls sideways: {widths}"
@@ -183,6 +200,11 @@ def test_the_list_fits_the_screen_with_a_summary_that_counts_it_and_no_accessibi
             "acceptance": statuses["awaiting_acceptance"],
             "overdue": sum(map(_overdue, listed)),
         }
+        today = datetime.now().astimezone()
+        day = int(page.inner_text("#summary [data-count='due24h'] .count"))
+        assert abs(day - sum(map(_due_within_a_day, listed))) <= 1  # a deadline may cross the edge between reads
+        patrols = sum(_patrol_this_month(v, (today.year, today.month)) for v in listed)
+        assert int(page.inner_text("#summary [data-count='patrolsMonth'] .count")) == patrols
         assert page.inner_text("#shown").startswith(f"{len(listed)} of ")
         _no_serious_violations(page, "the list")
         if _phone(viewport):  # soonest deadline first: the overdue incidents, then what falls due next

@@ -14,6 +14,7 @@
   const RENDER_GAP_MS = 150;
   const SEARCH_WAIT_MS = 120;
   const SOON_MS = 2 * 3600 * 1000; // a deadline this close is marked "due soon"
+  const DAY_MS = 24 * 3600 * 1000; // the summary counts what falls due within a day
   const PAGE_SIZES = [10, 25, 50, 100];
   const STATUSES = ["open", "awaiting_confirmation", "awaiting_acknowledgement", "awaiting_acceptance", "closed"];
   const STATUS_RANK = { awaiting_confirmation: 0, awaiting_acknowledgement: 1, awaiting_acceptance: 2, open: 3,
@@ -97,7 +98,7 @@
       search: "Search", searchHelp: "Case id, unit, place or any word of the case", searchHint: "Case id, unit, place, any word", sortBy: "Sort by",
       moreFilters: "Filters", pageSize: "Per page", clearFilters: "Clear all",
       summary: "Summary", sumCases: "Cases", sumAck: "To acknowledge", sumConfirm: "To confirm",
-      sumAccept: "To accept", sumOverdue: "Overdue",
+      sumAccept: "To accept", sumOverdue: "Overdue", sumDay: "Due in 24 h", sumPatrols: "Patrols this month",
       pages: "Pages", previous: "Previous", next: "Next", pageStatus: "Page {page} of {pages} · {from}–{to} of {n}",
       "sort_last-desc": "Last update, newest first", "sort_last-asc": "Last update, oldest first",
       "sort_deadline-asc": "Deadline, soonest first", "sort_deadline-desc": "Deadline, latest first",
@@ -143,7 +144,8 @@
       search: "Tìm kiếm", searchHelp: "Mã vụ việc, đơn vị, địa điểm hoặc từ bất kỳ trong vụ việc", searchHint: "Mã vụ việc, đơn vị, địa điểm…",
       sortBy: "Sắp xếp", moreFilters: "Bộ lọc", pageSize: "Mỗi trang", clearFilters: "Xóa tất cả",
       summary: "Tổng quan", sumCases: "Vụ việc", sumAck: "Chờ xác nhận đã nhận", sumConfirm: "Chờ xác nhận văn bản",
-      sumAccept: "Chờ chấp nhận", sumOverdue: "Quá hạn",
+      sumAccept: "Chờ chấp nhận", sumOverdue: "Quá hạn", sumDay: "Đến hạn trong 24 giờ",
+      sumPatrols: "Tuần tra tháng này",
       pages: "Trang", previous: "Trang trước", next: "Trang sau", pageStatus: "Trang {page}/{pages} · {from}–{to} trong {n}",
       "sort_last-desc": "Cập nhật mới nhất trước", "sort_last-asc": "Cập nhật cũ nhất trước",
       "sort_deadline-asc": "Hạn gần nhất trước", "sort_deadline-desc": "Hạn xa nhất trước",
@@ -190,7 +192,7 @@
       search: "搜索", searchHelp: "案件编号、单位、地点或案件中的任何词语", searchHint: "案件编号、单位、地点…", sortBy: "排序",
       moreFilters: "筛选", pageSize: "每页", clearFilters: "全部清除",
       summary: "概况", sumCases: "案件", sumAck: "待确认收悉", sumConfirm: "待书面确认", sumAccept: "待接受",
-      sumOverdue: "逾期",
+      sumOverdue: "逾期", sumDay: "24小时内到期", sumPatrols: "本月巡逻",
       pages: "分页", previous: "上一页", next: "下一页", pageStatus: "第 {page}/{pages} 页 · 第 {from}–{to} 个，共 {n} 个",
       "sort_last-desc": "最近更新在前", "sort_last-asc": "最早更新在前",
       "sort_deadline-asc": "期限最近在前", "sort_deadline-desc": "期限最远在前",
@@ -544,6 +546,27 @@
     return (view.obligations || []).some(isOverdue);
   }
 
+  // A case with an open obligation falling due in the next 24 hours (not yet overdue): the duty officer's day.
+  function dueWithinADay(view) {
+    const now = Date.now();
+    return (view.obligations || []).some((o) => {
+      const left = o.due ? Date.parse(o.due.utc) - now : NaN;
+      return left >= 0 && left <= DAY_MS;
+    });
+  }
+
+  // A patrol whose window (the agreement's 15th–25th, say) falls at least partly in this month, on the reader's
+  // calendar.
+  function patrolThisMonth(view) {
+    if (view.kind !== "patrol" || !view.patrol) return false;
+    const now = new Date();
+    const first = new Date(now.getFullYear(), now.getMonth(), 1).getTime();
+    const next = new Date(now.getFullYear(), now.getMonth() + 1, 1).getTime();
+    const start = Date.parse(view.patrol.starts_at?.utc);
+    const end = Date.parse(view.patrol.ends_at?.utc);
+    return start < next && end >= first;
+  }
+
   function lastMoment(view) {
     return view.last_update ? Date.parse(view.last_update.utc) || 0 : 0;
   }
@@ -895,6 +918,8 @@
       confirmation: matched.filter((v) => v.status === "awaiting_confirmation").length,
       acceptance: matched.filter((v) => v.status === "awaiting_acceptance").length,
       overdue: matched.filter(hasOverdue).length,
+      due24h: matched.filter(dueWithinADay).length,
+      patrolsMonth: matched.filter(patrolThisMonth).length,
     };
     for (const tile of document.querySelectorAll("#summary [data-count]")) {
       const n = counts[tile.dataset.count];
