@@ -320,12 +320,15 @@ def test_search_sorting_and_pages_narrow_and_order_the_list_and_a_reload_keeps_t
                 "overdue": items.locator(".obligation.overdue").evaluate_all(
                     "o => new Set(o.map(x => x.closest('[data-case]').dataset.case)).size"),
             }
-        page.fill("#search", ids[3].lower())
+        # A case id no other view names: an incident raised by an urgent call names the call's case (linked
+        # cases), and the search rightly finds both there.
+        alone = next(i for i in ids if sum(i.lower() in json.dumps(v, ensure_ascii=False).lower() for v in listed) == 1)
+        page.fill("#search", alone.lower())
         expect(items).to_have_count(1)
-        expect(items.first).to_have_attribute("data-case", ids[3])
+        expect(items.first).to_have_attribute("data-case", alone)
         page.reload()
         page.wait_for_selector("body[data-loaded='true']")
-        expect(page.locator("#search")).to_have_value(ids[3].lower())
+        expect(page.locator("#search")).to_have_value(alone.lower())
         expect(items).to_have_count(1)
         _open_settings(page, viewport)
         page.click("#clear-filters")
