@@ -6,7 +6,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from shared.redis_server import RedisServer, free_port
+from shared.redis_server import AddressTakenError, RedisServer, free_port
 
 
 def stop_all(servers: list[RedisServer]) -> None:
@@ -38,12 +38,33 @@ def serving(node: RedisServer) -> bool:
 
 
 def start_cluster(base: Path, masters: int = 3, replicas: int = 0, timeout: float = 30.0) -> list[RedisServer]:
+    """``_start_cluster``, again (in a fresh directory) if a port it chose was taken meanwhile: ports come from the
+    ephemeral range, where an outgoing connection may take one between its choice and the node's bind."""
+    for attempt in range(3):
+        try:
+            return _start_cluster(base / f"try-{attempt}", masters, replicas, timeout)
+        except AddressTakenError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_cluster(base: Path, masters: int, replicas: int, timeout: float) -> list[RedisServer]:
     """Start ``masters * (1 + replicas)`` cluster-enabled redis-servers and join them into one cluster (the first
     ``masters`` servers are the masters, as redis-cli assigns them), every node seeing ``cluster_state:ok``."""
     servers: list[RedisServer] = []
+    chosen: set[int] = set()
+
+    def fresh() -> int:
+        """A free port not already given to another node of this cluster (the OS may offer the same one twice)."""
+        while (port := free_port()) in chosen:
+            pass
+        chosen.add(port)
+        return port
+
     try:
         for _ in range(masters * (1 + replicas)):
-            port, bus = free_port(), free_port()  # the bus port is chosen too: port + 10000 may not exist
+            port, bus = fresh(), fresh()  # the bus port is chosen too: port + 10000 may not exist
             data = base / f"node-{port}"
             extra = [
                 "--cluster-enabled", "yes",
