@@ -17,7 +17,6 @@ import binascii
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import msgspec
 from cryptography.hazmat.primitives import serialization
@@ -100,8 +99,6 @@ class SigningKey:
     holder: str
     revoked: bool = False
     verifier: VerifyKey | None = None
-    revoked_at: datetime | None = None
-    """When the revocation was recorded, by the recorder's clock."""
     registered_ms: int | None = None
     revoked_ms: int | None = None
     """Where the registration and the revocation sit in the log: the Unix ms of their entry ids, which Redis
@@ -148,7 +145,7 @@ class Registry:
         elif isinstance(event, UnitKeyRevoked) and event.key_id in self.keys:
             known = self.keys[event.key_id]
             self.keys[event.key_id] = SigningKey(known.key_id, known.public, known.purpose, known.holder, True,
-                                                 known.verifier, event.recorded_at, known.registered_ms, at_ms)
+                                                 known.verifier, known.registered_ms, at_ms)
         self.version = version
 
 

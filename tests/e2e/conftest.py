@@ -44,12 +44,19 @@ class Deployment:
         wait_until(lambda: self._reading(service), 20, f"{service} to create its consumer groups")
         return process
 
+    reads: dict[str, tuple[str, str]] | None = None
+    """The stream and group each service reads (``READS`` unless a deployment names its own)."""
+
+    def client(self) -> Any:
+        """A (synchronous) client of the deployment's Redis."""
+        return Redis.from_url(self.redis.url)
+
     def _reading(self, service: str) -> bool:
         """True once the service's consumer group exists on the stream(s) it reads."""
         assert self.processes[service].poll() is None, (self.workdir / f"{service}.log").read_text()
-        client = Redis.from_url(self.redis.url)
+        client = self.client()
         try:
-            stream, group = READS[service]
+            stream, group = (self.reads or READS)[service]
             if not client.exists(stream):
                 return False
             return any(g["name"].decode() == group for g in client.xinfo_groups(stream))

@@ -36,16 +36,8 @@ class ClusterDeployment(Deployment):
 
     cluster: list[RedisServer]
 
-    def _reading(self, service: str) -> bool:
-        assert self.processes[service].poll() is None, (self.workdir / f"{service}.log").read_text()
-        client = RedisCluster(host="127.0.0.1", port=self.cluster[0].port)
-        try:
-            stream, group = READS[service]
-            if not client.exists(stream):
-                return False
-            return any(g["name"].decode() == group for g in client.xinfo_groups(stream))
-        finally:
-            client.close()
+    def client(self) -> Any:
+        return RedisCluster(host="127.0.0.1", port=self.cluster[0].port)
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +54,13 @@ def on_cluster(cluster: list[RedisServer], tmp_path: Path) -> Iterator[ClusterDe
     client = RedisCluster(host="127.0.0.1", port=cluster[0].port)
     client.flushall()  # every master
     client.close()
+    deployed = _deploy(cluster, tmp_path)
+    yield deployed
+    deployed.stop_all()
+
+
+def _deploy(cluster: list[RedisServer], tmp_path: Path) -> ClusterDeployment:
+    """A deployment on ``cluster``: only the cluster URL in its environment, the test keys written and registered."""
     url = url_of(cluster)
     env = {**os.environ, "LIAISON_REDIS_URL": url, "LIAISON_PARTITIONS": "4", "LIAISON_RECLAIM_IDLE_MS": "1000",
            "LIAISON_VAR": str(tmp_path / "var"), "PYTHONPATH": str(ROOT)}
@@ -69,8 +68,8 @@ def on_cluster(cluster: list[RedisServer], tmp_path: Path) -> Iterator[ClusterDe
     register_test_keys_at(url)
     deployed = ClusterDeployment(cluster[0], tmp_path, env)
     deployed.cluster = cluster
-    yield deployed
-    deployed.stop_all()
+    deployed.reads = READS
+    return deployed
 
 
 def _rebuilt_equal(deployment: Deployment) -> bool:
@@ -164,12 +163,8 @@ def test_after_a_master_fails_over_the_services_carry_on_by_themselves(tmp_path:
     servers = start_cluster(tmp_path / "cluster", masters=3, replicas=1)
     try:
         url = url_of(servers)
-        env = {**os.environ, "LIAISON_REDIS_URL": url, "LIAISON_PARTITIONS": "4", "LIAISON_RECLAIM_IDLE_MS": "1000",
-               "LIAISON_VAR": str(tmp_path / "var"), "PYTHONPATH": str(ROOT)}
-        write_box_keys(tmp_path / "var")
-        register_test_keys_at(url)
-        deployment = ClusterDeployment(servers[0], tmp_path, env)
-        deployment.cluster = servers
+        deployment = _deploy(servers, tmp_path)
+        env = deployment.env
         try:
             for service in SERVICES:
                 deployment.start(service)
