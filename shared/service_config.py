@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 from shared.settings import SettingsError
+from shared.store import durability
 
 
 def default_consumer() -> str:
@@ -62,6 +63,8 @@ class IntakeConfig:
     concurrency: int = 32
     """Cases of one batch decided and appended at once (reports of one case always go in order)."""
     rejection_ttl_s: int = 30 * 24 * 3600
+    durability: durability.Durability = field(default_factory=durability.Durability)
+    """What an append waits for before its report is answered (LIAISON_DURABILITY; ADR 0024)."""
     """How long a rejection is remembered for resends (see shared/intake/batch_io.py)."""
 
     @property
@@ -76,6 +79,10 @@ class IntakeConfig:
 
         Raises SettingsError naming the variable when a value cannot be used.
         """
+        try:
+            wanted = durability.from_env(env)
+        except durability.DurabilityError as exc:
+            raise SettingsError(str(exc)) from None
         return cls(
             redis_url=redis_url,
             partitions=partitions,
@@ -83,5 +90,6 @@ class IntakeConfig:
             batch_size=positive(env, "LIAISON_BATCH", 100),
             reclaim_idle_ms=positive(env, "LIAISON_RECLAIM_IDLE_MS", 30_000),
             max_deliveries=positive(env, "LIAISON_MAX_DELIVERIES", 5),
+            durability=wanted,
             **own,
         )

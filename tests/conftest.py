@@ -10,8 +10,18 @@ from redis.asyncio import Redis
 
 from shared.redis_server import RedisServer
 from shared.store import EventStore
+from tests.cluster import start_cluster, stop_all
 
 TEST_PARTITIONS = 4
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[RedisServer]]:
+    """A local Redis Cluster for the whole session, started only if a test asks for it: 3 masters (the first three
+    servers) with 1 replica each. Tests empty it before use; none may kill its nodes (they start their own)."""
+    servers = start_cluster(tmp_path_factory.mktemp("cluster"), masters=3, replicas=1)
+    yield servers
+    stop_all(servers)
 
 
 @pytest.fixture(scope="session")

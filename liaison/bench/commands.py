@@ -14,12 +14,15 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--doc", type=Path, help="write the results into this markdown file "
                         "(default: docs/benchmarks.md in full mode)")
     parser.add_argument("--no-doc", dest="no_doc", action="store_true", help="write no markdown file")
+    parser.add_argument("--cluster", action="store_true", help="instead: end-to-end saturation on a 1-master and a "
+                        "3-master Redis Cluster started by the bench, with what each master spent per report")
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from liaison.bench.measure import DOC, run
+    from liaison.bench import cluster, measure
 
-    doc = None if args.no_doc else (args.doc or (None if args.quick else DOC))
+    doc = None if args.no_doc else (args.doc or (None if args.quick else measure.DOC))
+    run = cluster.run if args.cluster else measure.run
     return run(quick=args.quick, as_json=args.json, doc=doc)
 
 

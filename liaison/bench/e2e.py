@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,11 @@ import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from liaison.bench import signing
+from liaison.bench import shards, signing
 from liaison.bench.processes import Fleet
 from liaison.bench.stats import percentile
 from liaison.bench.workload import Reports
+from shared.access.signatures import Registry
 from shared.store import EventStore, keys, pipelined
 
 LOAD_CHUNK = 2000
@@ -105,13 +107,6 @@ async def _projected(redis: Redis, partitions: int) -> bool:
     return True
 
 
-async def _redis_cpu(redis: Redis) -> float:
-    """CPU seconds the Redis server has used (main thread and its children, user and system)."""
-    info: Any = await redis.info("cpu")
-    return sum(float(info[k]) for k in ("used_cpu_user", "used_cpu_sys", "used_cpu_user_children",
-                                        "used_cpu_sys_children"))
-
-
 async def _outcomes_written(redis: Redis) -> int:
     """Outcomes ever added to the stream (not XLEN: the stream is capped, ADR 0007)."""
     try:
@@ -121,14 +116,20 @@ async def _outcomes_written(redis: Redis) -> int:
     return int(info["entries-added"])
 
 
-async def saturation(redis: Redis, fleet: Fleet, cases: int, waves: int, seed: int) -> dict[str, Any]:
+async def saturation(
+    redis: Redis, fleet: Fleet, cases: int, waves: int, seed: int, servers: Sequence[Redis] = (),
+) -> dict[str, Any]:
     """Queue ``cases * waves`` reports as fast as Redis takes them (far faster than they are processed)
-    on the running fleet, and time them from the first one queued to the last case update."""
+    on the running fleet, and time them from the first one queued to the last case update.
+
+    ``servers``: a client of each server whose work is counted (every master of a cluster, whose
+    ``INFO`` a cluster client would ask of one node only); by default, ``redis``'s one server."""
+    servers = list(servers) or [redis]
     reports = signing.signed(Reports(seed, f"sat{seed}{'s' if fleet.skeleton else 'r'}").waves(cases, waves))
     before: Any = await redis.xrevrange(keys.OUTCOMES, "+", "-", count=1)
     after = before[0][0].decode() if before else "0-0"
     outcomes_before = await _outcomes_written(redis)
-    redis_cpu, fleet_cpu = await _redis_cpu(redis), fleet.cpu_seconds()
+    used_before, fleet_cpu = await shards.uses(servers), fleet.cpu_seconds()
     first_id: Any = None
     for start in range(0, len(reports), LOAD_CHUNK):
         chunk = reports[start : start + LOAD_CHUNK]
@@ -140,7 +141,7 @@ async def saturation(redis: Redis, fleet: Fleet, cases: int, waves: int, seed: i
         return answered >= len(reports) and await _projected(redis, fleet.partitions)
 
     await _wait(drained, fleet, DRAIN_TIMEOUT_S, f"the drain of {len(reports)} reports")
-    redis_cpu = await _redis_cpu(redis) - redis_cpu
+    per_server = shards.per_report(used_before, await shards.uses(servers), len(reports))
     used = fleet.cpu_seconds()
     lasts = []
     for p in range(fleet.partitions):
@@ -151,7 +152,8 @@ async def saturation(redis: Redis, fleet: Fleet, cases: int, waves: int, seed: i
     accepted = await _accepted(redis, after) if not fleet.skeleton else len(reports)
     cpu_us = {role: round((used[role] - fleet_cpu.get(role, 0.0)) / len(reports) * 1e6, 1) for role in used}
     return {"reports": len(reports), "accepted": accepted, "per_s": len(reports) / (elapsed_ms / 1000),
-            "cpu_us_per_report": cpu_us, "redis_cpu_us_per_report": redis_cpu / len(reports) * 1e6}
+            "cpu_us_per_report": cpu_us,
+            "redis_cpu_us_per_report": sum(s["cpu_us_per_report"] for s in per_server), "servers": per_server}
 
 
 class _Status(msgspec.Struct):
@@ -271,14 +273,34 @@ async def latency(redis: Redis, fleet: Fleet, rate: int, seconds: float, seed: i
     }
 
 
+async def _emptied(redis: Redis, partitions: int, *, skeleton: bool) -> Registry | None:
+    """An empty store (every master's, on a cluster) holding this run's keys; the registry the intakes read."""
+    await redis.flushall()
+    store = await EventStore.create(redis, partitions)
+    return None if skeleton else await signing.register(store)  # the skeleton reads no registry, checks nothing
+
+
+async def drain(
+    redis: Redis, url: str, workdir: Path, partitions: int, layout: Layout, *, skeleton: bool,
+    cases: int, waves: int, seed: int, servers: Sequence[Redis],
+) -> dict[str, Any]:
+    """On an empty store and a fresh fleet: saturation alone. What a Redis Cluster runs: ``latency``'s reader
+    follows every partition's updates in one ``XREAD``, which a cluster refuses (the keys are in many slots)."""
+    await _emptied(redis, partitions, skeleton=skeleton)
+    fleet = Fleet(url, workdir, layout.hotline, layout.projections, partitions, skeleton=skeleton)
+    fleet.start()
+    try:
+        return await saturation(redis, fleet, cases, waves, seed, servers)
+    finally:
+        fleet.stop()
+
+
 async def run(
     redis: Redis, url: str, workdir: Path, partitions: int, layout: Layout, *, skeleton: bool,
     cases: int, waves: int, rate: int, seconds: float, seed: int,
 ) -> dict[str, Any]:
     """On an empty store and a fresh fleet: latency at a fixed rate, then saturation (a backlog drained)."""
-    await redis.flushall()
-    store = await EventStore.create(redis, partitions)
-    registry = None if skeleton else await signing.register(store)  # the skeleton reads no registry, checks nothing
+    registry = await _emptied(redis, partitions, skeleton=skeleton)
     fleet = Fleet(url, workdir, layout.hotline, layout.projections, partitions, skeleton=skeleton)
     fleet.start()
     try:

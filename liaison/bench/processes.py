@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from redis import Redis
+from redis.cluster import RedisCluster
+
+from shared.redis_client import node_url
 
 READY_TIMEOUT_S = 30.0
 STOP_GRACE_S = 10.0
@@ -73,7 +76,8 @@ class Fleet:
         self.ready_cpu = {role: cpu * self._count(role) for role, cpu in self.startup_cpu.items()}
 
     def _wait_ready(self) -> None:
-        client = Redis.from_url(self.url)
+        node = node_url(self.url)
+        client = Redis.from_url(self.url) if node is None else RedisCluster.from_url(node)
         deadline = time.monotonic() + READY_TIMEOUT_S
         try:
             while True:
@@ -130,7 +134,12 @@ class Fleet:
         return [p.pid for _, p in self.processes]
 
 
-def _reading(client: Redis) -> int:
-    """Connections whose last command is XREADGROUP (Redis 7.0 lists a consumer only once it got an entry)."""
-    clients: Any = client.client_list()
-    return sum(1 for c in clients if c.get("cmd") == "xreadgroup")
+def _reading(client: Redis | RedisCluster) -> int:
+    """Connections whose last command is XREADGROUP (Redis 7.0 lists a consumer only once it got an entry),
+    on every master of a cluster (each process reads each partition where its slot is served)."""
+    if isinstance(client, RedisCluster):
+        primaries: Any = client.get_primaries()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+        lists: list[Any] = [client.client_list(target_nodes=node) for node in primaries]
+    else:
+        lists = [client.client_list()]
+    return sum(1 for clients in lists for c in clients if c.get("cmd") == "xreadgroup")

@@ -55,8 +55,8 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def machine() -> dict[str, str]:
-    """What the figures were measured on."""
+def machine(redis_setup: str = "AOF, appendfsync always, unix socket") -> dict[str, str]:
+    """What the figures were measured on; ``redis_setup``: how the bench's Redis was configured and reached."""
     load = os.getloadavg()
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -64,7 +64,7 @@ def machine() -> dict[str, str]:
         "memory": _memory_gib(),
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
-        "redis": f"redis-server {_redis_version()} (AOF, appendfsync always, unix socket)",
+        "redis": f"redis-server {_redis_version()} ({redis_setup})",
         "clients": f"redis-py {_version('redis')}, hiredis {_version('hiredis')}, msgspec {_version('msgspec')}, "
                    f"faststream {_version('faststream')}",
         "load": f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
@@ -115,7 +115,8 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _markdown_table(header: tuple[str, ...], body: list[tuple[str, ...]]) -> list[str]:
+def markdown_table(header: tuple[str, ...], body: list[tuple[str, ...]]) -> list[str]:
+    """The lines of a markdown table."""
     out = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     out += ["| " + " | ".join(row) + " |" for row in body]
     return out
@@ -131,11 +132,11 @@ def markdown(result: dict[str, Any], info: dict[str, str], command: str, mode: s
         f"`{command}` on {info['date']}.",
         "",
     ]
-    lines += _markdown_table(("machine", ""), [(k, v) for k, v in info.items() if k != "date"])
-    lines += ["", *_markdown_table(HEADER, [tuple(r) for r in rows(result)]), ""]
+    lines += markdown_table(("machine", ""), [(k, v) for k, v in info.items() if k != "date"])
+    lines += ["", *markdown_table(HEADER, [tuple(r) for r in rows(result)]), ""]
     s = result["scaling"]
     lines += ["Scaling, every point (p50 / p99, ms):", ""]
-    lines += _markdown_table(
+    lines += markdown_table(
         ("events in the log", "append", "raw XADD p50", "read one case", "raw XRANGE 10 p50"),
         [
             (f"{p['events']:,}", f"{p['append_p50_ms']:.2f} / {p['append_p99_ms']:.2f}",
@@ -172,13 +173,14 @@ def _hop(hops: dict[str, float], name: str) -> str:
     return f"{hops.get(name + '_p50_ms', 0.0):.0f} / {hops.get(name + '_p99_ms', 0.0):.0f}"
 
 
-def write(path: Path, section: str) -> None:
-    """Put the section between the markers of ``path`` (kept text around them), or create the file."""
+def write(path: Path, section: str, begin: str = BEGIN, end: str = END) -> None:
+    """Put the section between the markers ``begin`` and ``end`` of ``path`` (kept text around them, and any
+    other section), or at its end if it has none yet, or create the file."""
     if path.exists():
         text = path.read_text(encoding="utf-8")
-        if BEGIN in text and END in text:
-            before, rest = text.split(BEGIN, 1)
-            after = rest.split(END, 1)[1]
+        if begin in text and end in text:
+            before, rest = text.split(begin, 1)
+            after = rest.split(end, 1)[1]
             path.write_text(before + section + after, encoding="utf-8")
             return
         path.write_text(text.rstrip() + "\n\n" + section + "\n", encoding="utf-8")

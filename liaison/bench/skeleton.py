@@ -25,6 +25,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from shared.redis_client import connect
 from shared.store import keys
 
 COUNT = 100
@@ -61,7 +62,6 @@ async def projections(redis: Redis, partitions: int, consumer: str, stop: asynci
 
     async def one(p: int) -> None:
         k = keys.PartitionKeys(p)
-        await _group(redis, k.log, keys.PROJECTIONS_GROUP)
         while not stop.is_set():
             reply: Any = await redis.xreadgroup(
                 keys.PROJECTIONS_GROUP, consumer, {k.log: ">"}, count=200, block=BLOCK_MS
@@ -76,6 +76,10 @@ async def projections(redis: Redis, partitions: int, consumer: str, stop: asynci
                     pipe.xack(k.log, keys.PROJECTIONS_GROUP, *(entry_id for entry_id, _ in entries))
                     await pipe.execute()
 
+    # The groups first, one at a time: sixteen first commands at once on a fresh cluster client (redis-py 8.1)
+    # raced its start-up, one task's connection closed under another's, and the skeleton died on 3 masters.
+    for p in range(partitions):
+        await _group(redis, keys.PartitionKeys(p).log, keys.PROJECTIONS_GROUP)
     await asyncio.gather(*(one(p) for p in range(partitions)))
 
 
@@ -85,7 +89,7 @@ async def main(role: str, url: str, partitions: int) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    redis = Redis.from_url(url)
+    redis = connect(url)  # the services' own client: a cluster client for ``redis+cluster://``, retries included
     consumer = f"skeleton-{socket.gethostname()}-{os.getpid()}"
     try:
         await (hotline if role == "hotline" else projections)(redis, partitions, consumer, stop)

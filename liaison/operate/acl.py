@@ -4,11 +4,17 @@ For a Redis given by LIAISON_REDIS_URL (whose user must be allowed ``ACL SETUSER
 service and role (shared/access/acl.py), each password written to ``LIAISON_VAR/credentials/<user>``
 (mode 0600, kept if already there) and never printed; then the default user is turned off unless
 ``--keep-default``. Each service is then started with a URL naming its own user and password.
+
+On a Redis Cluster (``redis+cluster://``) ACLs are per node and not replicated: the users go to every
+node, masters and replicas, and every node's replica link is made to log in as the ``replication``
+user before any node's default user is turned off (else the replicas would lose their masters).
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 from redis.asyncio import Redis
@@ -17,7 +23,28 @@ from liaison import exits
 from liaison.connect import redis_url
 from shared import settings as settings_module
 from shared.access import acl
-from shared.redis_client import redacted
+from shared.redis_client import node_url, redacted, text
+
+
+async def _nodes(url: str) -> list[str]:
+    """The plain URL of every node to apply the users to: the one Redis, or every node of the cluster (with the
+    URL's user and password, so a re-apply by the operator reaches them all)."""
+    plain = node_url(url)
+    if plain is None:
+        return [url]
+    # CLUSTER NODES, not the cluster client's node list: the client knows the masters only.
+    client: Any = Redis.from_url(plain)
+    try:
+        listed: Any = await client.execute_command("CLUSTER NODES")
+    finally:
+        await client.aclose()
+    addresses = listed.keys() if isinstance(listed, dict) else [
+        line.split()[1].partition("@")[0] for line in text(listed).splitlines() if line.strip()]
+    hosts = [(host, int(port)) for host, _, port in (text(a).rpartition(":") for a in addresses)]
+    parts = urlsplit(plain)
+    login = parts.netloc.rpartition("@")[0]
+    return [urlunsplit((parts.scheme, f"{login}@{host}:{port}" if login else f"{host}:{port}", parts.path,
+                        parts.query, "")) for host, port in sorted(hosts)]
 
 
 async def apply(keep_default: bool, as_json: bool) -> int:
@@ -26,18 +53,31 @@ async def apply(keep_default: bool, as_json: bool) -> int:
     if not settings.redis_url:
         raise exits.CliError("liaison acl apply is for an external Redis: set LIAISON_REDIS_URL (liaison up applies "
                              "the same users to its embedded Redis by itself)")
-    client = Redis.from_url(redis_url())
-    try:
-        users = await acl.apply(client, settings.var_dir, lock_default=not keep_default)
-    finally:
-        await client.aclose()
+    nodes = await _nodes(redis_url())
+    users: list[str] = []
+    for node in nodes:  # every node has its users and its replica login before any loses its default user
+        client = Redis.from_url(node)
+        try:
+            users = await acl.apply(client, settings.var_dir, lock_default=False)
+            if node_url(redis_url()) is not None:
+                await acl.replicate_as(client, settings.var_dir)
+        finally:
+            await client.aclose()
+    if not keep_default:
+        for node in nodes:
+            client = Redis.from_url(node)
+            try:
+                await acl.turn_default_off(client)
+            finally:
+                await client.aclose()
     folder = acl.credentials_dir(settings.var_dir)
     if as_json:
-        result = {"redis": redacted(settings.redis_url), "users": users, "credentials": str(folder),
-                  "default_user": "on" if keep_default else "off"}
+        result = {"redis": redacted(settings.redis_url), "nodes": len(nodes), "users": users,
+                  "credentials": str(folder), "default_user": "on" if keep_default else "off"}
         sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
         return exits.OK
-    print(f"applied {len(users)} users to {redacted(settings.redis_url)}: {', '.join(users)}")
+    where = f"{len(nodes)} nodes of the cluster at " if len(nodes) > 1 else ""
+    print(f"applied {len(users)} users to {where}{redacted(settings.redis_url)}: {', '.join(users)}")
     print(f"passwords: {folder}/<user> (mode 0600); start each service with its own user, e.g.")
     print("  LIAISON_REDIS_URL=redis://hotline:<password from credentials/hotline>@host:port/0 liaison run hotline")
     print("the default user is " + ("kept on (--keep-default)" if keep_default else "off from now on: "

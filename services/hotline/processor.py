@@ -198,7 +198,7 @@ class Processor(Pipeline[Report]):
             done[i] = Failure(f"internal error: the append was refused ({result})")
             return False
         self.cases.keep(Loaded(step.after.state, result.head_hash or advance(step.before, step.events).head_hash))
-        done[i] = Answer(answers.from_append(report.command_id, case_id, step.events, result.positions))
+        done[i] = Answer(answers.from_append(report.command_id, case_id, step.events, result))
         return True
 
     def _unusable(self, report: Report, case: Unusable) -> Verdict:

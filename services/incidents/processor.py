@@ -171,7 +171,7 @@ class Processor(Pipeline[Report]):
             # still at this version: a later report may have re-armed the entry since (schedule.py).
             await self.schedule.after_append(case_id, result.version, deadline)
             await submit_follow_ups(self.redis, self.key, events)
-            return answers.from_append(command.command_id, case_id, events, result.positions), False, after
+            return answers.from_append(command.command_id, case_id, events, result), False, after
         # Not remembered: nothing was wrong with the report, so a resend is decided afresh.
         message = f"case {case_id} moved {self.config.append_tries} times while this report was decided; send it again"
         return rejected(command.command_id, reasons.VERSION_CONFLICT, message, command.case_id), False, None

@@ -42,7 +42,7 @@ async def serve(redis_url: str, partitions: int, idle_ms: int) -> int:
         except (RedisError, OSError) as exc:
             print(f"projections: cannot reach Redis at {redacted(redis_url)}: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        worker = Worker(redis, store, reclaim_idle_ms=idle_ms)
+        worker = Worker(redis, store, reclaim_idle_ms=idle_ms, leases=True)  # N workers share the partitions
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, worker.stop)

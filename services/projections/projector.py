@@ -169,7 +169,7 @@ class Projector:
                 if run.fold.changed or run.acks
             ]
             with VIEW_WRITES.timed():  # exported by the gateway as liaison_view_write_seconds
-                refused = await self.views.write(partition, writes)
+                refused = await self.views.write(partition, writes, batch.fence)
             self._count(writes, refused)
             self._remember(writes, refused)
             outcome.acked.update(a for w in writes if w.case_id not in refused for a in w.acks)

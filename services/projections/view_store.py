@@ -9,8 +9,9 @@ from importlib import resources
 
 import msgspec
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
+from shared.follow.batch import LeaseLost
 from shared.readmodel.fold import CaseView, decode_view, encode_view
 from shared.redis_client import text
 from shared.store import keys, pipelined
@@ -88,25 +89,31 @@ class ViewStore:
             result[case_id] = Stored(version=int(version) if version is not None else 0, view=view, digest=digest)
         return result
 
-    async def write(self, partition: int, writes: Sequence[Write]) -> set[str]:
-        """Write every changed view (with its update) and ack its entries; the case ids refused."""
+    async def write(self, partition: int, writes: Sequence[Write], fence: str | None = None) -> set[str]:
+        """Write every changed view (with its update) and ack its entries; the case ids refused.
+
+        ``fence``: the partition's lease the caller holds (ADR 0022); raises ``LeaseLost``, writing nothing,
+        when the partition's lease is no longer that one."""
         if not writes:
             return set()
         k = keys.PartitionKeys(partition)
-        args: list[str | bytes] = [self.group, str(self.maxlen)]
+        args: list[str | bytes] = [self.group, str(self.maxlen), fence or ""]
         for w in writes:
             view = b"" if w.view is None else encode_view(w.view)
             version = str(w.view.version) if w.view is not None else ""
             w.written = digest_of(view) if w.view is not None else ""
             digest = "*" if w.digest is None else w.digest
             args += [w.case_id, str(w.base), digest, version, view, str(len(w.acks)), *w.acks]
-        call = ("EVALSHA", self._write.sha, 4, k.views, k.view_versions, k.updates, k.log, *args)
+        lease = keys.lease(partition, self.group)
+        call = ("EVALSHA", self._write.sha, 5, k.views, k.view_versions, k.updates, k.log, lease, *args)
         # Packed by hiredis in one write (shared/store/pipelined.py): redis-py's Script packs each
         # argument in Python, a sixth of the worker's CPU in the profile (docs/benchmarks.md).
         [refused] = await pipelined.execute(self.redis, [call])
         if isinstance(refused, NoScriptError):  # the script did not run (cache emptied by a restart)
             await self.redis.script_load(self._write.script)
             [refused] = await pipelined.execute(self.redis, [call])
+        if isinstance(refused, ResponseError) and str(refused).startswith("FENCED"):
+            raise LeaseLost(partition)
         if isinstance(refused, Exception):
             raise refused
         return {text(case_id) for case_id in refused}

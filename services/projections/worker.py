@@ -6,6 +6,11 @@ The Projector is its handler: it folds a batch into the views and acks what it c
 view-write script (atomic with the views), parks a poison event itself in the follower's parking
 store (the partition's ``parked`` hash, which ``liaison parked`` lists) so its case goes on past it
 in that same write, and tells the follower which entries failed and which wait.
+
+With ``leases`` (what the service runs), the workers divide the partitions between them (ADR 0022):
+each partition is projected by the one worker holding its lease, whose view writes carry the lease as a
+fence; without, every worker reads every partition and the write script's stale-base refusal keeps the
+views right.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from redis.asyncio import Redis
 
 from services.projections.projector import MAX_DELIVERIES, Projector
 from shared.follow import Follower
+from shared.follow.leases import LEASE_MS, TICK_S, Leases
 from shared.intake.consumers import IDLE_BEFORE_FORGOTTEN_MS
 from shared.store import keys
 from shared.store.port import EventStorePort
@@ -52,6 +58,9 @@ class Worker:
         give_up_after: int | None = None,
         group: str = keys.PROJECTIONS_GROUP,
         forget_idle_ms: int = IDLE_BEFORE_FORGOTTEN_MS,
+        leases: bool = False,
+        lease_ms: int = LEASE_MS,
+        lease_tick_s: float = TICK_S,
     ) -> None:
         self.store = store
         self.consumer = consumer or default_consumer()
@@ -59,11 +68,14 @@ class Worker:
         self.projector = Projector(
             redis, store, self.consumer, group=group, max_deliveries=max_deliveries, give_up_after=give_up_after
         )
+        chosen = list(range(store.partitions) if partitions is None else partitions)
+        self.leases = Leases(redis, group, self.consumer, chosen, lease_ms=lease_ms,
+                             tick_s=lease_tick_s) if leases else None
         # give_up_after=None: the projector parks worn-out entries itself, so their case goes on past them.
         self.follower = Follower(
             redis, store, group, self.consumer, self.projector.handle, partitions=partitions, count=count,
             block_ms=block_ms, reclaim_idle_ms=reclaim_idle_ms, max_deliveries=max_deliveries,
-            give_up_after=None, forget_idle_ms=forget_idle_ms, service="projections",
+            give_up_after=None, forget_idle_ms=forget_idle_ms, service="projections", leases=self.leases,
         )
         self.partitions = self.follower.partitions
 
@@ -87,7 +99,8 @@ class Worker:
 
     async def run(self) -> None:
         """Run until ``stop()`` (or cancellation); never ends on a bad entry or a lost connection."""
-        log.info("projections worker started", consumer=self.consumer, partitions=len(self.partitions))
+        log.info("projections worker started", consumer=self.consumer, partitions=len(self.partitions),
+                 leases=self.leases is not None)
         try:
             await self.follower.run()
         finally:

@@ -11,17 +11,25 @@ another writer moved the case first and this one must re-read and fold again, so
 entries are not acknowledged either. All keys carry the
 partition's hash tag, so this runs unchanged on a Redis Cluster.
 
-KEYS: 1 views (hash), 2 view versions (hash), 3 updates (stream), 4 partition log (stream)
-ARGV: 1 consumer group, 2 approximate MAXLEN of the updates stream,
-      then per record: case id ("" = acknowledge only), base version, base digest ("" = no
+Under partition leases (ADR 0022) the caller passes the lease it holds: if the lease key
+holds anything else, another worker may be projecting the partition, and nothing is written
+or acknowledged (error FENCED).
+
+KEYS: 1 views (hash), 2 view versions (hash), 3 updates (stream), 4 partition log (stream),
+      5 the partition's lease of this group (string)
+ARGV: 1 consumer group, 2 approximate MAXLEN of the updates stream, 3 the lease held ("" = no
+      leases), then per record: case id ("" = acknowledge only), base version, base digest ("" = no
       view stored, "*" = compare versions only), new version, view JSON ("" = nothing to
       write), number of entry ids k, then k entry ids to XACK
 Reply: the case ids whose write was refused (the stored view was not the base one)
 ]]
 local group = ARGV[1]
 local maxlen = ARGV[2]
+if ARGV[3] ~= "" and redis.call("GET", KEYS[5]) ~= ARGV[3] then
+  return redis.error_reply("FENCED the lease of this partition is not " .. ARGV[3])
+end
 local refused = {}
-local i = 3
+local i = 4
 while i <= #ARGV do
   local case_id, base, digest, version, view = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local k = tonumber(ARGV[i + 5])

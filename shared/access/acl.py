@@ -17,8 +17,10 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-CONNECTION = "+ping +hello +auth +client|setname +client|getname +select +info +echo"
-"""What any client does on connecting (redis-py also sends CLIENT SETINFO, 7.2+ only: refused here, and ignored)."""
+CONNECTION = ("+ping +hello +auth +client|setname +client|getname +select +info +echo +cluster|slots +cluster|shards "
+              "+cluster|nodes +cluster|info +command")
+"""What any client does on connecting (redis-py also sends CLIENT SETINFO, 7.2+ only: refused here, and ignored);
+a cluster client also reads the cluster's map and the commands' key positions (COMMAND)."""
 
 SCRIPTS = "+evalsha +eval +script|load +script|exists"
 GROUP_READER = ("+type +xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|delconsumer "
@@ -49,6 +51,7 @@ def _intake_service(name: str) -> list[str]:
         f"(~{P}:deadlines ~{P}:heads +zadd +zrem +zscore +zrangebyscore +hget {SCRIPTS})",
         f"(~{P}:parked:{name} ~{P}:metrics:parked +hset +hexists +hgetall +hincrby +multi +exec)",
         "(~liaison:metrics:* +hincrby +hincrbyfloat)",
+        "+wait",  # LIAISON_DURABILITY=replica: an append batch ends with WAIT (ADR 0024)
     ]
 
 
@@ -60,8 +63,12 @@ USERS: dict[str, list[str]] = {
         f"(~liaison:meta +hget +hsetnx +hgetall {SCRIPTS})",
         # Its views and its group's position on the log; no selector grants XADD on a log, nor any write to the
         # heads, the numbering or the id indexes (the view script's keys: views, view versions, updates, log).
-        f"(~{P}:views ~{P}:viewv ~{P}:updates ~{P}:log ~{P}:parked ~{P}:metrics:parked +hget +hmget +hset +hexists "
-        f"+hgetall +hscan +hincrby +multi +exec {GROUP_READER} {SCRIPTS})",
+        f"(~{P}:views ~{P}:viewv ~{P}:updates ~{P}:log ~{P}:parked ~{P}:metrics:parked ~{P}:lease:projections +hget "
+        f"+hmget +hset +hexists +hgetall +hscan +hincrby +multi +exec +get {GROUP_READER} {SCRIPTS})",
+        # Its partition leases (ADR 0022): taken, renewed and released by scripts; TIME is Redis's clock.
+        f"(~{P}:lease:projections ~{P}:lease-epochs:projections +get +set +incr +pexpire +del {SCRIPTS})",
+        f"(~liaison:members:projections +zadd +zrem +zremrangebyscore +zrange {SCRIPTS})",
+        "+time",
         f"(~{P}:log ~{P}:case:* +lrange +xrange {SCRIPTS})",  # a case read whole to fill a gap (read_case.lua)
         f"(%R~{P}:n %R~{P}:heads +get +hget +hscan)",
         f"(~{P}:updates +xadd)",  # the view script writes each case update with its view
@@ -92,6 +99,9 @@ USERS: dict[str, list[str]] = {
         f"(%R~{P}:updates +xread)",
     ],
     "operator": [CONNECTION, "~* &* +@all"],
+    # A replica's link to its master (masteruser/masterauth, set by ``replicate_as``): with the default user off,
+    # a replica must authenticate, and may do nothing else.
+    "replication": ["+auth +hello +ping +psync +replconf"],
 }
 """User -> its ACL rules (after ``reset on >password``)."""
 
@@ -130,8 +140,19 @@ async def apply(redis: Any, var_dir: Path, *, lock_default: bool = True) -> list
         password = _password(var_dir, user)
         await redis.execute_command("ACL", "SETUSER", user, "reset", "on", f">{password}", *_words(rules))
     if lock_default:
-        await redis.execute_command("ACL", "SETUSER", "default", "off", "resetpass", "-@all")
+        await turn_default_off(redis)
     return list(USERS)
+
+
+async def replicate_as(redis: Any, var_dir: Path) -> None:
+    """Make this node's replica link (now, or after a failover makes it a replica) log in as ``replication``."""
+    await redis.execute_command("CONFIG", "SET", "masteruser", "replication")
+    await redis.execute_command("CONFIG", "SET", "masterauth", _password(var_dir, "replication"))
+
+
+async def turn_default_off(redis: Any) -> None:
+    """Turn the default (passwordless, all-powerful) user off."""
+    await redis.execute_command("ACL", "SETUSER", "default", "off", "resetpass", "-@all")
 
 
 def _words(rules: list[str]) -> list[str]:

@@ -16,8 +16,19 @@ from redis.exceptions import RedisError
 if TYPE_CHECKING:
     from shared.follow.parking import Parking
 
-REDIS_FAILURES = (RedisError, OSError)
-"""Failures that say nothing about an entry: the follower's loop recovers and hands the entries again."""
+
+
+class LeaseLost(Exception):
+    """A write was fenced: another worker holds this partition's lease now (ADR 0022); its entries are its."""
+
+    def __init__(self, partition: int) -> None:
+        super().__init__(f"partition {partition}: the lease is another worker's now")
+        self.partition = partition
+
+
+REDIS_FAILURES = (RedisError, OSError, LeaseLost)
+"""Failures that say nothing about an entry: the follower's loop recovers (or, for a lost lease, lets the
+partition go) and the entries are handed again."""
 
 
 def describe(exc: BaseException) -> str:
@@ -63,6 +74,9 @@ class Batch:
     parking: Parking
     max_deliveries: int
     """A handler that parks entries itself parks one that fails on this delivery (the follower would, after)."""
+    fence: str | None = None
+    """The partition's lease this follower holds (``shared/follow/leases.py``), for a handler's writes to check;
+    None when the follower runs without leases."""
 
     async def park(self, position: str, reason: str, *, case_id: str | None = None, version: int | None = None,
                    deliveries: int | None = None) -> None:

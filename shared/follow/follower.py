@@ -12,6 +12,11 @@ partition (one read per partition, so it runs unchanged on a Redis Cluster), one
   gone, group gone), first every entry this consumer holds;
 - reads new entries (``>``) in batches and hands them to the handler.
 
+With ``leases`` (``leases.py``, ADR 0022) the workers of a group divide the partitions: a loop follows its
+partition only while this worker holds the partition's lease; on taking it, it first takes over every entry
+the group's other consumers left pending there (and again at each sweep: a former holder's late reads),
+and hands each batch the lease's fence, which the handler's writes check.
+
 Each entry is isolated (batch.py): one that fails is retried with backoff while the rest are acked,
 and parked with its reason once delivered ``max_deliveries`` times; later entries of its case (``key``)
 wait behind it. ``give_up_after``: entries delivered more often are parked without being handed
@@ -31,8 +36,19 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
-from shared.follow.batch import REDIS_FAILURES, Batch, CaseKey, Delivery, Handler, Outcome, describe, one_at_a_time
+from shared.follow.batch import (
+    REDIS_FAILURES,
+    Batch,
+    CaseKey,
+    Delivery,
+    Handler,
+    LeaseLost,
+    Outcome,
+    describe,
+    one_at_a_time,
+)
 from shared.follow.claims import Reply, cancel, claim_again, stream_entries
+from shared.follow.leases import Leases
 from shared.follow.parking import Parking
 from shared.follow.pending import Schedule
 from shared.intake.consumers import IDLE_BEFORE_FORGOTTEN_MS, forget_departed
@@ -63,6 +79,7 @@ class Follower:
         partitions: Sequence[int] | None = None, key: CaseKey | None = None, count: int = 200,
         block_ms: int = 1000, reclaim_idle_ms: int = 30_000, max_deliveries: int = 5,
         give_up_after: int | None = None, forget_idle_ms: int = IDLE_BEFORE_FORGOTTEN_MS, service: str = "follower",
+        leases: Leases | None = None,
     ) -> None:
         self.redis, self.store, self.group, self.consumer = redis, store, group, consumer
         self.handler, self.key = handler, key
@@ -76,6 +93,9 @@ class Follower:
         # Retries wait at most half the reclaim idle time, so no other consumer takes them meanwhile.
         self._schedules = {p: Schedule(max_wait_s=reclaim_idle_ms / 2000) for p in self.partitions}
         self._sweep_every = min(max(reclaim_idle_ms / 2, 20), 5000) / 1000
+        self.leases = leases
+        if leases is not None:  # a former holder's late reads are taken over within a tick, not an idle time
+            self._sweep_every = min(self._sweep_every, leases.tick_s)
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -101,17 +121,33 @@ class Follower:
         except RedisError as exc:  # each loop creates its missing group once Redis answers again
             self.log.warning(f"could not create the {self.group} groups yet", error=describe(exc))
         tasks = [asyncio.create_task(self._follow(p), name=f"{self.group}-{p}") for p in self.partitions]
+        leasing, released = None, asyncio.Event()
+        if self.leases is not None:
+            leasing = asyncio.create_task(self.leases.run(released), name=f"{self.group}-leases")
         try:
             await self._stopping.wait()
             # Loops end after their current read (at most block_ms) and batch; then stop waiting.
             await asyncio.wait(tasks, timeout=self.block_ms / 1000 + 5)
         finally:
             await cancel(tasks)
+            if leasing is not None:  # released only now, so no batch of this worker is still writing
+                released.set()
+                await asyncio.wait([leasing], timeout=5)
+                await cancel([leasing])
 
     async def _follow(self, partition: int) -> None:
-        failures, resume, next_sweep = 0, False, 0.0
+        failures, resume, next_sweep, serving = 0, False, 0.0, None
         while not self._stopping.is_set():
             try:
+                if self.leases is not None:
+                    fence = self.leases.fence(partition)
+                    if fence is None:  # another worker's partition (or nobody's yet): look again soon
+                        serving = None
+                        await self._pause(self.leases.tick_s / 4)
+                        continue
+                    if fence != serving:
+                        serving = fence
+                        await self._take_lease(partition)
                 if resume:
                     await self.resume_own(partition)
                     resume = False
@@ -124,6 +160,11 @@ class Follower:
                 failures = 0
             except asyncio.CancelledError:
                 raise
+            except LeaseLost:
+                assert self.leases is not None
+                self.leases.lost(partition)
+                self.log.warning(f"{self.group} lease lost; leaving the partition to its new holder",
+                                 partition=partition, consumer=self.consumer)
             except Exception as exc:  # never die: a lost group is recreated, anything else retried
                 failures += 1
                 resume = True
@@ -139,29 +180,66 @@ class Follower:
         await self.hand(partition, entries)
         return len(entries)
 
+    async def _take_lease(self, partition: int) -> None:
+        """This worker just took the partition's lease: start afresh, with every entry pending there."""
+        self._schedules[partition] = Schedule(max_wait_s=self.reclaim_idle_ms / 2000)
+        await self.resume_own(partition)
+        await self.take_from_others(partition)
+
+    async def take_from_others(self, partition: int) -> int:
+        """Claim and hand every entry other consumers of the group hold in this partition, however recently they
+        took it: under a lease, only its holder may handle the partition (their writes are fenced anyway)."""
+        log, taken = self._logs[partition], 0
+        summary: Any = await self.redis.xpending(log, self.group)
+        others = [text(c["name"]) for c in summary.get("consumers") or [] if text(c["name"]) != self.consumer]
+        for name in others:
+            while True:
+                page: Any = await self.redis.xpending_range(log, self.group, min="-", max="+", count=self.count,
+                                                            consumername=name)
+                if not page:
+                    break
+                claimed: Reply = await self.redis.xclaim(log, self.group, self.consumer, 0,
+                                                         [text(p["message_id"]) for p in page])
+                live = [(text(entry_id), f) for entry_id, f in claimed if entry_id is not None and f]
+                gone = {text(p["message_id"]) for p in page} - {p for p, _ in live}
+                if gone:  # deleted from the log meanwhile (XCLAIM drops them): nothing to hand
+                    await self.redis.xack(log, self.group, *gone)
+                counts = await self.parking.deliveries(partition, [p for p, _ in live])
+                self.stats.reclaimed += len(live)
+                taken += len(live)
+                await self.hand(partition, [Delivery(p, f, counts.get(p, 1)) for p, f in live])
+        return taken
+
     async def sweep(self, partition: int) -> int:
-        """Claim and hand what any consumer left pending over ``reclaim_idle_ms``; forget departed consumers."""
+        """Claim and hand what any consumer left pending over ``reclaim_idle_ms`` (under a lease: whatever others
+        hold); forget departed consumers."""
+        if self.leases is not None:
+            claimed_total = await self.take_from_others(partition)
+        else:
+            claimed_total = await self._claim_idle(partition)
         log = self._logs[partition]
-        start: Any = "0-0"
-        claimed_total = 0
+        for name in await forget_departed(self.redis, log, self.group, keep=self.consumer,
+                                          idle_ms=self.forget_idle_ms):
+            self.log.info("forgot a departed consumer", group=self.group, partition=partition, consumer=name)
+        self.stats.sweeps += 1
+        return claimed_total
+
+    async def _claim_idle(self, partition: int) -> int:
+        """XAUTOCLAIM and hand whatever any consumer left pending over ``reclaim_idle_ms``; how many."""
+        log, start, claimed_total = self._logs[partition], "0-0", 0
         while True:
             reply: Reply = await self.redis.xautoclaim(
                 log, self.group, self.consumer, self.reclaim_idle_ms, start, count=self.count
             )
-            start, claimed = reply[0], reply[1]
+            start, claimed = text(reply[0]), reply[1]
             live = [(text(entry_id), fields) for entry_id, fields in claimed if entry_id is not None and fields]
             if live:
                 claimed_total += len(live)
                 self.stats.reclaimed += len(live)
                 counts = await self.parking.deliveries(partition, [position for position, _ in live])
                 await self.hand(partition, [Delivery(p, f, counts.get(p, 1)) for p, f in live])
-            if text(start) == "0-0":
-                break
-        for name in await forget_departed(self.redis, log, self.group, keep=self.consumer,
-                                          idle_ms=self.forget_idle_ms):
-            self.log.info("forgot a departed consumer", group=self.group, partition=partition, consumer=name)
-        self.stats.sweeps += 1
-        return claimed_total
+            if start == "0-0":
+                return claimed_total
 
     async def resume_own(self, partition: int) -> None:
         """Hand again, now, every entry this consumer holds (a read whose reply was lost, a batch cut short)."""
@@ -214,7 +292,10 @@ class Follower:
                 outcome.waiting.add(entry.position)
             else:
                 todo.append(entry)
-        batch = Batch(partition, todo, self.parking, self.max_deliveries)
+        fence = None
+        if self.leases is not None and (fence := self.leases.fence(partition)) is None:
+            raise LeaseLost(partition)
+        batch = Batch(partition, todo, self.parking, self.max_deliveries, fence)
         try:
             answer = await self.handler(batch) if todo else None
         except REDIS_FAILURES:
@@ -228,7 +309,8 @@ class Follower:
         await self._settle(partition, entries, outcome)
 
     async def _alone(self, partition: int, entry: Delivery) -> Outcome | None:
-        return await self.handler(Batch(partition, [entry], self.parking, self.max_deliveries))
+        fence = self.leases.fence(partition) if self.leases is not None else None
+        return await self.handler(Batch(partition, [entry], self.parking, self.max_deliveries, fence))
 
     async def _settle(self, partition: int, entries: Sequence[Delivery], outcome: Outcome) -> None:
         """Ack what is done, park what failed too often, and schedule the retry of the rest."""

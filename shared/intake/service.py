@@ -79,6 +79,7 @@ class IntakeService(ABC, Generic[C, P]):
         """Connect, create or open the store, create the consumer group at 0 (FastStream would use $)."""
         self.redis = connect(self.config.redis_url)
         store = await EventStore.create(self.redis, self.config.partitions)
+        store.durability = self.config.durability
         try:
             # At 0, not $: reports written before the service's first process started are processed too.
             await self.redis.xgroup_create(self.intake, self.group, id="0", mkstream=True)

@@ -32,6 +32,10 @@ class Outcome(msgspec.Struct, frozen=True, omit_defaults=True):
     version: int | None = None
     events: tuple[RecordedRef, ...] = ()
     reason: Reason | None = None
+    durability: Literal["local", "replica"] | None = None
+    """Under ``LIAISON_DURABILITY=replica`` (ADR 0024), of an accepted report just recorded: ``replica`` (a replica
+    held it before this answer) or ``local`` (none did in time: it is on the master's disk alone, ADR 0017).
+    Absent under the default, and on a resend's answer (rebuilt from the log)."""
 
 
 def rejected(command_id: str, code: str, message: str, case_id: str | None = None) -> Outcome:

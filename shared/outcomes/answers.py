@@ -8,21 +8,25 @@ from shared.domain.reasons import COMMAND_ID_REUSED
 from shared.events import AnyEvent
 from shared.outcomes import Outcome, RecordedRef, rejected
 from shared.store import EventStore
+from shared.store.durability import Level
+from shared.store.event_store import AppendResult
 
 
-def accepted(command_id: str, case_id: str, refs: Sequence[RecordedRef]) -> Outcome:
+def accepted(
+    command_id: str, case_id: str, refs: Sequence[RecordedRef], durability: Level | None = None
+) -> Outcome:
     """Accepted, with the events recorded and the case version after the last of them."""
     return Outcome(command_id=command_id, status="accepted", case_id=case_id, version=refs[-1].case_version,
-                   events=tuple(refs))
+                   events=tuple(refs), durability=durability)
 
 
-def from_append(command_id: str, case_id: str, events: Sequence[AnyEvent], positions: Sequence[str]) -> Outcome:
-    """The outcome of an append that just wrote ``events`` at ``positions``."""
+def from_append(command_id: str, case_id: str, events: Sequence[AnyEvent], result: AppendResult) -> Outcome:
+    """The outcome of an append that just wrote ``events`` (``result`` says where, and how durably)."""
     refs = [
         RecordedRef(event.event_id, type(event).__name__, event.case_version, position)
-        for event, position in zip(events, positions, strict=True)
+        for event, position in zip(events, result.positions, strict=True)
     ]
-    return accepted(command_id, case_id, refs)
+    return accepted(command_id, case_id, refs, result.durability)
 
 
 def reused(command_id: str, case_id: str | None) -> Outcome:

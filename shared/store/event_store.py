@@ -13,7 +13,7 @@ from redis.exceptions import NoScriptError, ResponseError
 
 from shared.events import AnyEvent, decode_event, encode_event
 from shared.redis_client import text
-from shared.store import keys, pipelined
+from shared.store import durability, keys
 from shared.store.chain import GENESIS, link
 from shared.store.errors import ConcurrencyConflict, InvalidAppend, StoreNotInitialised
 
@@ -80,6 +80,9 @@ class AppendResult:
     """True when this append (or its command) had already been recorded: nothing new was written."""
     head_hash: str | None = None
     """The chain hash of the last event written (set by ``append_many`` for a new append)."""
+    durability: durability.Level | None = None
+    """Under ``EventStore.durability`` ``replica``: ``replica`` when a replica acknowledged the append before it
+    returned, ``local`` when none did in time; None under the default (``local``, nothing waited for)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,8 @@ class EventStore:
         self._keys = [keys.PartitionKeys(p) for p in range(partitions)]
         self._append = redis.register_script(_script("append.lua"))
         self._read_case = redis.register_script(_script("read_case.lua"))
+        self.durability = durability.Durability()
+        """What an append waits for before it returns (LIAISON_DURABILITY; ADR 0024)."""
 
     @classmethod
     async def create(cls, redis: Redis, partitions: int) -> EventStore:
@@ -175,38 +180,13 @@ class EventStore:
         command_id: str | None = None,
         head_hash: str | None = None,
     ) -> AppendResult:
-        """Append events to a case if it is at ``expected_version``; all or nothing, idempotent by event id."""
-        check_events(case_id, events, expected_version)
-        if head_hash is None:
-            # A stale head only costs a refused append: the script checks the version
-            # (after looking for a retry of this very append) before it writes anything.
-            _, head_hash = await self.head(case_id)
-        partition = self.partition_of(case_id)
-        k = self.keys(partition)
-        args: list[str | bytes] = [case_id, str(expected_version), command_id or "", str(len(events))]
-        prev = head_hash
-        for event in events:
-            data = encode_event(event)
-            digest = link(prev, data)
-            args += [event.event_id, prev, digest, data]
-            prev = digest
-        try:
-            reply = await self._append(keys=[k.log, k.number, k.heads, k.eids, k.cmds, k.case(case_id)], args=args)
-        except ResponseError as error:
-            if "LIAISON partial duplicate" not in str(error):
-                raise
-            # A typed refusal, not a raw Redis error: the script wrote nothing.
-            raise InvalidAppend(f"case {case_id}: {PARTIAL_DUPLICATE}") from error
-        status = reply[0].decode()
-        if status == "conflict":
-            raise ConcurrencyConflict(case_id, expected_version, int(reply[1]))
-        positions = tuple(p.decode() for p in reply[1:])
-        if status == "ok":
-            return AppendResult(case_id, partition, expected_version + len(events), positions)
-        # A retry: report the positions and version recorded the first time.
-        recorded = await self.read_positions(partition, positions)
-        version = recorded[-1].head()[1] if recorded else expected_version
-        return AppendResult(case_id, partition, version, positions, duplicate=True)
+        """Append events to a case if it is at ``expected_version``; all or nothing, idempotent by event id.
+
+        Raises ConcurrencyConflict or InvalidAppend where ``append_many`` would return them."""
+        [outcome] = await self._append_all([AppendRequest(case_id, events, expected_version, command_id, head_hash)])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
     async def append_many(self, requests: Sequence[AppendRequest]) -> list[AppendOutcome]:
         """Many appends sent in one pipelined round trip; each is checked and applied on its own.
@@ -222,6 +202,11 @@ class EventStore:
         append does not hide the others' outcomes. Redis failures (connection lost) are raised;
         a resend of the whole batch is then harmless, as retried appends are recognised.
         """
+        return await self._append_all(requests)
+
+    async def _append_all(self, requests: Sequence[AppendRequest]) -> list[AppendOutcome]:
+        """``append_many``'s work (``append`` is one of it): kept apart, so a subclass overriding either public
+        method does not see the other call it."""
         results: list[AppendOutcome | None] = [None] * len(requests)
         calls: list[_Call] = []
         sent: list[int] = []
@@ -236,9 +221,9 @@ class EventStore:
             calls.append(call)
             sent.append(i)
             heads[request.case_id] = str(call[1][-2])  # the next append of this case links to this one's last
-        replies = await self._evalsha_all(self._append, calls)
-        duplicates: list[tuple[int, AppendRequest, int, tuple[str, ...]]] = []
-        for i, call, reply in zip(sent, calls, replies, strict=True):
+        replies, levels = await self._run_all(self._append, calls, self.durability)
+        duplicates: list[tuple[int, AppendRequest, int, tuple[str, ...], durability.Level | None]] = []
+        for i, call, reply, level in zip(sent, calls, replies, levels, strict=True):
             request = requests[i]
             partition = self.partition_of(request.case_id)
             if isinstance(reply, ResponseError):
@@ -253,23 +238,25 @@ class EventStore:
             positions = tuple(text(p) for p in reply[1:])
             if status == "ok":
                 version = request.expected_version + len(request.events)
-                results[i] = AppendResult(request.case_id, partition, version, positions, head_hash=str(call[1][-2]))
+                results[i] = AppendResult(request.case_id, partition, version, positions, head_hash=str(call[1][-2]),
+                                          durability=level)
             else:
-                duplicates.append((i, request, partition, positions))
+                duplicates.append((i, request, partition, positions, level))
         if duplicates:
             # Retries: the positions and versions recorded the first time, read in one more round trip.
             async with self.redis.pipeline(transaction=False) as pipe:
-                for _, _, partition, positions in duplicates:
+                for _, _, partition, positions, _ in duplicates:
                     for position in positions:
                         pipe.xrange(self.keys(partition).log, position, position)
                 entries = iter(await pipe.execute())
-            for i, request, partition, positions in duplicates:
+            for i, request, partition, positions, level in duplicates:
                 recorded = [next(entries) for _ in positions]
                 last = [e for e in recorded if e]
                 version = (
                     RecordedEvent.from_entry(partition, *last[-1][0]).head()[1] if last else request.expected_version
                 )
-                results[i] = AppendResult(request.case_id, partition, version, positions, duplicate=True)
+                results[i] = AppendResult(request.case_id, partition, version, positions, duplicate=True,
+                                          durability=level)
         return [r for r in results if r is not None]
 
     async def _missing_heads(self, requests: Sequence[AppendRequest]) -> dict[str, str]:
@@ -306,7 +293,15 @@ class EventStore:
         return [k.log, k.number, k.heads, k.eids, k.cmds, k.case(case_id)], args
 
     async def _evalsha_all(self, script: Any, calls: Sequence[_Call]) -> list[Any]:
-        """EVALSHA of a script for every call, pipelined: one round trip (two after a script flush).
+        """EVALSHA of a script for every call, pipelined (``_run_all`` without waiting for replicas)."""
+        replies, _ = await self._run_all(script, calls, durability.Durability())
+        return replies
+
+    async def _run_all(
+        self, script: Any, calls: Sequence[_Call], wanted: durability.Durability
+    ) -> tuple[list[Any], list[durability.Level | None]]:
+        """EVALSHA of a script for every call, pipelined: one round trip (two after a script flush); with the
+        durability each call reached (``wanted``: a WAIT for replicas in the same round trip).
 
         Errors come back in the list, not raised. A NOSCRIPT reply means the script did not
         run, so loading it and sending the call again cannot apply anything twice. Another
@@ -315,27 +310,29 @@ class EventStore:
         a retry's duplicate) was given on the wrong state, and it is sent again too, in order.
         """
         if not calls:
-            return []
+            return [], []
         replies: list[Any] = [None] * len(calls)
+        levels: list[durability.Level | None] = [None] * len(calls)
         todo = list(range(len(calls)))
         for attempt in range(2):
-            answers = await pipelined.execute(
-                self.redis, [("EVALSHA", script.sha, len(calls[j][0]), *calls[j][0], *calls[j][1]) for j in todo]
+            answers, reached = await durability.execute(
+                self.redis, [("EVALSHA", script.sha, len(calls[j][0]), *calls[j][0], *calls[j][1]) for j in todo],
+                [calls[j][0][0] for j in todo], wanted,
             )
             again: list[int] = []
             unrun: set[tuple[str, ...]] = set()
-            for j, answer in zip(todo, answers, strict=True):
+            for j, answer, level in zip(todo, answers, reached, strict=True):
                 keys_ = tuple(calls[j][0])
                 if attempt == 0 and (isinstance(answer, NoScriptError) or keys_ in unrun):
                     again.append(j)
                     unrun.add(keys_)
                 else:
-                    replies[j] = answer
+                    replies[j], levels[j] = answer, level
             if not again:
                 break
             await self.redis.script_load(script.script)
             todo = again
-        return replies
+        return replies, levels
 
     async def command_positions(self, case_id: str, command_id: str) -> tuple[str, ...] | None:
         """The log positions a command's events were written at, if that command was recorded."""

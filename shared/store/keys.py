@@ -134,3 +134,19 @@ def latency(kind: str, service: str) -> str:
     ``sum`` -> their total seconds. Only ever incremented, so it reads as a Prometheus counter.
     """
     return f"{PREFIX}:metrics:{kind}:{service}"
+
+
+def lease(partition: int, group: str) -> str:
+    """String: ``<consumer> <epoch>`` of the one worker of ``group`` allowed to write this partition's results,
+    with a TTL (ADR 0022). Tagged ``{pN}``, so the projections' view-write script checks it in the same call."""
+    return f"{PREFIX}:{{p{partition}}}:lease:{group}"
+
+
+def lease_epochs(partition: int, group: str) -> str:
+    """String: how many times the partition's lease of ``group`` was taken (each holder's fencing epoch)."""
+    return f"{PREFIX}:{{p{partition}}}:lease-epochs:{group}"
+
+
+def members(group: str) -> str:
+    """Sorted set: the live workers of ``group`` -> when their membership lapses (server time, Unix ms)."""
+    return f"{PREFIX}:members:{group}"

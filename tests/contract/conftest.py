@@ -1,32 +1,22 @@
 """The store's contract suite runs every test against each backend: one redis-server, and a Redis Cluster.
 
-The cluster (3 masters on loopback) is started once per session, and only if a test asks for it.
+The cluster (``redis_cluster``, tests/conftest.py) is started once per session, and only if a test asks for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
-from shared.redis_server import RedisServer
 from shared.store import EventStore
-from tests.cluster import start_cluster, stop_all
 
 PARTITIONS = 4
 SINGLE = "single"
 CLUSTER = "cluster"
-
-
-@pytest.fixture(scope="session")
-def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[RedisServer]]:
-    """A local 3-master Redis Cluster for the whole session."""
-    servers = start_cluster(tmp_path_factory.mktemp("cluster"))
-    yield servers
-    stop_all(servers)
 
 
 @pytest.fixture(params=[SINGLE, CLUSTER])

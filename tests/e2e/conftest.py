@@ -34,14 +34,17 @@ class Deployment:
     env: dict[str, str]
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
-    def start(self, service: str) -> subprocess.Popen[bytes]:
-        """Start one service as its own process (log in workdir/<service>.log) and wait until it reads."""
-        with open(self.workdir / f"{service}.log", "ab") as log:
+    def start(self, service: str, name: str | None = None, **env: str) -> subprocess.Popen[bytes]:
+        """Start one service as its own process (log in workdir/<name>.log) and wait until it reads; ``name``
+        (default: the service's) tells a second process of one service from the first; ``env`` adds to its
+        environment."""
+        name = name or service
+        with open(self.workdir / f"{name}.log", "ab") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", f"services.{service}"], env=self.env, cwd=ROOT, stdout=log, stderr=log
+                [sys.executable, "-m", f"services.{service}"], env=self.env | env, cwd=ROOT, stdout=log, stderr=log
             )
-        self.processes[service] = process
-        wait_until(lambda: self._reading(service), 20, f"{service} to create its consumer groups")
+        self.processes[name] = process
+        wait_until(lambda: self._reading(service, name), 20, f"{name} to create its consumer groups")
         return process
 
     reads: dict[str, tuple[str, str]] | None = None
@@ -51,9 +54,9 @@ class Deployment:
         """A (synchronous) client of the deployment's Redis."""
         return Redis.from_url(self.redis.url)
 
-    def _reading(self, service: str) -> bool:
+    def _reading(self, service: str, name: str) -> bool:
         """True once the service's consumer group exists on the stream(s) it reads."""
-        assert self.processes[service].poll() is None, (self.workdir / f"{service}.log").read_text()
+        assert self.processes[name].poll() is None, (self.workdir / f"{name}.log").read_text()
         client = self.client()
         try:
             stream, group = (self.reads or READS)[service]

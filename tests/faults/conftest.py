@@ -20,13 +20,17 @@ from typing import IO
 
 import pytest
 from redis.asyncio import Redis
+from redis.cluster import RedisCluster
 
+from shared.redis_client import client_of
 from shared.redis_server import RedisServer
 from shared.store import EventStore
+from tests.cluster import url_of
 from tests.signing import register_test_keys_at, write_box_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTITIONS = 4
+SINGLE, CLUSTER = "single", "cluster"
 RECLAIM_IDLE_MS = 300
 """Short, so entries a killed process held are taken over within a fraction of a second."""
 
@@ -72,11 +76,20 @@ def base_env(redis_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
 class Stack:
     """A redis-server and named service processes (``hotline``, ``hotline-2``, ``projections``...)."""
 
-    redis: RedisServer
+    redis: RedisServer | None
+    """The stack's own redis-server (None on the session's cluster: its nodes are not the test's to kill)."""
     workdir: Path
     env: dict[str, str]
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     logs: dict[str, IO[bytes]] = field(default_factory=dict)
+    url: str = ""
+    """LIAISON_REDIS_URL of every process of the stack (``redis+cluster://`` on the cluster)."""
+
+    @property
+    def server(self) -> RedisServer:
+        """The stack's own redis-server, for the tests that kill and restart it (single Redis only)."""
+        assert self.redis is not None, "this test kills Redis: it runs on a private redis-server only"
+        return self.redis
 
     def consumer(self, name: str) -> str:
         """The consumer name a running instance reads under (host-pid, the services' default)."""
@@ -171,22 +184,39 @@ def restart_redis(server: RedisServer) -> None:
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
-    """A private redis-server (AOF always, fsync always) and no services yet; everything stopped after."""
-    server = RedisServer(tmp_path / "redis").start()
-    close_stderr(server)
-    built = Stack(server, tmp_path, base_env(server.url, tmp_path / "var"))
+def topology(request: pytest.FixtureRequest) -> str:
+    """``single`` (a private redis-server), or ``cluster`` for a test parametrized with it (``indirect``)."""
+    return str(getattr(request, "param", SINGLE))
+
+
+@pytest.fixture
+def stack(tmp_path: Path, topology: str, request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """A private redis-server (AOF always, fsync always), or the session's emptied cluster; no services yet;
+    everything stopped after."""
+    server = None
+    if topology == CLUSTER:
+        nodes: list[RedisServer] = request.getfixturevalue("redis_cluster")
+        url = url_of(nodes)
+        flushing = RedisCluster(host="127.0.0.1", port=nodes[0].port)
+        flushing.flushall()  # every master
+        flushing.close()
+    else:
+        server = RedisServer(tmp_path / "redis").start()
+        close_stderr(server)
+        url = server.url
+    built = Stack(server, tmp_path, base_env(url, tmp_path / "var"), url=url)
     write_box_keys(tmp_path / "var")  # what `liaison up` makes: the units', the gateway's and the incidents' keys
-    register_test_keys_at(server.url)
+    register_test_keys_at(url)
     yield built
     built.stop_all()
-    server.stop()
+    if server is not None:
+        server.stop()
 
 
 @pytest.fixture
 async def client(stack: Stack) -> AsyncIterator[Redis]:
     """An asyncio client of the stack's Redis."""
-    redis = Redis.from_url(stack.redis.url)
+    redis = client_of(stack.url)
     yield redis
     await redis.aclose()
 

@@ -11,10 +11,10 @@ import time
 from typing import Any
 
 import msgspec
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shared.outcomes import Outcome, outcome_decoder
+from shared.redis_client import client_of
 from shared.reports import SERVICE_OF
 from shared.store import keys
 from tests.signing import signed
@@ -37,7 +37,7 @@ class Reporter:
 
     def __init__(self, url: str, resend_after: float = 5.0) -> None:
         # Short socket timeouts: a dead server is noticed in about a second, not redis-py's default.
-        self.redis = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
+        self.redis = client_of(url, socket_timeout=2, socket_connect_timeout=1)
         self.resend_after = resend_after
         self.answers: dict[str, Outcome] = {}
         self.errors = 0

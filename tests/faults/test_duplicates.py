@@ -15,7 +15,7 @@ from services.hotline.processor import Processor
 from shared.intake import batch_io
 from shared.outcomes import Outcome, outcome_decoder
 from shared.store import EventStore, keys
-from tests.faults.conftest import PARTITIONS, Stack, eventually
+from tests.faults.conftest import CLUSTER, PARTITIONS, SINGLE, Stack, eventually
 from tests.faults.ledger import answers, projections_agree, reconcile, views_match_senders
 from tests.faults.reporter import stop_task
 from tests.signing import signed, signed_fields
@@ -46,6 +46,7 @@ async def _answered(redis: Redis, command_ids: set[str], within: float = 60) -> 
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("topology", [SINGLE, CLUSTER], indirect=True)
 async def test_reports_delivered_2_to_10_times_to_two_instances_record_one_set_of_events(
     stack: Stack, store: EventStore
 ) -> None:
@@ -56,6 +57,13 @@ async def test_reports_delivered_2_to_10_times_to_two_instances_record_one_set_o
         await stack.started("hotline", name, LIAISON_BATCH="10")
     for name in ("projections", "projections-2"):
         await stack.started("projections", name)
+    both = {stack.consumer("projections"), stack.consumer("projections-2")}
+
+    async def split() -> bool:  # the two share the partitions by leases (ADR 0022) within a couple of seconds
+        held = [await store.redis.get(keys.lease(p, keys.PROJECTIONS_GROUP)) for p in range(PARTITIONS)]
+        return {v.decode().rpartition(" ")[0] for v in held if v} == both
+
+    await eventually(split, 10, "the two projections workers to share the partitions")
     busy: dict[str, set[str]] = {"hotline": set(), "projections": set()}
     done = asyncio.Event()
     sampling = asyncio.create_task(_sample_holders(store, busy, done))
@@ -109,9 +117,9 @@ async def test_a_copy_racing_its_original_is_answered_like_the_original(
 ) -> None:
     """Two consumers take two copies of one acknowledgement; the second looks the command up just before the
     first records it: both copies get the first copy's answer (accepted), and one event is recorded."""
-    config = HotlineConfig(redis_url=stack.redis.url, partitions=PARTITIONS, consumer="first")
+    config = HotlineConfig(redis_url=stack.url, partitions=PARTITIONS, consumer="first")
     first = Processor(store.redis, store, config)
-    second = Processor(store.redis, store, HotlineConfig(redis_url=stack.redis.url, consumer="second"))
+    second = Processor(store.redis, store, HotlineConfig(redis_url=stack.url, consumer="second"))
     intake = keys.intake("hotline")
     call_entry: Any = await store.redis.xadd(intake, signed(log_call("race-call")))
     await first.process([(call_entry, signed_fields(log_call("race-call")))])

@@ -95,7 +95,7 @@ def snapshot(stack: Stack, redis: Redis) -> Snapshot:
     """The audit digest and the raw views, read once the projections have caught up."""
 
     async def read() -> tuple[str, dict[int, dict[str, bytes]]]:
-        client = AsyncRedis.from_url(stack.redis.url)
+        client = AsyncRedis.from_url(stack.url)
         try:
             store = await EventStore.open(client)
             report = await verify(store)
@@ -146,7 +146,7 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzz]:
     workdir: Path = tmp_path_factory.mktemp("fuzz")
     server = RedisServer(workdir / "redis").start()
     close_stderr(server)
-    stack = Stack(server, workdir, base_env(server.url, workdir / "var"))
+    stack = Stack(server, workdir, base_env(server.url, workdir / "var"), url=server.url)
     write_box_keys(workdir / "var")
     register_test_keys_at(server.url)
     redis = Redis.from_url(server.url)
@@ -290,7 +290,7 @@ def test_liaison_send_answers_every_bad_line_with_a_precise_rejection(
     """`liaison send` (its send loop, in this process) answers every bad line with one rejection, in order,
     with the code its fault calls for whether the CLI or the service answers; exit code 1; nothing recorded
     changes."""
-    monkeypatch.setenv("LIAISON_REDIS_URL", fuzz.stack.redis.url)
+    monkeypatch.setenv("LIAISON_REDIS_URL", fuzz.stack.url)
 
     @settings(FUZZ, max_examples=30)  # each example runs the whole send loop (~0.2 s) on up to 4 lines
     @given(data=st.data())
@@ -404,7 +404,7 @@ def incidents_fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inciden
     workdir: Path = tmp_path_factory.mktemp("fuzz-incidents")
     server = RedisServer(workdir / "redis").start()
     close_stderr(server)
-    stack = Stack(server, workdir, base_env(server.url, workdir / "var"))
+    stack = Stack(server, workdir, base_env(server.url, workdir / "var"), url=server.url)
     write_box_keys(workdir / "var")  # the incidents service signs the reports it sends itself
     register_test_keys_at(server.url)
     redis = Redis.from_url(server.url)
@@ -494,7 +494,7 @@ def test_liaison_send_answers_every_mutated_incidents_line_with_a_precise_reject
     """`liaison send` answers every mutated incidents line (and every line it must refuse itself) with one
     rejection, in order, with the code its fault calls for whether the CLI or the incidents service answers."""
     fuzz = incidents_fuzz
-    monkeypatch.setenv("LIAISON_REDIS_URL", fuzz.stack.redis.url)
+    monkeypatch.setenv("LIAISON_REDIS_URL", fuzz.stack.url)
     fuzzed: list[str] = []
 
     @settings(FUZZ, max_examples=30)  # each example runs the whole send loop on up to 4 lines

@@ -11,7 +11,7 @@ from services.hotline.app import HotlineService, build
 from services.hotline.config import HotlineConfig
 from shared.outcomes import Outcome
 from shared.store import EventStore
-from tests.faults.conftest import PARTITIONS, Stack
+from tests.faults.conftest import CLUSTER, PARTITIONS, SINGLE, Stack
 from tests.faults.ledger import reconcile
 from tests.faults.reporter import Reporter
 from tests.integration.intake_apps import app_running
@@ -24,16 +24,16 @@ INSTANCES = 4
 
 def hotline(stack: Stack, consumer: str, append_tries: int) -> AbstractAsyncContextManager[HotlineService]:
     """A hotline app in this event loop (small batches, so the instances interleave)."""
-    config = HotlineConfig(redis_url=stack.redis.url, partitions=PARTITIONS, consumer=consumer, batch_size=2,
+    config = HotlineConfig(redis_url=stack.url, partitions=PARTITIONS, consumer=consumer, batch_size=2,
                            append_tries=append_tries)
     return app_running(build, config)
 
 
-@pytest.mark.parametrize("append_tries", [1, 8])
+@pytest.mark.parametrize(("append_tries", "topology"), [(1, SINGLE), (8, SINGLE), (8, CLUSTER)], indirect=["topology"])
 async def test_sixteen_writers_on_one_case_lose_no_update(stack: Stack, store: EventStore, append_tries: int) -> None:
     """16 writers each log 8 calls on one case at once: every conflict is retried by the service or answered
     version_conflict (and then sent again), and in the end every call is in the case once, versions 2..129."""
-    async with Reporter(stack.redis.url, resend_after=30) as reporter, AsyncExitStack() as running:
+    async with Reporter(stack.url, resend_after=30) as reporter, AsyncExitStack() as running:
         services = [await running.enter_async_context(hotline(stack, f"hot-{i}", append_tries))
                     for i in range(INSTANCES)]
         opened = await reporter.send(log_call("hot-open"))

@@ -77,14 +77,14 @@ async def test_redis_killed_mid_run_keeps_every_accepted_report_and_the_services
             if restarted.is_set():
                 after_restart.append(ack.command_id)
 
-    async with Reporter(stack.redis.url, resend_after=RESEND_AFTER_S) as reporter:
+    async with Reporter(stack.url, resend_after=RESEND_AFTER_S) as reporter:
         senders = [asyncio.create_task(converse(reporter)) for _ in range(SENDERS)]
 
         async def a_third_answered() -> bool:
             return len(seen) >= 2 * CONVERSATIONS // 3
 
         await eventually(a_third_answered, 60, "a third of the reports to be answered")
-        stack.redis.kill()
+        stack.server.kill()
         killed_at = time.monotonic()
         before_kill = dict(seen)
 
@@ -95,7 +95,7 @@ async def test_redis_killed_mid_run_keeps_every_accepted_report_and_the_services
 
         await eventually(both_noticed, 15, "both services to meet the dead Redis", every=0.1)
         await asyncio.sleep(max(0.0, OUTAGE_S - (time.monotonic() - killed_at)))  # the outage itself, not a wait
-        restart_redis(stack.redis)
+        restart_redis(stack.server)
         await store.redis.connection_pool.disconnect()  # this test's own idle connections died with the server
         restarted.set()
         await asyncio.wait_for(asyncio.gather(*senders), timeout=120)

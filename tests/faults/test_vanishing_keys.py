@@ -35,7 +35,7 @@ async def test_the_hotline_recreates_what_vanished_and_answers_on(stack: Stack, 
     running hotline: the same process recreates what it reads from and answers the next report each time."""
     await stack.started("hotline")
     pid = stack.processes["hotline"].pid
-    async with Reporter(stack.redis.url, resend_after=ANSWER_WITHIN * 2) as reporter:
+    async with Reporter(stack.url, resend_after=ANSWER_WITHIN * 2) as reporter:
         assert (await reporter.send(log_call("vanish-0"), within=ANSWER_WITHIN)).status == "accepted"
         for n, (what, damage) in enumerate(_damages(store.redis), start=1):
             await damage()
@@ -57,7 +57,7 @@ async def test_the_projections_recreate_their_groups_and_update_streams(stack: S
     it recreates the groups at 0 and goes on; later reports are projected and the views equal a rebuild."""
     await stack.started("hotline")
     await stack.started("projections")
-    async with Reporter(stack.redis.url, resend_after=ANSWER_WITHIN * 2) as reporter:
+    async with Reporter(stack.url, resend_after=ANSWER_WITHIN * 2) as reporter:
         before = [await reporter.send(log_call(f"proj-{i}"), within=ANSWER_WITHIN) for i in range(8)]
         await projections_agree(store, within=ANSWER_WITHIN)
         for p in range(store.partitions):

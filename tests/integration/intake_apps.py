@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from faststream import FastStream
 from redis.asyncio import Redis
 
+from shared.redis_client import client_of
 from tests.signing import register_test_keys, signed, write_box_keys
 
 Config = TypeVar("Config")
@@ -23,7 +24,7 @@ Service = TypeVar("Service")
 async def app_running(build: Callable[[Config], tuple[FastStream, Service]], config: Config) -> AsyncIterator[Service]:
     """Register the test keys, start the app ``build`` makes of ``config`` in this event loop and yield its service;
     stopped on exit."""
-    client = Redis.from_url(config.redis_url)  # type: ignore[attr-defined]
+    client = client_of(config.redis_url)  # type: ignore[attr-defined]
     try:
         await register_test_keys(client)
     finally:

@@ -39,8 +39,9 @@ from tests.integration.gateway.conftest import (
 from tests.unit.hotline.reports import log_call
 
 SEED = 20261206
-MAX_EXAMPLES = 50
-"""Fuzzed examples per operation (the coverage phase adds its boundary cases): about 5 500 cases in some 17 s."""
+MAX_EXAMPLES = 25
+"""Fuzzed examples per operation (the coverage phase adds its boundary cases): 25 keeps the run near 15 s of the
+suite's 10-minute budget (50 took 32 s on this machine under the full suite's load)."""
 UNIT = "VN-LC-IBGS"
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 """What schemathesis takes as accepting a schema-valid request (its default for positive_data_acceptance)."""

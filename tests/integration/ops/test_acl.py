@@ -27,6 +27,11 @@ ALLOWED = [
     ("projections", ["XADD", "liaison:{p0}:updates", "*", "case_id", "c"]),
     ("projections", ["XACK", LOG, "projections", "1-1"]),
     ("projections", ["HSET", "liaison:{p0}:views", "c", "{}"]),
+    ("projections", ["SET", "liaison:{p0}:lease:projections", "host-1 1", "PX", "5000"]),
+    ("projections", ["INCR", "liaison:{p0}:lease-epochs:projections"]),
+    ("projections", ["ZADD", "liaison:members:projections", "1", "host-1"]),
+    ("projections", ["TIME"]),
+    ("hotline", ["WAIT", "1", "100"]),
     ("hotline", ["HSET", "liaison:{p0}:heads", "c", "1 ff"]),
     ("gateway", ["XADD", "liaison:intake:hotline", "*", "report", "{}"]),
     ("gateway", ["HGET", "liaison:tokens", "abc"]),
@@ -63,6 +68,8 @@ REFUSED = [
     ("hotline", ["HSET", "liaison:{p0}:views", "c", "{}"]),
     ("projections", ["HSET", "liaison:{p0}:heads", "c", "9 ff"]),
     ("projections", ["INCRBY", "liaison:{p0}:n", "1"]),
+    ("projections", ["SET", "liaison:{p0}:lease:incidents", "x"]),  # another group's lease
+    ("gateway", ["SET", "liaison:{p0}:lease:projections", "x"]),
 ]
 """(user, command) each must be refused."""
 

@@ -1,0 +1,162 @@
+"""Partition leases: the workers of one group divide the partitions, each written by one worker at a time.
+
+Every ``tick_s`` a worker renews its membership (a sorted set scored by Redis's own clock, so no two
+workers' clocks are compared), reads the live members, and wants the partitions ``p`` with
+``members[p % n] == itself`` (members sorted by name, so every worker computes the same split). It
+releases the leases it should no longer hold, renews those it keeps and takes the free ones it wants.
+
+A lease is a key with a TTL holding ``<consumer> <epoch>``; the epoch counts every taking of the lease
+and is the fencing token. A writer passes the value it holds, and the projections' view-write script
+refuses (``FENCED``) when the key holds anything else: a worker that lost its lease (paused past the TTL,
+cut off from Redis) cannot write a view once the next holder may have started (ADR 0022).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from shared.redis_client import text
+from shared.store import keys
+
+LEASE_MS = 5_000
+"""A lease (and a membership) lapses this long after its last renewal: a dead worker's partitions are taken
+over within it (ADR 0022: 5 s of a dead worker's partitions unprojected, against one renewal a second)."""
+
+TICK_S = 1.0
+"""How often a worker renews and rebalances: a newcomer gets its share within two ticks."""
+
+_JOIN = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if ARGV[2] == '0' then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+else
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+end
+return redis.call('ZRANGE', KEYS[1], 0, -1)
+"""
+"""KEYS: members. ARGV: consumer, TTL ms (0: leave). Reply: the live members."""
+
+_TAKE = """
+local current = redis.call('GET', KEYS[1])
+if ARGV[3] ~= '' then
+  if current == ARGV[3] then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    return ARGV[3]
+  end
+  return false
+end
+if current then
+  return false
+end
+local value = ARGV[1] .. ' ' .. redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], value, 'PX', ARGV[2])
+return value
+"""
+"""KEYS: lease, epochs. ARGV: consumer, TTL ms, the value held ("" to take a free lease).
+Reply: the value now held, or nil (the lease is another's, or was lost)."""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+"""KEYS: lease. ARGV: the value held. Deletes the lease only if it is still this holder's."""
+
+log = structlog.get_logger("leases")
+
+
+def wanted(members: Sequence[str], me: str, partitions: Sequence[int]) -> set[int]:
+    """The partitions ``me`` should hold among ``members`` (sorted): every n-th, so shares differ by one at most."""
+    if me not in members:
+        return set()
+    n, i = len(members), list(members).index(me)
+    return {p for p in partitions if p % n == i}
+
+
+class Leases:
+    """One worker's leases on the partitions of ``group``: which it holds now, and the fence of each."""
+
+    def __init__(
+        self, redis: Redis, group: str, consumer: str, partitions: Sequence[int], *,
+        lease_ms: int = LEASE_MS, tick_s: float = TICK_S,
+    ) -> None:
+        self.redis, self.group, self.consumer = redis, group, consumer
+        self.partitions = list(partitions)
+        self.lease_ms, self.tick_s = lease_ms, tick_s
+        self._held: dict[int, str] = {}
+        self._renewed = 0.0
+        self._join = redis.register_script(_JOIN)
+        self._take = redis.register_script(_TAKE)
+        self._release = redis.register_script(_RELEASE)
+
+    def fence(self, partition: int) -> str | None:
+        """The lease value this worker holds on ``partition`` (its fencing token), or None if it holds none."""
+        if self._held and time.monotonic() - self._renewed > self.lease_ms / 1000:
+            self._held.clear()  # not renewed within a lease: another worker may hold it by now
+        return self._held.get(partition)
+
+    def held(self) -> list[int]:
+        """The partitions held now, in order."""
+        return sorted(p for p in self.partitions if self.fence(p) is not None)
+
+    def lost(self, partition: int) -> None:
+        """A write was fenced: the lease is another's now; stop using it before the next tick says so."""
+        self._held.pop(partition, None)
+
+    async def tick(self) -> None:
+        """Renew the membership, then release, renew and take leases toward this worker's share."""
+        started = time.monotonic()
+        # Sorted here by name: Redis orders them by when they lapse, which differs between ticks.
+        members = sorted(text(m) for m in await self._join(keys=[keys.members(self.group)],
+                                                           args=[self.consumer, self.lease_ms]))
+        want = wanted(members, self.consumer, self.partitions)
+        held: dict[int, str] = {}
+        for p in self.partitions:
+            value = self._held.get(p, "")
+            if value and p not in want:
+                await self._release(keys=[keys.lease(p, self.group)], args=[value])
+                log.info("lease released", group=self.group, partition=p, consumer=self.consumer)
+            elif p in want:
+                got = await self._take(keys=[keys.lease(p, self.group), keys.lease_epochs(p, self.group)],
+                                       args=[self.consumer, self.lease_ms, value])
+                if got is not None:
+                    held[p] = text(got)
+                    if not value:
+                        log.info("lease taken", group=self.group, partition=p, consumer=self.consumer, fence=held[p])
+                elif value:
+                    log.warning("lease lost", group=self.group, partition=p, consumer=self.consumer)
+        self._held, self._renewed = held, started
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Tick until ``stopping`` is set, then release every lease and leave (so others take over at once)."""
+        while not stopping.is_set():
+            try:
+                await self.tick()
+            except RedisError as exc:  # the leases lapse by themselves; fence() stops using them in time
+                log.warning("lease renewal failed; retrying", group=self.group, consumer=self.consumer,
+                            error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            try:
+                async with asyncio.timeout(self.tick_s):
+                    await stopping.wait()
+            except TimeoutError:
+                pass
+        await self.leave()
+
+    async def leave(self) -> None:
+        """Release every lease held and the membership (best effort: they lapse by themselves anyway)."""
+        held, self._held = self._held, {}
+        try:
+            for p, value in held.items():
+                await self._release(keys=[keys.lease(p, self.group)], args=[value])
+            await self._join(keys=[keys.members(self.group)], args=[self.consumer, 0])
+        except RedisError as exc:
+            log.warning("could not release the leases; they lapse by themselves", group=self.group, error=str(exc))

@@ -1,0 +1,188 @@
+"""Projection workers sharing the partitions by leases (ADR 0022), against a real Redis: division, rebalancing
+when a worker joins, leaves or dies, and the fence that stops a worker which lost its lease from writing."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from services.projections.rebuild import diff
+from services.projections.view_store import ViewStore, Write
+from services.projections.worker import Worker
+from shared.follow.batch import LeaseLost
+from shared.follow.leases import Leases
+from shared.readmodel.fold import fold
+from shared.store import EventStore, keys
+from tests.integration.projections.helpers import (
+    append_all,
+    caught_up,
+    eventually,
+    expected,
+    fast_worker,
+    running,
+    views_are,
+)
+from tests.unit.projections.factory import busy_case
+
+GROUP = keys.PROJECTIONS_GROUP
+LEASE_MS, TICK_S = 1_000, 0.1
+"""Short leases so the tests watch a takeover in about a second (the service's are 5 s and 1 s)."""
+
+
+def leased(store: EventStore, consumer: str, **kwargs: Any) -> Worker:
+    """A fast worker that shares the partitions by leases."""
+    return fast_worker(store, consumer, leases=True, lease_ms=LEASE_MS, lease_tick_s=TICK_S, **kwargs)
+
+
+def held(worker: Worker) -> set[int]:
+    assert worker.leases is not None
+    return set(worker.leases.held())
+
+
+async def divided(store: EventStore, workers: list[Worker], within: float = 5.0) -> None:
+    """Wait until the workers hold disjoint shares, differing by one at most, that cover every partition."""
+
+    async def check() -> bool:
+        shares = [held(w) for w in workers]
+        every = [p for share in shares for p in share]
+        sizes = [len(share) for share in shares]
+        return sorted(every) == list(range(store.partitions)) and max(sizes) - min(sizes) <= 1
+
+    await eventually(check, within, f"{len(workers)} workers to divide {store.partitions} partitions")
+
+
+async def test_two_workers_divide_the_partitions_and_project_every_case(store: EventStore) -> None:
+    """Two leased workers each take half the partitions, and together project every case exactly as folded."""
+    cases = [busy_case(f"lease-{i}") for i in range(24)]
+    a, b = leased(store, "wa"), leased(store, "wb")
+    async with running(a), running(b):
+        await divided(store, [a, b])
+        await append_all(store, cases)
+        await views_are(store, expected(cases))
+        await caught_up(store)
+        assert held(a)
+        assert held(b)
+        assert not held(a) & held(b)
+        assert a.projector.stats.written > 0, "the first worker projected its share"
+        assert b.projector.stats.written > 0, "the second worker projected its share"
+    assert await diff(store.redis, store) == []
+
+
+async def test_a_newcomer_gets_its_share_and_a_leaver_hands_its_back(store: EventStore) -> None:
+    """A worker that joins takes its share within seconds; when it stops, the other takes everything back."""
+    a = leased(store, "wa")
+    async with running(a):
+        await divided(store, [a])
+        b = leased(store, "wb")
+        async with running(b):
+            await divided(store, [a, b])
+        await divided(store, [a], within=2 * TICK_S + 1)  # released on stop: well before the lease would lapse
+        cases = [busy_case(f"back-{i}") for i in range(8)]
+        await append_all(store, cases)
+        await views_are(store, expected(cases))
+
+
+async def test_a_dead_workers_partitions_and_pending_entries_are_taken_over(store: EventStore) -> None:
+    """A worker killed mid-batch (leases not released, entries left pending) loses its partitions once its lease
+    lapses; the survivor takes them and the entries the dead one held, and every view comes right."""
+    a, b = leased(store, "wa"), leased(store, "wb")
+    in_write = asyncio.Event()
+
+    async def hang(*_: Any) -> set[str]:
+        in_write.set()
+        await asyncio.Event().wait()  # never returns: the worker dies holding its entries
+        return set()
+
+    async def stay(*_: Any) -> None:  # a killed process releases nothing
+        return None
+
+    assert a.leases is not None
+    a.leases.leave = stay  # type: ignore[method-assign]
+    task_a = asyncio.create_task(a.run())
+    async with running(b):
+        await divided(store, [a, b])
+        a.projector.views.write = hang  # type: ignore[method-assign]
+        cases = [busy_case(f"dead-{i}") for i in range(16)]
+        await append_all(store, cases)
+        await asyncio.wait_for(in_write.wait(), 5)
+        task_a.cancel()
+        await asyncio.gather(task_a, return_exceptions=True)
+        await divided(store, [b], within=LEASE_MS / 1000 + 3)
+        await views_are(store, expected(cases))
+        await caught_up(store)
+    assert await diff(store.redis, store) == []
+
+
+async def test_a_worker_that_lost_its_lease_cannot_write_a_view(store: EventStore) -> None:
+    """The view-write script refuses (and the store raises LeaseLost) when the caller's lease is no longer the
+    partition's: nothing is written, nothing acked, no update sent."""
+    redis, p = store.redis, 0
+    old = Leases(redis, GROUP, "old", [p], lease_ms=LEASE_MS)
+    await old.tick()
+    fence = old.fence(p)
+    assert fence is not None
+    assert fence.startswith("old ")
+    await redis.delete(keys.lease(p, GROUP))  # the lease lapsed while "old" was paused
+    new = Leases(redis, GROUP, "new", [p], lease_ms=LEASE_MS)
+    await new.tick()
+    assert new.fence(p) not in (None, fence), "the next holder's fence differs (the epoch grew)"
+    view = fold(None, busy_case("fenced").events[:1], "fenced")
+    assert view is not None
+    views = ViewStore(redis)
+    with pytest.raises(LeaseLost):
+        await views.write(p, [Write("fenced", 0, view)], fence)
+    assert await redis.hget(store.keys(p).views, "fenced") is None
+    assert await redis.xlen(store.keys(p).updates) == 0
+    assert await views.write(p, [Write("fenced", 0, view)], new.fence(p)) == set()
+    assert await redis.hget(store.keys(p).views, "fenced") is not None
+
+
+async def test_a_paused_holder_is_fenced_and_the_views_stay_right(store: EventStore) -> None:
+    """A holder paused mid-batch past its lease: another worker takes the partition and projects it; when the
+    paused one wakes, its write is fenced, and the views still equal the fold (no write from the old batch)."""
+    a = leased(store, "wa", partitions=[0])
+    go_on, in_write = asyncio.Event(), asyncio.Event()
+    real_write = a.projector.views.write
+    fenced: list[bool] = []
+
+    async def paused(partition: int, writes: Any, fence: str | None = None) -> set[str]:
+        in_write.set()
+        await go_on.wait()
+        try:
+            return await real_write(partition, writes, fence)
+        except LeaseLost:
+            fenced.append(True)
+            raise
+
+    a.projector.views.write = paused  # type: ignore[method-assign]
+    cases = [c for c in (busy_case(f"pause-{i}") for i in range(40)) if store.partition_of(c.case_id) == 0][:4]
+    async with running(a):
+        await eventually(lambda: _holds(a, 0), 5, "the first worker to take partition 0")
+        await append_all(store, cases[:1])
+        await asyncio.wait_for(in_write.wait(), 5)
+        assert a.leases is not None
+        a.leases.tick = _frozen  # type: ignore[method-assign]  # its lease lapses: it renews nothing any more
+        b = leased(store, "wb", partitions=[0])
+        async with running(b):
+            await eventually(lambda: _holds(b, 0), LEASE_MS / 1000 + 3, "the second worker to take partition 0")
+            await append_all(store, cases[1:])
+            await views_are(store, expected(cases))
+            go_on.set()
+            await eventually(lambda: _true(bool(fenced)), 5, "the paused worker's write to be fenced")
+            await caught_up(store)
+            await views_are(store, expected(cases))
+    assert await diff(store.redis, store) == []
+
+
+async def _frozen() -> None:
+    await asyncio.sleep(0)
+
+
+async def _holds(worker: Worker, partition: int) -> bool:
+    return partition in held(worker)
+
+
+async def _true(value: bool) -> bool:
+    return value
