@@ -9,8 +9,10 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 run: $(STAMP) redis
 	$(BIN)/liaison up
 
+# Two workers (pytest-xdist): most tests wait on processes and sockets, so the suite takes about two thirds
+# of its serial time on two cores (docs/testing.md); every test still starts its own servers on free ports.
 test: setup chromium node lint typecheck imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 setup: $(STAMP) redis
 

@@ -38,9 +38,14 @@ async def _nodes(url: str) -> list[str]:
         listed: Any = await client.execute_command("CLUSTER NODES")
     finally:
         await client.aclose()
-    addresses = listed.keys() if isinstance(listed, dict) else [
-        line.split()[1].partition("@")[0] for line in text(listed).splitlines() if line.strip()]
-    hosts = [(host, int(port)) for host, _, port in (text(a).rpartition(":") for a in addresses)]
+    if isinstance(listed, dict):  # redis-py's parsed reply: address -> fields
+        nodes = [(text(address), str(fields.get("flags", ""))) for address, fields in listed.items()]
+    else:
+        nodes = [(line.split()[1].partition("@")[0], line.split()[2]) for line in text(listed).splitlines() if line]
+    # A node the cluster marks failed, still joining or without an address is not one to lock down now (its users
+    # are given when `acl apply` runs again once it serves); trying would abort the whole apply.
+    hosts = [(host, int(port)) for (host, _, port), flags in ((a.rpartition(":"), f) for a, f in nodes)
+             if not {"fail", "handshake", "noaddr"} & set(flags.replace(",", " ").split())]
     parts = urlsplit(plain)
     login = parts.netloc.rpartition("@")[0]
     return [urlunsplit((parts.scheme, f"{login}@{host}:{port}" if login else f"{host}:{port}", parts.path,
@@ -63,17 +68,24 @@ async def apply(keep_default: bool, as_json: bool) -> int:
                 await acl.replicate_as(client, settings.var_dir)
         finally:
             await client.aclose()
-    if not keep_default:
-        for node in nodes:
-            client = Redis.from_url(node)
-            try:
+    unkept: dict[str, list[str]] = {}
+    for node in nodes:
+        client = Redis.from_url(node)
+        try:
+            if not keep_default:
                 await acl.turn_default_off(client)
-            finally:
-                await client.aclose()
+            if missed := await acl.persist(client):
+                unkept[redacted(node)] = missed
+        finally:
+            await client.aclose()
+    for node, missed in unkept.items():  # on stderr: a restart of that node would open it again
+        print(f"warning: {node} could not write its {' and '.join(missed)}: after a restart it is open again "
+              "(and its replica link fails); run `liaison acl apply` again then, or give it an aclfile and a "
+              "config file", file=sys.stderr)
     folder = acl.credentials_dir(settings.var_dir)
     if as_json:
         result = {"redis": redacted(settings.redis_url), "nodes": len(nodes), "users": users,
-                  "credentials": str(folder), "default_user": "on" if keep_default else "off"}
+                  "credentials": str(folder), "default_user": "on" if keep_default else "off", "not_kept": unkept}
         sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
         return exits.OK
     where = f"{len(nodes)} nodes of the cluster at " if len(nodes) > 1 else ""

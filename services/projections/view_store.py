@@ -113,7 +113,7 @@ class ViewStore:
             await self.redis.script_load(self._write.script)
             [refused] = await pipelined.execute(self.redis, [call])
         if isinstance(refused, ResponseError) and str(refused).startswith("FENCED"):
-            raise LeaseLost(partition)
+            raise LeaseLost(partition, fence)
         if isinstance(refused, Exception):
             raise refused
         return {text(case_id) for case_id in refused}

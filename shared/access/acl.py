@@ -17,6 +17,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from redis.exceptions import ResponseError
+
 CONNECTION = ("+ping +hello +auth +client|setname +client|getname +select +info +echo +cluster|slots +cluster|shards "
               "+cluster|nodes +cluster|info +command")
 """What any client does on connecting (redis-py also sends CLIENT SETINFO, 7.2+ only: refused here, and ignored);
@@ -99,9 +101,6 @@ USERS: dict[str, list[str]] = {
         f"(%R~{P}:updates +xread)",
     ],
     "operator": [CONNECTION, "~* &* +@all"],
-    # A replica's link to its master (masteruser/masterauth, set by ``replicate_as``): with the default user off,
-    # a replica must authenticate, and may do nothing else.
-    "replication": ["+auth +hello +ping +psync +replconf"],
 }
 """User -> its ACL rules (after ``reset on >password``)."""
 
@@ -144,10 +143,32 @@ async def apply(redis: Any, var_dir: Path, *, lock_default: bool = True) -> list
     return list(USERS)
 
 
+REPLICATION = ("replication", "+auth +hello +ping +psync +replconf")
+"""A replica's login to its master on a cluster (``replicate_as``): with the default user off, a replica must
+authenticate. It can read the whole dataset (PSYNC), so it exists only where there are replicas."""
+
+
 async def replicate_as(redis: Any, var_dir: Path) -> None:
-    """Make this node's replica link (now, or after a failover makes it a replica) log in as ``replication``."""
-    await redis.execute_command("CONFIG", "SET", "masteruser", "replication")
-    await redis.execute_command("CONFIG", "SET", "masterauth", _password(var_dir, "replication"))
+    """Give this node the ``replication`` user and make its replica link (now, or after a failover makes it a
+    replica) log in as it."""
+    user, rules = REPLICATION
+    password = _password(var_dir, user)
+    await redis.execute_command("ACL", "SETUSER", user, "reset", "on", f">{password}", *rules.split())
+    await redis.execute_command("CONFIG", "SET", "masteruser", user)
+    await redis.execute_command("CONFIG", "SET", "masterauth", password)
+
+
+async def persist(redis: Any) -> list[str]:
+    """Write this node's users (``ACL SAVE``) and settings (``CONFIG REWRITE``) to its files, so a restart keeps
+    them; what could not be kept (a node started without an ACL file or a config file), named."""
+    missed = []
+    steps = ((("ACL", "SAVE"), "users (no aclfile)"), (("CONFIG", "REWRITE"), "settings (no config file)"))
+    for command, what in steps:
+        try:
+            await redis.execute_command(*command)
+        except ResponseError:
+            missed.append(what)
+    return missed
 
 
 async def turn_default_off(redis: Any) -> None:

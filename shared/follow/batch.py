@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 class LeaseLost(Exception):
     """A write was fenced: another worker holds this partition's lease now (ADR 0022); its entries are its."""
 
-    def __init__(self, partition: int) -> None:
+    def __init__(self, partition: int, fence: str | None = None) -> None:
         super().__init__(f"partition {partition}: the lease is another worker's now")
         self.partition = partition
+        self.fence = fence
+        """The lease the refused write was made under (None: the follower found it held none)."""
 
 
 REDIS_FAILURES = (RedisError, OSError, LeaseLost)

@@ -140,6 +140,7 @@ class Follower:
         while not self._stopping.is_set():
             try:
                 if self.leases is not None:
+                    self.leases.beat(partition)
                     fence = self.leases.fence(partition)
                     if fence is None:  # another worker's partition (or nobody's yet): look again soon
                         serving = None
@@ -160,9 +161,9 @@ class Follower:
                 failures = 0
             except asyncio.CancelledError:
                 raise
-            except LeaseLost:
+            except LeaseLost as lost:
                 assert self.leases is not None
-                self.leases.lost(partition)
+                self.leases.lost(partition, lost.fence)
                 self.log.warning(f"{self.group} lease lost; leaving the partition to its new holder",
                                  partition=partition, consumer=self.consumer)
             except Exception as exc:  # never die: a lost group is recreated, anything else retried
@@ -309,7 +310,9 @@ class Follower:
         await self._settle(partition, entries, outcome)
 
     async def _alone(self, partition: int, entry: Delivery) -> Outcome | None:
-        fence = self.leases.fence(partition) if self.leases is not None else None
+        fence = None
+        if self.leases is not None and (fence := self.leases.fence(partition)) is None:
+            raise LeaseLost(partition)  # never handed without a fence: the write would go unchecked
         return await self.handler(Batch(partition, [entry], self.parking, self.max_deliveries, fence))
 
     async def _settle(self, partition: int, entries: Sequence[Delivery], outcome: Outcome) -> None:

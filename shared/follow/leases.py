@@ -19,7 +19,6 @@ from collections.abc import Sequence
 
 import structlog
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from shared.redis_client import text
 from shared.store import keys
@@ -54,6 +53,10 @@ if ARGV[3] ~= '' then
   return false
 end
 if current then
+  if string.sub(current, 1, #ARGV[1] + 1) == ARGV[1] .. ' ' then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])  -- its own, forgotten (a lost reply, a lapse it feared): keep it
+    return current
+  end
   return false
 end
 local value = ARGV[1] .. ' ' .. redis.call('INCR', KEYS[2])
@@ -61,7 +64,8 @@ redis.call('SET', KEYS[1], value, 'PX', ARGV[2])
 return value
 """
 """KEYS: lease, epochs. ARGV: consumer, TTL ms, the value held ("" to take a free lease).
-Reply: the value now held, or nil (the lease is another's, or was lost)."""
+Reply: the value now held, or nil (the lease is another's, or was lost). A free lease's taker that finds its own
+value there (it forgot it) keeps it, rather than waiting for it to lapse."""
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -94,6 +98,8 @@ class Leases:
         self.lease_ms, self.tick_s = lease_ms, tick_s
         self._held: dict[int, str] = {}
         self._renewed = 0.0
+        self._beats: dict[int, float] = {}
+        """When each partition's loop last went round: a lease is renewed only for a loop that still moves."""
         self._join = redis.register_script(_JOIN)
         self._take = redis.register_script(_TAKE)
         self._release = redis.register_script(_RELEASE)
@@ -108,21 +114,35 @@ class Leases:
         """The partitions held now, in order."""
         return sorted(p for p in self.partitions if self.fence(p) is not None)
 
-    def lost(self, partition: int) -> None:
-        """A write was fenced: the lease is another's now; stop using it before the next tick says so."""
-        self._held.pop(partition, None)
+    def lost(self, partition: int, fence: str | None) -> None:
+        """A write under ``fence`` was refused: stop using that lease before the next tick says so (a newer one
+        this worker took meanwhile is kept)."""
+        if fence is not None and self._held.get(partition) == fence:
+            del self._held[partition]
+
+    def beat(self, partition: int) -> None:
+        """The partition's loop went round once more (it is not stuck in a batch or a read)."""
+        self._beats[partition] = time.monotonic()
 
     async def tick(self) -> None:
         """Renew the membership, then release, renew and take leases toward this worker's share."""
         started = time.monotonic()
+        # A loop that has not gone round for a lease's time (a batch or a read that never ends) does not renew its
+        # lease, which lapses; and the worker leaves the members until it goes round again, so the others divide
+        # every partition between them, that one (and the entries it holds) included.
+        stuck = {p for p in self.partitions if started - self._beats.setdefault(p, started) > self.lease_ms / 1000}
         # Sorted here by name: Redis orders them by when they lapse, which differs between ticks.
         members = sorted(text(m) for m in await self._join(keys=[keys.members(self.group)],
-                                                           args=[self.consumer, self.lease_ms]))
+                                                           args=[self.consumer, 0 if stuck else self.lease_ms]))
         want = wanted(members, self.consumer, self.partitions)
         held: dict[int, str] = {}
         for p in self.partitions:
             value = self._held.get(p, "")
-            if value and p not in want:
+            if p in stuck:
+                if value:
+                    log.error("partition loop stuck; its lease is left to lapse", group=self.group, partition=p,
+                              consumer=self.consumer)
+            elif value and p not in want:
                 await self._release(keys=[keys.lease(p, self.group)], args=[value])
                 log.info("lease released", group=self.group, partition=p, consumer=self.consumer)
             elif p in want:
@@ -130,8 +150,9 @@ class Leases:
                                        args=[self.consumer, self.lease_ms, value])
                 if got is not None:
                     held[p] = text(got)
-                    if not value:
-                        log.info("lease taken", group=self.group, partition=p, consumer=self.consumer, fence=held[p])
+                    if held[p] != value:
+                        log.info("lease taken", group=self.group, partition=p, consumer=self.consumer,
+                                 fence=held[p])
                 elif value:
                     log.warning("lease lost", group=self.group, partition=p, consumer=self.consumer)
         self._held, self._renewed = held, started
@@ -141,7 +162,8 @@ class Leases:
         while not stopping.is_set():
             try:
                 await self.tick()
-            except RedisError as exc:  # the leases lapse by themselves; fence() stops using them in time
+            except Exception as exc:  # a cluster's "cannot be connected" is no RedisError: never die
+                # The leases lapse by themselves; fence() stops using them in time.
                 log.warning("lease renewal failed; retrying", group=self.group, consumer=self.consumer,
                             error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
             try:
@@ -158,5 +180,5 @@ class Leases:
             for p, value in held.items():
                 await self._release(keys=[keys.lease(p, self.group)], args=[value])
             await self._join(keys=[keys.members(self.group)], args=[self.consumer, 0])
-        except RedisError as exc:
+        except Exception as exc:  # best effort on the way out, whatever the client raises
             log.warning("could not release the leases; they lapse by themselves", group=self.group, error=str(exc))

@@ -1,18 +1,23 @@
 """How durable an append is before its report is answered: on the master's disk (``local``, ADR 0017), or also
 acknowledged by a replica (``replica``: ``LIAISON_DURABILITY=replica``, ADR 0024).
 
-``WAIT`` counts the replicas that acknowledged every write *of the connection it is sent on*, so it goes in
-the very batch of the appends: last in the single Redis's one write, or last in each master's share of a
-cluster pipeline (which writes each master's commands, in order, on one connection of that master).
+``WAIT`` counts the replicas that acknowledged every write *of the connection it is sent on* (on a connection
+that wrote nothing it answers at once with the replicas connected), so it goes in the very write of the
+appends: last in the single Redis's one write, or last in each master's share, written on one connection of
+that master (ADR 0024).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from redis.asyncio import Redis
+from redis.exceptions import AskError, ClusterDownError, MovedError, ResponseError, TryAgainError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from shared.store import pipelined
 
@@ -73,20 +78,61 @@ async def _on_cluster(
     redis: Any, commands: Sequence[pipelined.Command], routing: Sequence[str], durability: Durability,
     wait: tuple[str, int, int],
 ) -> tuple[list[Any], list[Level | None]]:
-    """Each master's commands, then a WAIT on that master, in one cluster pipeline."""
-    masters = [redis.get_node_from_key(key) for key in routing]
-    async with redis.pipeline(transaction=False) as pipe:
-        for command in commands:
-            pipe.execute_command(*command)
-        named = {node.name: node for node in masters}
-        for node in named.values():
-            pipe.execute_command(*wait, target_nodes=node)
-        answers: list[Any] = await pipe.execute(raise_on_error=False)
-    replies, waits = answers[: len(commands)], dict(zip(named, answers[len(commands):], strict=True))
-    levels: list[Level | None] = []
-    for key, node in zip(routing, masters, strict=True):
-        acked = waits[node.name]
-        # A command redirected meanwhile (a failover moved its slot) ran on another connection than the WAIT.
-        still = redis.get_node_from_key(key).name == node.name
-        levels.append("replica" if still and isinstance(acked, int) and acked >= durability.replicas else "local")
+    """Each master's share of the commands, then a WAIT, written by this code on one connection of that master:
+    not through the cluster pipeline, which may send a command again on another connection (a retry, ASK or
+    TRYAGAIN) or the WAIT to another node. A command that master did not run (MOVED, ASK, TRYAGAIN, CLUSTERDOWN,
+    a lost connection) is sent again through the cluster client's own routing, and said ``local``."""
+    shares: dict[str, tuple[Any, list[int]]] = {}
+    for i, key in enumerate(routing):
+        node = redis.get_node_from_key(key)
+        shares.setdefault(node.name, (node, []))[1].append(i)
+    replies: list[Any] = [None] * len(commands)
+    levels: list[Level | None] = [None] * len(commands)
+    answers = await asyncio.gather(
+        *(_on_one_master(node, [commands[i] for i in share], wait) for node, share in shares.values()),
+        return_exceptions=True,
+    )
+    again: list[int] = []
+    for (_, share), answer in zip(shares.values(), answers, strict=True):
+        if isinstance(answer, BaseException):
+            if not isinstance(answer, _NOT_RUN):
+                raise answer
+            again += share
+            continue
+        *done, acked = answer
+        level: Level = "replica" if isinstance(acked, int) and acked >= durability.replicas else "local"
+        for i, reply in zip(share, done, strict=True):
+            if isinstance(reply, _NOT_RUN):
+                again.append(i)
+            else:
+                replies[i], levels[i] = reply, level
+    if again:  # the cluster client follows the redirections and refreshes its map of the slots
+        for i, reply in zip(again, await pipelined.execute(redis, [commands[i] for i in again]), strict=True):
+            replies[i], levels[i] = reply, "local"
     return replies, levels
+
+
+_NOT_RUN = (MovedError, AskError, TryAgainError, ClusterDownError, RedisConnectionError, RedisTimeoutError, OSError,
+            TimeoutError)
+"""Replies (or failures) after which a command did not run on the master it was sent to, or may not have: sending
+it again is safe (an append already recorded is recognised as a retry)."""
+
+
+async def _on_one_master(node: Any, commands: Sequence[pipelined.Command], wait: tuple[str, int, int]) -> list[Any]:
+    """The commands, then the WAIT, in one write on one connection of ``node``; every reply in order (an error
+    reply in place)."""
+    connection = node.acquire_connection()
+    try:
+        await connection.send_packed_command(connection.pack_commands([*commands, wait]))
+        replies: list[Any] = []
+        for _ in range(len(commands) + 1):
+            try:
+                replies.append(await connection.read_response())
+            except ResponseError as error:  # the connection is still in step: go on reading
+                replies.append(error)
+        return replies
+    except BaseException:
+        await connection.disconnect()  # replies half read would poison the next command on it
+        raise
+    finally:
+        node.release(connection)

@@ -89,7 +89,8 @@ def _rebuilt_equal(deployment: Deployment) -> bool:
 
 def test_simulated_traffic_on_a_cluster_is_recorded_projected_and_verifies(on_cluster: ClusterDeployment) -> None:
     """simulate -> every report answered; the cases listed are the simulator's; replay verifies every chain and
-    the views equal a rebuild; every proof holds; the log exports (and the export names every case)."""
+    the views equal a rebuild; every proof holds; the log exports (and the export names every case), and the
+    export imported into the emptied cluster verifies, its proofs all holding."""
     for service in SERVICES:
         on_cluster.start(service)
     run = on_cluster.liaison("simulate", "--events", "300", "--seed", "5", "--json")
@@ -110,6 +111,16 @@ def test_simulated_traffic_on_a_cluster_is_recorded_projected_and_verifies(on_cl
     assert export.returncode == 0, export.stderr
     header = json.loads((on_cluster.workdir / "log.jsonl").read_text().splitlines()[0])
     assert header["cases"] == len(caused) + 1  # and the key registry
+    # The export imported into the emptied cluster: every chain verifies, every proof holds again.
+    on_cluster.stop_all()
+    emptying = on_cluster.client()
+    emptying.flushall()
+    emptying.close()
+    imported = on_cluster.liaison("import", str(on_cluster.workdir / "log.jsonl"))
+    assert imported.returncode == 0, imported.stderr
+    verified = on_cluster.liaison("replay", "--verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert on_cluster.liaison_json("proofs")["verified"] == proofs["verified"]
 
 
 def test_a_service_killed_mid_run_on_a_cluster_loses_nothing_and_doubles_nothing(
@@ -140,7 +151,8 @@ def test_a_service_killed_mid_run_on_a_cluster_loses_nothing_and_doubles_nothing
 
 def test_replica_durability_on_a_cluster_waits_on_every_master(cluster: list[RedisServer]) -> None:
     """``replica`` on a 3-master cluster: appends of a batch spread over every master each return ``replica``
-    (a WAIT on each master's connection, after its share of the batch)."""
+    (a WAIT on each master's connection, after its share of the batch); with one master's replica frozen, that
+    master's appends say ``local`` and the others' still ``replica``."""
 
     async def run() -> None:
         client = client_of(url_of(cluster))
@@ -153,6 +165,27 @@ def test_replica_durability_on_a_cluster_waits_on_every_master(cluster: list[Red
             masters = {client.get_node_from_key(store.keys(p).log).name for p in range(16)}
             assert len(masters) == 3
             assert [getattr(r, "durability", None) for r in results] == ["replica"] * 32
+            # One master's replica frozen: that master's appends say local, the others' still replica.
+            first = cluster[0]
+            info = await client.execute_command("INFO", "replication", target_nodes=client.get_node(
+                host="127.0.0.1", port=first.port))
+            replica_port = int(str(info["slave0"]["port"]) if isinstance(info.get("slave0"), dict)
+                               else str(info["slave0"]).split("port=")[1].split(",")[0])
+            [frozen] = [s for s in cluster if s.port == replica_port]
+            assert frozen.process is not None
+            store.durability = Durability("replica", timeout_ms=300)
+            frozen.process.send_signal(signal.SIGSTOP)
+            try:
+                later = await store.append_many(
+                    [AppendRequest(f"wide-{i}", calls(f"wide-{i}", 2, 1), 1) for i in range(32)])
+            finally:
+                frozen.process.send_signal(signal.SIGCONT)
+            on_first = [client.get_node_from_key(store.keys(store.partition_of(f"wide-{i}")).log).port == first.port
+                        for i in range(32)]
+            assert any(on_first)
+            assert not all(on_first)
+            assert [getattr(r, "durability", None) for r in later] == [
+                "local" if here else "replica" for here in on_first]
         finally:
             await client.aclose()
 
@@ -171,6 +204,10 @@ def test_acl_apply_locks_down_every_node_and_the_services_run_as_their_own_users
         assert applied.returncode == 0, applied.stderr
         said = json.loads(applied.stdout)
         assert (said["nodes"], said["default_user"]) == (6, "off")
+        # These nodes run without an aclfile or a config file: the apply says every one of them loses it all on a
+        # restart, rather than pretending.
+        assert len(said["not_kept"]) == 6
+        assert "warning" in applied.stderr
         var = tmp_path / "var"
         for node in servers:
             anonymous = Redis(port=node.port, retry=Retry(NoBackoff(), 0))  # refused at once, not retried

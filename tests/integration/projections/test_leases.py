@@ -31,9 +31,9 @@ LEASE_MS, TICK_S = 1_000, 0.1
 """Short leases so the tests watch a takeover in about a second (the service's are 5 s and 1 s)."""
 
 
-def leased(store: EventStore, consumer: str, **kwargs: Any) -> Worker:
+def leased(store: EventStore, consumer: str, lease_ms: int = LEASE_MS, **kwargs: Any) -> Worker:
     """A fast worker that shares the partitions by leases."""
-    return fast_worker(store, consumer, leases=True, lease_ms=LEASE_MS, lease_tick_s=TICK_S, **kwargs)
+    return fast_worker(store, consumer, leases=True, lease_ms=lease_ms, lease_tick_s=TICK_S, **kwargs)
 
 
 def held(worker: Worker) -> set[int]:
@@ -75,10 +75,10 @@ async def test_a_newcomer_gets_its_share_and_a_leaver_hands_its_back(store: Even
     a = leased(store, "wa")
     async with running(a):
         await divided(store, [a])
-        b = leased(store, "wb")
+        b = leased(store, "wb", lease_ms=10_000)  # its leases and membership would lapse only after 10 s
         async with running(b):
             await divided(store, [a, b])
-        await divided(store, [a], within=2 * TICK_S + 1)  # released on stop: well before the lease would lapse
+        await divided(store, [a], within=2 * TICK_S + 1)  # released on stop: long before they would lapse
         cases = [busy_case(f"back-{i}") for i in range(8)]
         await append_all(store, cases)
         await views_are(store, expected(cases))
@@ -186,3 +186,54 @@ async def _holds(worker: Worker, partition: int) -> bool:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_failed_batch_is_never_handed_again_without_a_lease(store: EventStore) -> None:
+    """A batch fails while its worker's lease lapses and another takes the partition: its entries are not handed
+    one at a time without a fence (which would write unchecked); nothing is written or acked by the old holder."""
+    a = leased(store, "wa", partitions=[0])
+    handed: list[str | None] = []
+
+    async def failing(batch: Any) -> Any:
+        handed.append(batch.fence)
+        assert a.leases is not None
+        a.leases.tick = _frozen  # type: ignore[method-assign]  # its lease lapses meanwhile
+        await asyncio.sleep(LEASE_MS / 1000 + 0.3)
+        await store.redis.set(keys.lease(0, GROUP), "other 99", px=10_000)  # and another worker holds it
+        raise ValueError("this batch fails")
+
+    a.follower.handler = failing
+    case = next(c for c in (busy_case(f"alone-{i}") for i in range(40)) if store.partition_of(c.case_id) == 0)
+    async with running(a):
+        await eventually(lambda: _holds(a, 0), 5, "the worker to take partition 0")
+        await append_all(store, [case])
+        await eventually(lambda: _true(bool(handed)), 5, "the batch to be handed")
+        await asyncio.sleep(0.5)  # time for the one-at-a-time retry the fix forbids
+    assert handed
+    assert all(fence is not None for fence in handed), handed
+    assert await store.redis.hlen(store.keys(0).views) == 0
+    assert (await store.redis.xpending(store.keys(0).log, GROUP))["pending"] > 0, "left to the lease's holder"
+
+
+async def test_a_loop_stuck_in_a_batch_lets_its_lease_lapse_and_another_worker_projects(store: EventStore) -> None:
+    """A live worker whose partition loop never comes back from a batch stops renewing that partition's lease;
+    another worker takes the partition within a lease's time and projects it, the stuck entries included."""
+    a, b = leased(store, "wa", partitions=[0]), leased(store, "wb", partitions=[0])
+    stuck = asyncio.Event()
+
+    async def hang(batch: Any) -> Any:
+        stuck.set()
+        await asyncio.Event().wait()
+
+    a.follower.handler = hang
+    cases = [c for c in (busy_case(f"stuck-{i}") for i in range(40)) if store.partition_of(c.case_id) == 0][:3]
+    async with running(a):
+        await eventually(lambda: _holds(a, 0), 5, "the first worker to take partition 0")
+        await append_all(store, cases[:1])
+        await asyncio.wait_for(stuck.wait(), 5)
+        async with running(b):
+            await eventually(lambda: _holds(b, 0), 2 * LEASE_MS / 1000 + 3, "the second worker to take partition 0")
+            await append_all(store, cases[1:])
+            await views_are(store, expected(cases))
+        a.stop()
+        await asyncio.sleep(0)

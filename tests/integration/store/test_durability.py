@@ -4,6 +4,7 @@ and says ``local`` (after the timeout, still recorded) when no replica acknowled
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections.abc import Callable
 
@@ -77,6 +78,26 @@ async def test_without_a_replica_an_append_is_recorded_and_says_local(pair: tupl
         started = time.monotonic()
         assert (await store.append("quick", calls("quick", 1, 1), 0)).durability is None  # nothing asked, none said
         assert time.monotonic() - started < 0.25
+    finally:
+        await redis.aclose()
+
+
+async def test_a_frozen_replica_makes_the_append_say_local(pair: tuple[RedisServer, RedisServer]) -> None:
+    """A replica that is connected but frozen (SIGSTOP) acknowledges nothing: the append says ``local``. (A WAIT
+    on another connection than the append's would say ``replica`` here: with nothing written on it, it answers
+    at once with the replicas connected.)"""
+    master, replica = pair
+    redis = Redis.from_url(master.url)
+    assert replica.process is not None
+    try:
+        store = await EventStore.create(redis, 4)
+        store.durability = REPLICA
+        replica.process.send_signal(signal.SIGSTOP)
+        try:
+            results = await store.append_many([AppendRequest("frozen", calls("frozen", 1, 1), 0, "cmd-frozen")])
+        finally:
+            replica.process.send_signal(signal.SIGCONT)
+        assert [getattr(r, "durability", None) for r in results] == ["local"]
     finally:
         await redis.aclose()
 

@@ -1,5 +1,5 @@
-"""How leased workers split the partitions (``shared.follow.leases.wanted``): every partition to exactly one
-live worker, shares differing by one at most, and the same split whatever order the members are listed in."""
+"""How leased workers split the partitions (``shared.follow.leases.wanted``, given the members sorted by name, as
+every worker sorts them): every partition to exactly one live worker, shares differing by one at most."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_a_worker_not_among_the_members_wants_nothing() -> None:
     assert wanted(["a", "b"], "c", range(4)) == set()
 
 
-def test_a_newcomer_changes_only_by_the_sorted_order() -> None:
-    """The split depends on the sorted names alone: two workers computing it agree."""
+def test_the_split_is_every_nth_partition_by_sorted_name() -> None:
+    """With two members, the first by name takes the even partitions and the second the odd ones."""
     assert wanted(["a", "b"], "a", range(4)) == {0, 2}
     assert wanted(["a", "b"], "b", range(4)) == {1, 3}
