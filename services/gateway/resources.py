@@ -100,5 +100,7 @@ class Gateway:
         if self._waiter is not None:
             await self._waiter.stop()
         for client in (self._redis, self._stream_redis):
-            if client is not None:
+            if isinstance(client, Redis):
                 await client.aclose(close_connection_pool=True)
+            elif client is not None:  # a cluster client (ADR 0021): its nodes' connections close with it
+                await client.aclose()

@@ -136,6 +136,8 @@ class Leases:
                                                            args=[self.consumer, 0 if stuck else self.lease_ms]))
         want = wanted(members, self.consumer, self.partitions)
         held: dict[int, str] = {}
+        taken: list[int] = []
+        released: list[int] = []
         for p in self.partitions:
             value = self._held.get(p, "")
             if p in stuck:
@@ -144,18 +146,20 @@ class Leases:
                               consumer=self.consumer)
             elif value and p not in want:
                 await self._release(keys=[keys.lease(p, self.group)], args=[value])
-                log.info("lease released", group=self.group, partition=p, consumer=self.consumer)
+                released.append(p)
             elif p in want:
                 got = await self._take(keys=[keys.lease(p, self.group), keys.lease_epochs(p, self.group)],
                                        args=[self.consumer, self.lease_ms, value])
                 if got is not None:
                     held[p] = text(got)
                     if held[p] != value:
-                        log.info("lease taken", group=self.group, partition=p, consumer=self.consumer,
-                                 fence=held[p])
+                        taken.append(p)
                 elif value:
                     log.warning("lease lost", group=self.group, partition=p, consumer=self.consumer)
         self._held, self._renewed = held, started
+        if taken or released:  # one line per change, not per partition (16 at a worker's start)
+            log.info("leases changed", group=self.group, consumer=self.consumer, taken=taken, released=released,
+                     holding=sorted(held))
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Tick until ``stopping`` is set, then release every lease and leave (so others take over at once)."""

@@ -26,7 +26,7 @@ from redis.retry import Retry
 from shared.access import acl
 from shared.access.signatures import REGISTRY_CASE
 from shared.redis_client import client_of, node_url
-from shared.redis_server import RedisServer
+from shared.redis_server import RedisServer, free_port
 from shared.store import EventStore, keys
 from shared.store.durability import Durability
 from shared.store.event_store import AppendRequest
@@ -240,6 +240,39 @@ def test_acl_apply_locks_down_every_node_and_the_services_run_as_their_own_users
         deployment.stop_all()
     finally:
         stop_all(servers)
+
+
+def test_liaison_up_on_a_cluster_serves_and_stops_cleanly_on_ctrl_c(on_cluster: ClusterDeployment) -> None:
+    """`make run` on a cluster is one variable: `liaison up` with LIAISON_REDIS_URL=redis+cluster://… starts every
+    service and the gateway, a report sent is answered and its case listed, and Ctrl-C stops it all with exit 0
+    and no traceback."""
+    env = on_cluster.env | {"LIAISON_HTTP": f"127.0.0.1:{free_port()}"}
+    up = subprocess.Popen([sys.executable, "-m", "liaison", "up"], env=env, cwd=on_cluster.workdir,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert up.stdout is not None
+        seen: list[str] = []
+        while not any("gateway" in line for line in seen):
+            line = up.stdout.readline().decode()
+            assert line, "liaison up ended early: " + "".join(seen)
+            seen.append(line)
+        example = on_cluster.liaison("example", "LogCall").stdout
+        sent = on_cluster.liaison("send", stdin=example.encode())
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        case_id = json.loads(sent.stdout)["case_id"]
+        wait_until(lambda: on_cluster.liaison("case", case_id).returncode == 0, 20, "the case view")
+        up.send_signal(signal.SIGINT)
+        out, _ = up.communicate(timeout=30)
+        assert up.returncode == 0, out.decode()
+        assert "Traceback" not in "".join(seen) + out.decode()
+    finally:
+        if up.poll() is None:
+            up.send_signal(signal.SIGINT)
+            try:
+                up.wait(30)
+            except subprocess.TimeoutExpired:
+                up.kill()
+                up.wait()
 
 
 def _lease_holders(deployment: ClusterDeployment) -> list[str]:
