@@ -15,8 +15,8 @@ PARTITIONS = 16
 @pytest.mark.slow
 def test_quick_cluster_bench_drains_on_one_and_three_masters(tmp_path: Path) -> None:
     """Both topologies drain every report (every one accepted) at a positive rate, through the services and the
-    skeleton; every master is measured, the partitions and the two single hot keys are each placed once, and
-    every master holding partitions spent CPU on them."""
+    skeleton; every master is measured, the partitions and the two single hot keys are each placed once, every
+    master holding partitions spent CPU on them, and on 3 masters no one master did nearly all the work."""
     done = subprocess.run(
         [sys.executable, "-m", "liaison", "bench", "--cluster", "--quick", "--json", "--no-doc"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
@@ -39,5 +39,6 @@ def test_quick_cluster_bench_drains_on_one_and_three_masters(tmp_path: Path) -> 
                 assert used["cpu_us_per_report"] > 0, (topology["masters"], placed)
                 assert used["commands_per_report"] > 0, (topology["masters"], placed)
             assert placed["used_memory_mb"] > 0
-        assert services["redis_cpu_us_per_report"] == pytest.approx(
-            sum(s["cpu_us_per_report"] for s in services["servers"]))
+        if topology["masters"] == 3:  # the partitions' work spread: no master did (nearly) all of it
+            busiest = max(s["cpu_us_per_report"] for s in services["servers"])
+            assert busiest < 0.9 * services["redis_cpu_us_per_report"], services["servers"]
