@@ -11,7 +11,7 @@ import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError, ResponseError
 
-from shared.follow.batch import LeaseLost
+from shared.follow.fencing import LeaseLost
 from shared.readmodel.fold import CaseView, decode_view, encode_view
 from shared.redis_client import text
 from shared.store import keys, pipelined

@@ -13,19 +13,11 @@ from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
 
+from shared.follow.fencing import LeaseLost
+
 if TYPE_CHECKING:
     from shared.follow.parking import Parking
 
-
-
-class LeaseLost(Exception):
-    """A write was fenced: another worker holds this partition's lease now (ADR 0022); its entries are its."""
-
-    def __init__(self, partition: int, fence: str | None = None) -> None:
-        super().__init__(f"partition {partition}: the lease is another worker's now")
-        self.partition = partition
-        self.fence = fence
-        """The lease the refused write was made under (None: the follower found it held none)."""
 
 
 REDIS_FAILURES = (RedisError, OSError, LeaseLost)
@@ -83,7 +75,7 @@ class Batch:
     async def park(self, position: str, reason: str, *, case_id: str | None = None, version: int | None = None,
                    deliveries: int | None = None) -> None:
         """Park one entry of this partition (the handler acks it, or leaves it to the follower)."""
-        await self.parking.park(self.partition, position, reason, case_id=case_id, version=version,
+        await self.parking.park(self.partition, position, reason, case_id=case_id, version=version, fence=self.fence,
                                 deliveries=deliveries)
 
     async def is_parked(self, position: str) -> bool:

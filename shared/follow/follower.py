@@ -42,12 +42,12 @@ from shared.follow.batch import (
     CaseKey,
     Delivery,
     Handler,
-    LeaseLost,
     Outcome,
     describe,
     one_at_a_time,
 )
 from shared.follow.claims import Reply, cancel, claim_again, stream_entries
+from shared.follow.fencing import LeaseLost
 from shared.follow.leases import Leases
 from shared.follow.parking import Parking
 from shared.follow.pending import Schedule
@@ -288,7 +288,7 @@ class Follower:
             if self.give_up_after is not None and entry.deliveries > self.give_up_after:
                 await self.parking.park(partition, entry.position, f"delivered {entry.deliveries} times without being "
                                         "finished (the consumers that took it died?)", case_id=self._key(entry),
-                                        deliveries=entry.deliveries)
+                                        deliveries=entry.deliveries, fence=self._fence(partition))
             elif schedule.holds(self._key(entry), entry.position, handing):  # an earlier entry of its case waits
                 outcome.waiting.add(entry.position)
             else:
@@ -325,7 +325,8 @@ class Follower:
             elif position in outcome.failed:
                 reason = outcome.failed[position]
                 if entry.deliveries >= self.max_deliveries:
-                    await self.parking.park(partition, position, reason, case_id=case, deliveries=entry.deliveries)
+                    await self.parking.park(partition, position, reason, case_id=case, deliveries=entry.deliveries,
+                                            fence=self._fence(partition))
                     schedule.release(position)  # its case goes on behind it
                     done.append(position)
                 else:
@@ -342,6 +343,15 @@ class Follower:
         if done:
             await self.redis.xack(self._logs[partition], self.group, *done)
             self.stats.acked += len(done)
+
+    def _fence(self, partition: int) -> str | None:
+        """The lease held on the partition (None without leases); raises LeaseLost if it is held no more."""
+        if self.leases is None:
+            return None
+        fence = self.leases.fence(partition)
+        if fence is None:
+            raise LeaseLost(partition)
+        return fence
 
     def _key(self, entry: Delivery) -> str | None:
         return self.key(entry) if self.key is not None else None

@@ -4,7 +4,9 @@ One hash per partition and group, log position -> JSON record (reason, case_id, 
 consumer). The projections group's is the partition's ``parked`` hash, which ``liaison parked`` lists
 and retries; any other group's is that key with ``:<group>`` appended (the incidents' hotline-event
 reader parks in ``liaison:{pN}:parked:incidents``). Each park also adds 1 to the group's field of the
-partition's ``metrics:parked`` hash (only ever incremented: a counter), in the same transaction.
+partition's ``metrics:parked`` hash (only ever incremented: a counter), in the same transaction. Under a
+partition lease (ADR 0022) the park is made only while the lease is still the one given (a script checks
+it, as the view write does): a worker that lost its lease leaves no parked record behind.
 """
 
 from __future__ import annotations
@@ -15,10 +17,22 @@ from typing import Any
 
 import structlog
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
+from shared.follow.fencing import LeaseLost
 from shared.redis_client import text
-from shared.store import EventStore
+from shared.store import EventStore, keys
 from shared.store.keys import PartitionKeys
+
+_FENCED_PARK = """
+if redis.call('GET', KEYS[3]) ~= ARGV[1] then
+  return redis.error_reply('FENCED the lease of this partition is not ' .. ARGV[1])
+end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
+return 1
+"""
+"""KEYS: parked, parked counts, the group's lease. ARGV: the lease held, position, record, group."""
 
 
 def parked_key(store: EventStore, partition: int, group: str) -> str:
@@ -43,17 +57,29 @@ class Parking:
         self.parked = 0
         """Entries this consumer parked."""
         self.log = structlog.get_logger(service)
+        self._fenced_park = redis.register_script(_FENCED_PARK)
 
     async def park(self, partition: int, position: str, reason: str, *, case_id: str | None = None,
-                   version: int | None = None, deliveries: int | None = None) -> None:
-        """Record why an entry was given up; the entry is then acked (by whoever handles its batch)."""
+                   version: int | None = None, deliveries: int | None = None, fence: str | None = None) -> None:
+        """Record why an entry was given up; the entry is then acked (by whoever handles its batch). ``fence``:
+        the partition's lease this consumer holds; raises ``LeaseLost`` (recording nothing) if it holds it no more."""
         record = {"reason": reason, "case_id": case_id, "version": version or None, "deliveries": deliveries,
                   "consumer": self.consumer}
         k = PartitionKeys(partition)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(k.parked_by(self.group), position, json.dumps(record, sort_keys=True))
-            pipe.hincrby(k.parked_counts, self.group, 1)
-            await pipe.execute()
+        if fence is not None:
+            try:
+                await self._fenced_park(keys=[k.parked_by(self.group), k.parked_counts,
+                                              keys.lease(partition, self.group)],
+                                        args=[fence, position, json.dumps(record, sort_keys=True), self.group])
+            except ResponseError as exc:
+                if str(exc).startswith("FENCED"):
+                    raise LeaseLost(partition, fence) from None
+                raise
+        else:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.hset(k.parked_by(self.group), position, json.dumps(record, sort_keys=True))
+                pipe.hincrby(k.parked_counts, self.group, 1)
+                await pipe.execute()
         self.parked += 1
         self.log.error("log entry parked", group=self.group, partition=partition, position=position, **record)
 

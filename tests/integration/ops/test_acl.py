@@ -31,6 +31,11 @@ ALLOWED = [
     ("projections", ["INCR", "liaison:{p0}:lease-epochs:projections"]),
     ("projections", ["ZADD", "liaison:members:projections", "1", "host-1"]),
     ("projections", ["TIME"]),
+    # The fenced park (shared/follow/parking.py) and view write (write_views.lua) name the lease with their keys.
+    ("projections", ["EVALSHA", "0" * 40, "3", "liaison:{p0}:parked", "liaison:{p0}:metrics:parked",
+                     "liaison:{p0}:lease:projections", "x"]),
+    ("projections", ["EVALSHA", "0" * 40, "5", "liaison:{p0}:views", "liaison:{p0}:viewv", "liaison:{p0}:updates",
+                     LOG, "liaison:{p0}:lease:projections", "projections"]),
     ("hotline", ["WAIT", "1", "100"]),
     ("hotline", ["HSET", "liaison:{p0}:heads", "c", "1 ff"]),
     ("gateway", ["XADD", "liaison:intake:hotline", "*", "report", "{}"]),

@@ -11,8 +11,9 @@ import pytest
 from services.projections.rebuild import diff
 from services.projections.view_store import ViewStore, Write
 from services.projections.worker import Worker
-from shared.follow.batch import LeaseLost
+from shared.follow.fencing import LeaseLost
 from shared.follow.leases import Leases
+from shared.follow.parking import Parking
 from shared.readmodel.fold import fold
 from shared.store import EventStore, keys
 from tests.integration.projections.helpers import (
@@ -237,3 +238,21 @@ async def test_a_loop_stuck_in_a_batch_lets_its_lease_lapse_and_another_worker_p
             await views_are(store, expected(cases))
         a.stop()
         await asyncio.sleep(0)
+
+
+async def test_a_worker_that_lost_its_lease_cannot_park_an_entry(store: EventStore) -> None:
+    """Parking under a lease no longer held raises LeaseLost and records nothing (no parked record, no count) for
+    the next holder to obey; under the lease held now it records."""
+    redis, p = store.redis, 0
+    old = Leases(redis, GROUP, "old", [p], lease_ms=LEASE_MS)
+    await old.tick()
+    stale = old.fence(p)
+    await redis.delete(keys.lease(p, GROUP))  # lapsed while "old" was paused
+    new = Leases(redis, GROUP, "new", [p], lease_ms=LEASE_MS)
+    await new.tick()
+    with pytest.raises(LeaseLost):
+        await Parking(redis, GROUP, "old").park(p, "1-1", "a stale worker's verdict", fence=stale)
+    assert await redis.hlen(store.keys(p).parked) == 0
+    assert await redis.hget(store.keys(p).parked_counts, GROUP) is None
+    await Parking(redis, GROUP, "new").park(p, "1-1", "the holder's verdict", fence=new.fence(p))
+    assert list(await redis.hkeys(store.keys(p).parked)) == [b"1-1"]
