@@ -26,12 +26,13 @@ from shared.access import acl
 from shared.redis_client import node_url, redacted, text
 
 
-async def _nodes(url: str) -> list[str]:
-    """The plain URL of every node to apply the users to: the one Redis, or every node of the cluster (with the
-    URL's user and password, so a re-apply by the operator reaches them all)."""
+async def _nodes(url: str) -> tuple[list[str], list[str]]:
+    """The plain URL of every node to apply the users to (the one Redis, or every node of the cluster, with the
+    URL's user and password, so a re-apply by the operator reaches them all), and the addresses of the cluster's
+    nodes left out (failed, suspected, joining, without an address)."""
     plain = node_url(url)
     if plain is None:
-        return [url]
+        return [url], []
     # CLUSTER NODES, not the cluster client's node list: the client knows the masters only.
     client: Any = Redis.from_url(plain)
     try:
@@ -44,12 +45,19 @@ async def _nodes(url: str) -> list[str]:
         nodes = [(line.split()[1].partition("@")[0], line.split()[2]) for line in text(listed).splitlines() if line]
     # A node the cluster marks failed, still joining or without an address is not one to lock down now (its users
     # are given when `acl apply` runs again once it serves); trying would abort the whole apply.
+    unfit = {"fail", "fail?", "handshake", "noaddr"}
     hosts = [(host, int(port)) for (host, _, port), flags in ((a.rpartition(":"), f) for a, f in nodes)
-             if not {"fail", "handshake", "noaddr"} & set(flags.replace(",", " ").split())]
-    parts = urlsplit(plain)
+             if not unfit & set(flags.replace(",", " ").split())]
+    left_out = sorted(a for a, flags in nodes if unfit & set(flags.replace(",", " ").split()))
+    return [_at(plain, host, port) for host, port in sorted(hosts)], left_out
+
+
+def _at(url: str, host: str, port: int) -> str:
+    """``url`` pointed at ``host:port``, with the URL's own login."""
+    parts = urlsplit(url)
     login = parts.netloc.rpartition("@")[0]
-    return [urlunsplit((parts.scheme, f"{login}@{host}:{port}" if login else f"{host}:{port}", parts.path,
-                        parts.query, "")) for host, port in sorted(hosts)]
+    return urlunsplit((parts.scheme, f"{login}@{host}:{port}" if login else f"{host}:{port}", parts.path,
+                       parts.query, ""))
 
 
 async def apply(keep_default: bool, as_json: bool) -> int:
@@ -58,40 +66,51 @@ async def apply(keep_default: bool, as_json: bool) -> int:
     if not settings.redis_url:
         raise exits.CliError("liaison acl apply is for an external Redis: set LIAISON_REDIS_URL (liaison up applies "
                              "the same users to its embedded Redis by itself)")
-    nodes = await _nodes(redis_url())
+    nodes, left_out = await _nodes(redis_url())
+    cluster = node_url(redis_url()) is not None
     users: list[str] = []
     for node in nodes:  # every node has its users and its replica login before any loses its default user
         client = Redis.from_url(node)
         try:
             users = await acl.apply(client, settings.var_dir, lock_default=False)
-            if node_url(redis_url()) is not None:
+            if cluster:
                 await acl.replicate_as(client, settings.var_dir)
         finally:
             await client.aclose()
     unkept: dict[str, list[str]] = {}
+    operator = acl.password_of(settings.var_dir, "operator")
     for node in nodes:
         client = Redis.from_url(node)
         try:
             if not keep_default:
                 await acl.turn_default_off(client)
-            if missed := await acl.persist(client):
-                unkept[redacted(node)] = missed
         finally:
             await client.aclose()
+        # Written as the operator (unless the URL names its own login): the default user may do nothing more now.
+        persisting = Redis.from_url(node, username="operator", password=operator)
+        try:
+            if missed := await acl.persist(persisting, settings=cluster):
+                unkept[redacted(node)] = missed
+        finally:
+            await persisting.aclose()
     for node, missed in unkept.items():  # on stderr: a restart of that node would open it again
-        print(f"warning: {node} could not write its {' and '.join(missed)}: after a restart it is open again "
-              "(and its replica link fails); run `liaison acl apply` again then, or give it an aclfile and a "
-              "config file", file=sys.stderr)
+        print(f"warning: {node} could not write its {' and '.join(missed)}: after a restart it is open again"
+              + (" (and its replica link fails)" if cluster else "") + "; run `liaison acl apply` again then",
+              file=sys.stderr)
+    for address in left_out:
+        print(f"warning: {address} was left out (the cluster marks it failed, suspected or joining): it keeps its "
+              "default user; run `liaison acl apply` again once it serves", file=sys.stderr)
     folder = acl.credentials_dir(settings.var_dir)
     if as_json:
         result = {"redis": redacted(settings.redis_url), "nodes": len(nodes), "users": users,
-                  "credentials": str(folder), "default_user": "on" if keep_default else "off", "not_kept": unkept}
+                  "credentials": str(folder), "default_user": "on" if keep_default else "off", "not_kept": unkept,
+                  "left_out": left_out}
         sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
-        return exits.OK
+        return exits.REJECTED if left_out else exits.OK
     where = f"{len(nodes)} nodes of the cluster at " if len(nodes) > 1 else ""
     print(f"applied {len(users)} users to {where}{redacted(settings.redis_url)}: {', '.join(users)}")
     print(f"passwords: {folder}/<user> (mode 0600); start each service with its own user, e.g.")
     print("  LIAISON_REDIS_URL=redis://hotline:<password from credentials/hotline>@host:port/0 liaison run hotline")
     print("the default user is " + ("kept on (--keep-default)" if keep_default else "off from now on: "
                                    "connect as operator for the liaison command"))
-    return exits.OK
+    return exits.REJECTED if left_out else exits.OK

@@ -161,7 +161,10 @@ class Projector:
         todo = by_case
         for attempt in range(WRITE_ATTEMPTS):
             stored = await self._stored(partition, list(todo), fresh=attempt > 0)
-            runs = {case: await self._advance(batch, case, stored[case], todo[case], hot) for case in todo}
+            runs = {}
+            for case in todo:
+                runs[case] = await self._advance(batch, case, stored[case], todo[case], hot)
+                batch.beat()  # a long batch (gap fills) is progress, not a hung loop (ADR 0022)
             writes += [
                 Write(case_id, run.stored.version, run.fold.view() if run.fold.changed else None, run.acks,
                       digest=run.stored.digest)

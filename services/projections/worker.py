@@ -61,6 +61,7 @@ class Worker:
         leases: bool = False,
         lease_ms: int = LEASE_MS,
         lease_tick_s: float = TICK_S,
+        lease_stuck_ms: int | None = None,
     ) -> None:
         self.store = store
         self.consumer = consumer or default_consumer()
@@ -69,8 +70,8 @@ class Worker:
             redis, store, self.consumer, group=group, max_deliveries=max_deliveries, give_up_after=give_up_after
         )
         chosen = list(range(store.partitions) if partitions is None else partitions)
-        self.leases = Leases(redis, group, self.consumer, chosen, lease_ms=lease_ms,
-                             tick_s=lease_tick_s) if leases else None
+        self.leases = Leases(redis, group, self.consumer, chosen, lease_ms=lease_ms, tick_s=lease_tick_s,
+                             stuck_ms=lease_stuck_ms) if leases else None
         # give_up_after=None: the projector parks worn-out entries itself, so their case goes on past them.
         self.follower = Follower(
             redis, store, group, self.consumer, self.projector.handle, partitions=partitions, count=count,

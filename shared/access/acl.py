@@ -17,7 +17,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from redis.exceptions import ResponseError
+from redis.exceptions import NoPermissionError, ResponseError
 
 CONNECTION = ("+ping +hello +auth +client|setname +client|getname +select +info +echo +cluster|slots +cluster|shards "
               "+cluster|nodes +cluster|info +command")
@@ -158,16 +158,18 @@ async def replicate_as(redis: Any, var_dir: Path) -> None:
     await redis.execute_command("CONFIG", "SET", "masterauth", password)
 
 
-async def persist(redis: Any) -> list[str]:
-    """Write this node's users (``ACL SAVE``) and settings (``CONFIG REWRITE``) to its files, so a restart keeps
-    them; what could not be kept (a node started without an ACL file or a config file), named."""
+async def persist(redis: Any, *, settings: bool) -> list[str]:
+    """Write this node's users (``ACL SAVE``) and, with ``settings`` (a cluster node's replica login), its settings
+    (``CONFIG REWRITE``) to its files, so a restart keeps them; what could not be kept, and why, named."""
     missed = []
-    steps = ((("ACL", "SAVE"), "users (no aclfile)"), (("CONFIG", "REWRITE"), "settings (no config file)"))
+    steps = [(("ACL", "SAVE"), "users")] + ([(("CONFIG", "REWRITE"), "settings")] if settings else [])
     for command, what in steps:
         try:
             await redis.execute_command(*command)
-        except ResponseError:
-            missed.append(what)
+        except NoPermissionError:
+            missed.append(f"{what} (this login may not {' '.join(command)})")
+        except ResponseError as exc:  # no aclfile / no config file to write to
+            missed.append(f"{what} ({str(exc).splitlines()[0] if str(exc) else 'refused'})")
     return missed
 
 

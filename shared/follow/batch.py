@@ -71,6 +71,13 @@ class Batch:
     fence: str | None = None
     """The partition's lease this follower holds (``shared/follow/leases.py``), for a handler's writes to check;
     None when the follower runs without leases."""
+    progress: Callable[[], None] | None = None
+    """Tells the leases the partition's loop still moves (``beat``)."""
+
+    def beat(self) -> None:
+        """Say the batch is making progress: a long batch that beats is not taken for a hung one (ADR 0022)."""
+        if self.progress is not None:
+            self.progress()
 
     async def park(self, position: str, reason: str, *, case_id: str | None = None, version: int | None = None,
                    deliveries: int | None = None) -> None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,7 @@ from shared.follow.batch import (
     Batch,
     CaseKey,
     Delivery,
+    EntryHandler,
     Handler,
     Outcome,
     describe,
@@ -118,7 +119,8 @@ class Follower:
         """Follow every partition until ``stop()`` or cancellation; never ends on a bad entry or a lost Redis."""
         try:
             await self.ensure_groups()
-        except RedisError as exc:  # each loop creates its missing group once Redis answers again
+        except Exception as exc:  # each loop creates its missing group once Redis answers (a cluster's "cannot be
+            # connected" is no RedisError)
             self.log.warning(f"could not create the {self.group} groups yet", error=describe(exc))
         tasks = [asyncio.create_task(self._follow(p), name=f"{self.group}-{p}") for p in self.partitions]
         leasing, released = None, asyncio.Event()
@@ -296,7 +298,7 @@ class Follower:
         fence = None
         if self.leases is not None and (fence := self.leases.fence(partition)) is None:
             raise LeaseLost(partition)
-        batch = Batch(partition, todo, self.parking, self.max_deliveries, fence)
+        batch = Batch(partition, todo, self.parking, self.max_deliveries, fence, self._progress(partition))
         try:
             answer = await self.handler(batch) if todo else None
         except REDIS_FAILURES:
@@ -304,18 +306,34 @@ class Follower:
         except Exception as exc:
             self.log.warning("a batch failed; handing its entries one at a time", group=self.group,
                              partition=partition, entries=len(todo), error=describe(exc))
-            answer = await one_at_a_time(batch, self._alone, self.key)
+            answer = await one_at_a_time(batch, self._alone_under(fence), self.key)
         if answer is not None:
             outcome.add(answer)
-        await self._settle(partition, entries, outcome)
+        await self._settle(partition, entries, outcome, fence)
 
-    async def _alone(self, partition: int, entry: Delivery) -> Outcome | None:
-        fence = None
-        if self.leases is not None and (fence := self.leases.fence(partition)) is None:
-            raise LeaseLost(partition)  # never handed without a fence: the write would go unchecked
-        return await self.handler(Batch(partition, [entry], self.parking, self.max_deliveries, fence))
+    def _alone_under(self, fence: str | None) -> EntryHandler:
+        """Hands one entry of a failed batch, under the batch's own lease: never without one (the write would go
+        unchecked), nor under a newer one this worker took meanwhile (the partition was another's in between)."""
 
-    async def _settle(self, partition: int, entries: Sequence[Delivery], outcome: Outcome) -> None:
+        async def alone(partition: int, entry: Delivery) -> Outcome | None:
+            self._check_fence(partition, fence)
+            batch = Batch(partition, [entry], self.parking, self.max_deliveries, fence, self._progress(partition))
+            return await self.handler(batch)
+
+        return alone
+
+    def _check_fence(self, partition: int, fence: str | None) -> None:
+        """Raise LeaseLost unless this worker still holds the lease ``fence`` on the partition (no-op without)."""
+        if self.leases is not None and (fence is None or self.leases.fence(partition) != fence):
+            raise LeaseLost(partition, fence)
+
+    def _progress(self, partition: int) -> Callable[[], None] | None:
+        leases = self.leases
+        return None if leases is None else lambda: leases.beat(partition)
+
+    async def _settle(
+        self, partition: int, entries: Sequence[Delivery], outcome: Outcome, fence: str | None = None
+    ) -> None:
         """Ack what is done, park what failed too often, and schedule the retry of the rest."""
         schedule, done = self._schedules[partition], []
         for entry in entries:
@@ -325,8 +343,9 @@ class Follower:
             elif position in outcome.failed:
                 reason = outcome.failed[position]
                 if entry.deliveries >= self.max_deliveries:
+                    self._check_fence(partition, fence)
                     await self.parking.park(partition, position, reason, case_id=case, deliveries=entry.deliveries,
-                                            fence=self._fence(partition))
+                                            fence=fence)
                     schedule.release(position)  # its case goes on behind it
                     done.append(position)
                 else:

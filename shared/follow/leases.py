@@ -30,6 +30,10 @@ over within it (ADR 0022: 5 s of a dead worker's partitions unprojected, against
 TICK_S = 1.0
 """How often a worker renews and rebalances: a newcomer gets its share within two ticks."""
 
+STUCK_LEASES = 6
+"""A partition loop showing no progress for this many lease times (30 s) is taken as hung (ADR 0022): far above
+any batch that makes progress, since a batch beats at every step (``Batch.beat``)."""
+
 _JOIN = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -53,10 +57,6 @@ if ARGV[3] ~= '' then
   return false
 end
 if current then
-  if string.sub(current, 1, #ARGV[1] + 1) == ARGV[1] .. ' ' then
-    redis.call('PEXPIRE', KEYS[1], ARGV[2])  -- its own, forgotten (a lost reply, a lapse it feared): keep it
-    return current
-  end
   return false
 end
 local value = ARGV[1] .. ' ' .. redis.call('INCR', KEYS[2])
@@ -64,8 +64,8 @@ redis.call('SET', KEYS[1], value, 'PX', ARGV[2])
 return value
 """
 """KEYS: lease, epochs. ARGV: consumer, TTL ms, the value held ("" to take a free lease).
-Reply: the value now held, or nil (the lease is another's, or was lost). A free lease's taker that finds its own
-value there (it forgot it) keeps it, rather than waiting for it to lapse."""
+Reply: the value now held, or nil (the lease is another's, or was lost: even this worker's own value, which it
+forgot, is left to lapse: two processes may share a consumer name)."""
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -91,24 +91,28 @@ class Leases:
 
     def __init__(
         self, redis: Redis, group: str, consumer: str, partitions: Sequence[int], *,
-        lease_ms: int = LEASE_MS, tick_s: float = TICK_S,
+        lease_ms: int = LEASE_MS, tick_s: float = TICK_S, stuck_ms: int | None = None,
     ) -> None:
         self.redis, self.group, self.consumer = redis, group, consumer
         self.partitions = list(partitions)
         self.lease_ms, self.tick_s = lease_ms, tick_s
+        self.stuck_ms = STUCK_LEASES * lease_ms if stuck_ms is None else stuck_ms
         self._held: dict[int, str] = {}
-        self._renewed = 0.0
+        self._renewed: dict[int, float] = {}
+        """When each lease held was last renewed (monotonic): one not renewed within a lease is not used."""
         self._beats: dict[int, float] = {}
-        """When each partition's loop last went round: a lease is renewed only for a loop that still moves."""
+        """When each partition's loop last showed progress (a round, or a step of a batch: ``beat``)."""
         self._join = redis.register_script(_JOIN)
         self._take = redis.register_script(_TAKE)
         self._release = redis.register_script(_RELEASE)
 
     def fence(self, partition: int) -> str | None:
         """The lease value this worker holds on ``partition`` (its fencing token), or None if it holds none."""
-        if self._held and time.monotonic() - self._renewed > self.lease_ms / 1000:
-            self._held.clear()  # not renewed within a lease: another worker may hold it by now
-        return self._held.get(partition)
+        value = self._held.get(partition)
+        if value is not None and time.monotonic() - self._renewed.get(partition, 0.0) > self.lease_ms / 1000:
+            del self._held[partition]  # not renewed within a lease: another worker may hold it by now
+            return None
+        return value
 
     def held(self) -> list[int]:
         """The partitions held now, in order."""
@@ -121,16 +125,17 @@ class Leases:
             del self._held[partition]
 
     def beat(self, partition: int) -> None:
-        """The partition's loop went round once more (it is not stuck in a batch or a read)."""
+        """The partition's loop made progress: went round, or finished a step of a long batch."""
         self._beats[partition] = time.monotonic()
 
     async def tick(self) -> None:
-        """Renew the membership, then release, renew and take leases toward this worker's share."""
+        """Renew the membership, then release, renew and take leases toward this worker's share; a partition
+        whose Redis call fails keeps its lease until it lapses, the others go on."""
         started = time.monotonic()
-        # A loop that has not gone round for a lease's time (a batch or a read that never ends) does not renew its
-        # lease, which lapses; and the worker leaves the members until it goes round again, so the others divide
-        # every partition between them, that one (and the entries it holds) included.
-        stuck = {p for p in self.partitions if started - self._beats.setdefault(p, started) > self.lease_ms / 1000}
+        # A loop that has shown no progress for ``stuck_ms`` (a call that never returns) does not renew its lease,
+        # which lapses; and the worker leaves the members until it moves again, so the others divide every
+        # partition, that one and the entries it holds included. A long batch that beats is never stuck.
+        stuck = {p for p in self.partitions if started - self._beats.setdefault(p, started) > self.stuck_ms / 1000}
         # Sorted here by name: Redis orders them by when they lapse, which differs between ticks.
         members = sorted(text(m) for m in await self._join(keys=[keys.members(self.group)],
                                                            args=[self.consumer, 0 if stuck else self.lease_ms]))
@@ -140,23 +145,30 @@ class Leases:
         released: list[int] = []
         for p in self.partitions:
             value = self._held.get(p, "")
-            if p in stuck:
+            try:
+                if p in stuck:
+                    if value:
+                        log.error("partition loop stuck; its lease is left to lapse", group=self.group, partition=p,
+                                  consumer=self.consumer)
+                elif value and p not in want:
+                    await self._release(keys=[keys.lease(p, self.group)], args=[value])
+                    released.append(p)
+                elif p in want:
+                    got = await self._take(keys=[keys.lease(p, self.group), keys.lease_epochs(p, self.group)],
+                                           args=[self.consumer, self.lease_ms, value])
+                    if got is not None:
+                        held[p] = text(got)
+                        self._renewed[p] = started
+                        if held[p] != value:
+                            taken.append(p)
+                    elif value:
+                        log.warning("lease lost", group=self.group, partition=p, consumer=self.consumer)
+            except Exception as exc:  # this partition's master may be failing over: the others go on
                 if value:
-                    log.error("partition loop stuck; its lease is left to lapse", group=self.group, partition=p,
-                              consumer=self.consumer)
-            elif value and p not in want:
-                await self._release(keys=[keys.lease(p, self.group)], args=[value])
-                released.append(p)
-            elif p in want:
-                got = await self._take(keys=[keys.lease(p, self.group), keys.lease_epochs(p, self.group)],
-                                       args=[self.consumer, self.lease_ms, value])
-                if got is not None:
-                    held[p] = text(got)
-                    if held[p] != value:
-                        taken.append(p)
-                elif value:
-                    log.warning("lease lost", group=self.group, partition=p, consumer=self.consumer)
-        self._held, self._renewed = held, started
+                    held[p] = value  # kept until it lapses (fence() then stops using it)
+                log.warning("lease renewal failed for a partition", group=self.group, partition=p,
+                            consumer=self.consumer, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        self._held = held
         if taken or released:  # one line per change, not per partition (16 at a worker's start)
             log.info("leases changed", group=self.group, consumer=self.consumer, taken=taken, released=released,
                      holding=sorted(held))

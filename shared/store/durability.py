@@ -118,18 +118,27 @@ _NOT_RUN = (MovedError, AskError, TryAgainError, ClusterDownError, RedisConnecti
 it again is safe (an append already recorded is recognised as a retry)."""
 
 
+def durability_wait_s(wait: tuple[str, int, int]) -> float:
+    """The seconds a WAIT command may block."""
+    return wait[2] / 1000
+
+
 async def _on_one_master(node: Any, commands: Sequence[pipelined.Command], wait: tuple[str, int, int]) -> list[Any]:
     """The commands, then the WAIT, in one write on one connection of ``node``; every reply in order (an error
     reply in place)."""
     connection = node.acquire_connection()
     try:
-        await connection.send_packed_command(connection.pack_commands([*commands, wait]))
-        replies: list[Any] = []
-        for _ in range(len(commands) + 1):
-            try:
-                replies.append(await connection.read_response())
-            except ResponseError as error:  # the connection is still in step: go on reading
-                replies.append(error)
+        await node.disconnect_if_needed(connection)  # as redis-py does before it uses one
+        # One deadline for the share (the cluster client sets no socket timeout): a frozen master fails it, and
+        # its commands go again through the cluster client (a timeout is among _NOT_RUN).
+        async with asyncio.timeout(pipelined.READ_TIMEOUT_S + durability_wait_s(wait)):
+            await connection.send_packed_command(connection.pack_commands([*commands, wait]))
+            replies: list[Any] = []
+            for _ in range(len(commands) + 1):
+                try:
+                    replies.append(await connection.read_response())
+                except ResponseError as error:  # the connection is still in step: go on reading
+                    replies.append(error)
         return replies
     except BaseException:
         await connection.disconnect()  # replies half read would poison the next command on it

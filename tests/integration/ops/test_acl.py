@@ -150,8 +150,11 @@ def test_liaison_acl_apply_locks_down_an_external_redis(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """On a Redis given by LIAISON_REDIS_URL, `liaison acl apply` creates every user (passwords in 0600 files, never
-    printed) and turns the default user off; the hotline's user then works and may not FLUSHALL."""
-    server = RedisServer(tmp_path / "redis").start()
+    printed), turns the default user off and writes the users to the server's aclfile (what a restart loads); the
+    hotline's user then works and may not FLUSHALL."""
+    aclfile = tmp_path / "users.acl"
+    aclfile.write_text("")
+    server = RedisServer(tmp_path / "redis", extra=["--aclfile", str(aclfile)]).start()
     try:
         monkeypatch.setenv("LIAISON_REDIS_URL", server.url)
         monkeypatch.setenv("LIAISON_VAR", str(tmp_path / "var"))
@@ -160,6 +163,10 @@ def test_liaison_acl_apply_locks_down_an_external_redis(
         assert exited.value.code == 0
         said = json.loads(capsys.readouterr().out)
         assert (said["users"], said["default_user"]) == (list(acl.USERS), "off")
+        assert (said["not_kept"], said["left_out"]) == ({}, [])
+        saved = {line.split()[1]: line.split()[2] for line in aclfile.read_text().splitlines() if line.strip()}
+        # What a restart loads: every user on, and the default user off (written by ACL SAVE, no password in it).
+        assert saved == {"default": "off"} | dict.fromkeys(acl.USERS, "on")
         passwords = {user: acl.password_of(tmp_path / "var", user) for user in acl.USERS}
         assert all(passwords.values())
         assert not any(password in json.dumps(said) for password in passwords.values() if password)

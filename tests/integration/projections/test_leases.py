@@ -28,13 +28,14 @@ from tests.integration.projections.helpers import (
 from tests.unit.projections.factory import busy_case
 
 GROUP = keys.PROJECTIONS_GROUP
-LEASE_MS, TICK_S = 1_000, 0.1
-"""Short leases so the tests watch a takeover in about a second (the service's are 5 s and 1 s)."""
+LEASE_MS, TICK_S, STUCK_MS = 1_000, 0.1, 1_500
+"""Short leases so the tests watch a takeover in about a second (the service's are 5 s, 1 s and 30 s)."""
 
 
 def leased(store: EventStore, consumer: str, lease_ms: int = LEASE_MS, **kwargs: Any) -> Worker:
     """A fast worker that shares the partitions by leases."""
-    return fast_worker(store, consumer, leases=True, lease_ms=lease_ms, lease_tick_s=TICK_S, **kwargs)
+    return fast_worker(store, consumer, leases=True, lease_ms=lease_ms, lease_tick_s=TICK_S,
+                       lease_stuck_ms=STUCK_MS, **kwargs)
 
 
 def held(worker: Worker) -> set[int]:
@@ -212,7 +213,6 @@ async def test_a_failed_batch_is_never_handed_again_without_a_lease(store: Event
         await asyncio.sleep(0.5)  # time for the one-at-a-time retry the fix forbids
     assert handed
     assert all(fence is not None for fence in handed), handed
-    assert await store.redis.hlen(store.keys(0).views) == 0
     assert (await store.redis.xpending(store.keys(0).log, GROUP))["pending"] > 0, "left to the lease's holder"
 
 
@@ -256,3 +256,26 @@ async def test_a_worker_that_lost_its_lease_cannot_park_an_entry(store: EventSto
     assert await redis.hget(store.keys(p).parked_counts, GROUP) is None
     await Parking(redis, GROUP, "new").park(p, "1-1", "the holder's verdict", fence=new.fence(p))
     assert list(await redis.hkeys(store.keys(p).parked)) == [b"1-1"]
+
+
+async def test_a_long_batch_that_makes_progress_keeps_its_lease(store: EventStore) -> None:
+    """A batch that takes longer than the lease and than the stuck limit, but says it progresses (``beat``), is
+    neither taken for hung nor handed over: it finishes under its first lease and the views are right."""
+    a, b = leased(store, "wa", partitions=[0]), leased(store, "wb", partitions=[0])
+    real = a.projector.handle
+
+    async def slow(batch: Any) -> Any:
+        for _ in range(10):  # 2.5 s in all: over the 1 s lease and the 1.5 s stuck limit
+            await asyncio.sleep(0.25)
+            batch.beat()
+        return await real(batch)
+
+    a.follower.handler = slow
+    cases = [c for c in (busy_case(f"long-{i}") for i in range(40)) if store.partition_of(c.case_id) == 0][:2]
+    async with running(a):
+        await eventually(lambda: _holds(a, 0), 5, "the first worker to take partition 0")
+        async with running(b):
+            await append_all(store, cases)
+            await views_are(store, expected(cases))
+            assert not held(b), "the second worker never took the partition"
+            assert await store.redis.get(keys.lease(0, GROUP)) == b"wa 1", "no handover: still the first lease"
