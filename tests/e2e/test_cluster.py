@@ -28,6 +28,7 @@ from shared.access.signatures import REGISTRY_CASE
 from shared.redis_client import client_of, node_url
 from shared.redis_server import RedisServer, free_port
 from shared.store import EventStore, keys
+from shared.store.chain import GENESIS
 from shared.store.durability import Durability
 from shared.store.event_store import AppendRequest
 from tests.cluster import serving, start_cluster, stop_all, url_of
@@ -273,6 +274,48 @@ def test_liaison_up_on_a_cluster_serves_and_stops_cleanly_on_ctrl_c(on_cluster: 
             except subprocess.TimeoutExpired:
                 up.kill()
                 up.wait()
+
+
+@pytest.mark.slow
+def test_a_replica_append_redirected_by_a_moved_slot_says_local(tmp_path: Path) -> None:
+    """Under ``replica``, an append sent to a master that no longer owns its slot (MOVED: the slot moved behind the
+    client's back) runs elsewhere, without the WAIT of the connection it was sent on: it is recorded and says
+    ``local``; the other append of the batch still says ``replica``."""
+    servers = start_cluster(tmp_path / "cluster", masters=3, replicas=1)
+    masters = servers[:3]
+
+    async def run() -> None:
+        client: Any = client_of(url_of(servers))
+        try:
+            store = await EventStore.create(client, 16)
+            store.durability = Durability("replica", timeout_ms=1000)
+            await store.append_many([AppendRequest("warm-up", calls("warm-up", 1, 1), 0)])
+            for node in masters:  # the script everywhere: a NOSCRIPT retry would re-route the append itself
+                Redis(port=node.port).script_load(store._append.script)
+            moved = "moved-0"
+            log = store.keys(store.partition_of(moved)).log
+            slot, owner = client.keyslot(log), client.get_node_from_key(log).port
+            other = next(f"other-{i}" for i in range(1000)
+                         if client.keyslot(store.keys(store.partition_of(f"other-{i}")).log) != slot)
+            ids = {n.port: Redis(port=n.port).execute_command("CLUSTER MYID").decode() for n in masters}
+            target = next(n.port for n in masters if n.port != owner)
+            for node in masters:  # the slot is empty: it moves by decree
+                Redis(port=node.port).execute_command("CLUSTER", "SETSLOT", slot, "NODE", ids[target])
+            assert client.get_node_from_key(log).port == owner, "the client still routes to the old owner"
+            # Head hashes given, so nothing is read (and no MOVED refreshes the client's map) before the appends.
+            results = await store.append_many([
+                AppendRequest(moved, calls(moved, 1, 1), 0, head_hash=GENESIS),
+                AppendRequest(other, calls(other, 1, 1), 0, head_hash=GENESIS),
+            ])
+            assert [getattr(r, "durability", None) for r in results] == ["local", "replica"]
+            assert [len(await store.read_case(c)) for c in (moved, other)] == [1, 1]
+        finally:
+            await client.aclose()
+
+    try:
+        asyncio.run(run())
+    finally:
+        stop_all(servers)
 
 
 def _lease_holders(deployment: ClusterDeployment) -> list[str]:
