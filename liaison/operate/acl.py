@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from liaison import exits
 from liaison.connect import redis_url
@@ -78,12 +79,17 @@ async def apply(keep_default: bool, as_json: bool) -> int:
         finally:
             await client.aclose()
     unkept: dict[str, list[str]] = {}
+    still_open: list[str] = []
     operator = acl.password_of(settings.var_dir, "operator")
-    for node in nodes:
+    for node in nodes:  # one node failing here must not leave the others' default user on: each goes on alone
         client = Redis.from_url(node)
         try:
             if not keep_default:
                 await acl.turn_default_off(client)
+        except RedisError as exc:
+            still_open.append(redacted(node))
+            print(f"warning: {redacted(node)} keeps its default user on: {exc}", file=sys.stderr)
+            continue
         finally:
             await client.aclose()
         # Written as the operator (unless the URL names its own login): the default user may do nothing more now.
@@ -104,13 +110,13 @@ async def apply(keep_default: bool, as_json: bool) -> int:
     if as_json:
         result = {"redis": redacted(settings.redis_url), "nodes": len(nodes), "users": users,
                   "credentials": str(folder), "default_user": "on" if keep_default else "off", "not_kept": unkept,
-                  "left_out": left_out}
+                  "left_out": left_out, "still_open": still_open}
         sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
-        return exits.REJECTED if left_out else exits.OK
+        return exits.REJECTED if left_out or still_open else exits.OK
     where = f"{len(nodes)} nodes of the cluster at " if len(nodes) > 1 else ""
     print(f"applied {len(users)} users to {where}{redacted(settings.redis_url)}: {', '.join(users)}")
     print(f"passwords: {folder}/<user> (mode 0600); start each service with its own user, e.g.")
     print("  LIAISON_REDIS_URL=redis://hotline:<password from credentials/hotline>@host:port/0 liaison run hotline")
     print("the default user is " + ("kept on (--keep-default)" if keep_default else "off from now on: "
                                    "connect as operator for the liaison command"))
-    return exits.REJECTED if left_out else exits.OK
+    return exits.REJECTED if left_out or still_open else exits.OK

@@ -11,7 +11,7 @@ import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError, ResponseError
 
-from shared.follow.fencing import LeaseLost
+from shared.follow.fencing import raise_if_fenced
 from shared.readmodel.fold import CaseView, decode_view, encode_view
 from shared.redis_client import text
 from shared.store import keys, pipelined
@@ -112,8 +112,8 @@ class ViewStore:
         if isinstance(refused, NoScriptError):  # the script did not run (cache emptied by a restart)
             await self.redis.script_load(self._write.script)
             [refused] = await pipelined.execute(self.redis, [call])
-        if isinstance(refused, ResponseError) and str(refused).startswith("FENCED"):
-            raise LeaseLost(partition, fence)
+        if isinstance(refused, ResponseError):
+            raise_if_fenced(refused, partition, fence)
         if isinstance(refused, Exception):
             raise refused
         return {text(case_id) for case_id in refused}

@@ -18,8 +18,6 @@ from shared.follow.fencing import LeaseLost
 if TYPE_CHECKING:
     from shared.follow.parking import Parking
 
-
-
 REDIS_FAILURES = (RedisError, OSError, LeaseLost)
 """Failures that say nothing about an entry: the follower's loop recovers (or, for a lost lease, lets the
 partition go) and the entries are handed again."""

@@ -11,3 +11,13 @@ class LeaseLost(Exception):
         self.partition = partition
         self.fence = fence
         """The lease the refused write was made under (None: the follower found it held none)."""
+
+
+FENCED = "FENCED"
+"""How a script that checks a lease starts its refusal (``write_views.lua``, the fenced park)."""
+
+
+def raise_if_fenced(error: Exception, partition: int, fence: str | None) -> None:
+    """Raise LeaseLost if ``error`` is a script's refusal to write under a lease that is no longer ``fence``."""
+    if str(error).startswith(FENCED):
+        raise LeaseLost(partition, fence) from None

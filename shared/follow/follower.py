@@ -286,18 +286,16 @@ class Follower:
         schedule, outcome = self._schedules[partition], Outcome()
         handing = {entry.position for entry in entries}
         todo = []
+        fence = self._fence(partition)
         for entry in entries:
             if self.give_up_after is not None and entry.deliveries > self.give_up_after:
                 await self.parking.park(partition, entry.position, f"delivered {entry.deliveries} times without being "
                                         "finished (the consumers that took it died?)", case_id=self._key(entry),
-                                        deliveries=entry.deliveries, fence=self._fence(partition))
+                                        deliveries=entry.deliveries, fence=fence)
             elif schedule.holds(self._key(entry), entry.position, handing):  # an earlier entry of its case waits
                 outcome.waiting.add(entry.position)
             else:
                 todo.append(entry)
-        fence = None
-        if self.leases is not None and (fence := self.leases.fence(partition)) is None:
-            raise LeaseLost(partition)
         batch = Batch(partition, todo, self.parking, self.max_deliveries, fence, self._progress(partition))
         try:
             answer = await self.handler(batch) if todo else None
@@ -364,7 +362,8 @@ class Follower:
             self.stats.acked += len(done)
 
     def _fence(self, partition: int) -> str | None:
-        """The lease held on the partition (None without leases); raises LeaseLost if it is held no more."""
+        """The lease held on the partition, which this batch is handled under (None without leases); raises
+        LeaseLost if none is held: nothing is handed, nor parked, without one."""
         if self.leases is None:
             return None
         fence = self.leases.fence(partition)

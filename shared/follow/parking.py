@@ -19,7 +19,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from shared.follow.fencing import LeaseLost
+from shared.follow.fencing import raise_if_fenced
 from shared.redis_client import text
 from shared.store import EventStore, keys
 from shared.store.keys import PartitionKeys
@@ -72,8 +72,7 @@ class Parking:
                                               keys.lease(partition, self.group)],
                                         args=[fence, position, json.dumps(record, sort_keys=True), self.group])
             except ResponseError as exc:
-                if str(exc).startswith("FENCED"):
-                    raise LeaseLost(partition, fence) from None
+                raise_if_fenced(exc, partition, fence)
                 raise
         else:
             async with self.redis.pipeline(transaction=True) as pipe:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from redis.asyncio import Redis
-from redis.exceptions import AskError, ClusterDownError, MovedError, ResponseError, TryAgainError
+from redis.exceptions import AskError, ClusterDownError, MovedError, TryAgainError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -44,6 +44,10 @@ class Durability:
     def replicas(self) -> int:
         """Replicas that must acknowledge an append (0: none)."""
         return 1 if self.level == "replica" else 0
+
+
+LOCAL = Durability()
+"""The default: nothing waited for beyond the master's own fsync (ADR 0017)."""
 
 
 def from_env(env: Mapping[str, str]) -> Durability:
@@ -78,18 +82,23 @@ async def _on_cluster(
     redis: Any, commands: Sequence[pipelined.Command], routing: Sequence[str], durability: Durability,
     wait: tuple[str, int, int],
 ) -> tuple[list[Any], list[Level | None]]:
-    """Each master's share of the commands, then a WAIT, written by this code on one connection of that master:
-    not through the cluster pipeline, which may send a command again on another connection (a retry, ASK or
-    TRYAGAIN) or the WAIT to another node. A command that master did not run (MOVED, ASK, TRYAGAIN, CLUSTERDOWN,
-    a lost connection) is sent again through the cluster client's own routing, and said ``local``."""
+    """Each master's share of the commands, then a WAIT, written on one connection of that master
+    (``pipelined.on_node``), not through the cluster pipeline, which may send a command again on another
+    connection (a retry, ASK or TRYAGAIN) or the WAIT to another node. A command that master did not run
+    (MOVED, ASK, TRYAGAIN, CLUSTERDOWN, a lost connection) is sent again through the cluster client's own
+    routing, and said ``local``."""
     shares: dict[str, tuple[Any, list[int]]] = {}
     for i, key in enumerate(routing):
         node = redis.get_node_from_key(key)
         shares.setdefault(node.name, (node, []))[1].append(i)
     replies: list[Any] = [None] * len(commands)
     levels: list[Level | None] = [None] * len(commands)
+    # One deadline per master (the cluster client sets no socket timeout): a frozen master fails its share, which
+    # goes again through the cluster client (a timeout is among _NOT_RUN).
+    deadline_s = pipelined.READ_TIMEOUT_S + durability.timeout_ms / 1000
     answers = await asyncio.gather(
-        *(_on_one_master(node, [commands[i] for i in share], wait) for node, share in shares.values()),
+        *(pipelined.on_node(node, [*(commands[i] for i in share), wait], deadline_s)
+          for node, share in shares.values()),
         return_exceptions=True,
     )
     again: list[int] = []
@@ -116,32 +125,3 @@ _NOT_RUN = (MovedError, AskError, TryAgainError, ClusterDownError, RedisConnecti
             TimeoutError)
 """Replies (or failures) after which a command did not run on the master it was sent to, or may not have: sending
 it again is safe (an append already recorded is recognised as a retry)."""
-
-
-def durability_wait_s(wait: tuple[str, int, int]) -> float:
-    """The seconds a WAIT command may block."""
-    return wait[2] / 1000
-
-
-async def _on_one_master(node: Any, commands: Sequence[pipelined.Command], wait: tuple[str, int, int]) -> list[Any]:
-    """The commands, then the WAIT, in one write on one connection of ``node``; every reply in order (an error
-    reply in place)."""
-    connection = node.acquire_connection()
-    try:
-        await node.disconnect_if_needed(connection)  # as redis-py does before it uses one
-        # One deadline for the share (the cluster client sets no socket timeout): a frozen master fails it, and
-        # its commands go again through the cluster client (a timeout is among _NOT_RUN).
-        async with asyncio.timeout(pipelined.READ_TIMEOUT_S + durability_wait_s(wait)):
-            await connection.send_packed_command(connection.pack_commands([*commands, wait]))
-            replies: list[Any] = []
-            for _ in range(len(commands) + 1):
-                try:
-                    replies.append(await connection.read_response())
-                except ResponseError as error:  # the connection is still in step: go on reading
-                    replies.append(error)
-        return replies
-    except BaseException:
-        await connection.disconnect()  # replies half read would poison the next command on it
-        raise
-    finally:
-        node.release(connection)

@@ -135,7 +135,7 @@ class EventStore:
         self._keys = [keys.PartitionKeys(p) for p in range(partitions)]
         self._append = redis.register_script(_script("append.lua"))
         self._read_case = redis.register_script(_script("read_case.lua"))
-        self.durability = durability.Durability()
+        self.durability = durability.LOCAL
         """What an append waits for before it returns (LIAISON_DURABILITY; ADR 0024)."""
 
     @classmethod
@@ -294,7 +294,7 @@ class EventStore:
 
     async def _evalsha_all(self, script: Any, calls: Sequence[_Call]) -> list[Any]:
         """EVALSHA of a script for every call, pipelined (``_run_all`` without waiting for replicas)."""
-        replies, _ = await self._run_all(script, calls, durability.Durability())
+        replies, _ = await self._run_all(script, calls, durability.LOCAL)
         return replies
 
     async def _run_all(

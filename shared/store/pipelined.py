@@ -38,12 +38,31 @@ async def execute(redis: Any, commands: Sequence[Command]) -> list[Any]:
     pool = redis.connection_pool
     connection = await pool.get_connection()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
     try:
+        return await _written_and_read(connection, commands, connection.socket_timeout or READ_TIMEOUT_S)
+    finally:
+        await pool.release(connection)
+
+
+async def on_node(node: Any, commands: Sequence[Command], deadline_s: float = READ_TIMEOUT_S) -> list[Any]:
+    """``execute`` on one connection of one cluster node (a redis-py ``ClusterNode``), with no redirection: the
+    replies as that node gave them (a MOVED among them, for a command of a slot it no longer serves)."""
+    connection = node.acquire_connection()
+    try:
+        await node.disconnect_if_needed(connection)  # as redis-py does before it uses one
+        return await _written_and_read(connection, commands, deadline_s)
+    finally:
+        node.release(connection)
+
+
+async def _written_and_read(connection: Any, commands: Sequence[Command], deadline_s: float) -> list[Any]:
+    """Write every command in one packed write, then read every reply (an error reply in place), within one
+    deadline for the whole batch (a quarter of the read cost, against one per reply)."""
+    try:
         # hiredis's stub types the argument as a 1-tuple; it takes a tuple of any length.
         packed = b"".join([hiredis.pack_command(tuple(c)) for c in commands])  # type: ignore[arg-type]
         await connection.send_packed_command(packed, False)
         replies = []
-        # One deadline for the whole batch instead of one per reply (a quarter of the read cost).
-        async with asyncio.timeout(connection.socket_timeout or READ_TIMEOUT_S):
+        async with asyncio.timeout(deadline_s):
             for _ in commands:
                 try:
                     replies.append(await connection.read_response(timeout=math.inf))
@@ -53,8 +72,6 @@ async def execute(redis: Any, commands: Sequence[Command]) -> list[Any]:
     except BaseException:
         await connection.disconnect()  # replies half read would poison the next command on it
         raise
-    finally:
-        await pool.release(connection)
 
 
 async def checked(redis: Any, commands: Sequence[Command]) -> list[Any]:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,33 @@ class Deployment:
             except subprocess.TimeoutExpired:
                 process.kill()
         self.processes.clear()
+
+
+@contextmanager
+def liaison_up(env: dict[str, str], cwd: Path, ready: str) -> Iterator[tuple[subprocess.Popen[bytes], list[str]]]:
+    """`liaison up` as its own process, yielded (with the lines it printed) once a line names ``ready``; stopped
+    with Ctrl-C after if still running (its children and Redis run in their own sessions: a bare kill orphans
+    them)."""
+    up = subprocess.Popen([sys.executable, "-m", "liaison", "up"], env=env, cwd=cwd, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT)
+    try:
+        assert up.stdout is not None
+        seen: list[str] = []
+        while not any(ready in line for line in seen):
+            line = up.stdout.readline().decode()
+            assert line, "liaison up ended early: " + "".join(seen)
+            seen.append(line)
+        yield up, seen
+    finally:
+        if up.poll() is None:
+            up.send_signal(signal.SIGINT)
+            try:
+                up.wait(30)
+            except subprocess.TimeoutExpired:
+                up.kill()
+                up.wait()
+        if up.stdout is not None:
+            up.stdout.close()
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:

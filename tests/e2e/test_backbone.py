@@ -15,7 +15,7 @@ from redis import Redis
 
 from shared.access.signatures import REGISTRY_CASE
 from shared.redis_server import free_port
-from tests.e2e.conftest import ROOT, Deployment, wait_until
+from tests.e2e.conftest import ROOT, Deployment, liaison_up, wait_until
 
 COUNT_OF = {
     "HotlineCallLogged": "calls",
@@ -166,16 +166,7 @@ def test_liaison_up_runs_everything_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     """`liaison up` with no LIAISON_REDIS_URL starts Redis under ./var and the services; Ctrl-C stops them all."""
     env = {k: v for k, v in os.environ.items() if k != "LIAISON_REDIS_URL"}
     env |= {"PYTHONPATH": str(ROOT), "LIAISON_PARTITIONS": "4", "LIAISON_HTTP": f"127.0.0.1:{free_port()}"}
-    up = subprocess.Popen(
-        [sys.executable, "-m", "liaison", "up"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    try:
-        assert up.stdout is not None
-        seen: list[str] = []
-        while not any("projections" in line for line in seen):
-            line = up.stdout.readline().decode()
-            assert line, "liaison up ended early: " + "".join(seen)
-            seen.append(line)
+    with liaison_up(env, tmp_path, "projections") as (up, _):
         assert (tmp_path / "var" / "redis.sock").exists()
 
         def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -192,17 +183,6 @@ def test_liaison_up_runs_everything_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert up.wait(30) == 0
         assert not (tmp_path / "var" / "redis.sock").exists()
         assert (tmp_path / "var" / "redis" / "appendonlydir").is_dir()
-    finally:
-        if up.poll() is None:
-            # Ctrl-C first: its children and Redis run in their own sessions, so a bare kill orphans them.
-            up.send_signal(signal.SIGINT)
-            try:
-                up.wait(30)
-            except subprocess.TimeoutExpired:
-                up.kill()
-                up.wait()
-        if up.stdout is not None:
-            up.stdout.close()
 
 
 def test_watch_shows_a_new_report_live(deployment: Deployment) -> None:

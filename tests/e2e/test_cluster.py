@@ -33,7 +33,7 @@ from shared.store.durability import Durability
 from shared.store.event_store import AppendRequest
 from tests.cluster import serving, start_cluster, stop_all, url_of
 from tests.contract.factory import calls
-from tests.e2e.conftest import ROOT, Deployment, wait_until
+from tests.e2e.conftest import ROOT, Deployment, liaison_up, wait_until
 from tests.signing import register_test_keys_at, write_box_keys
 
 SERVICES = ("hotline", "incidents", "projections")
@@ -248,15 +248,7 @@ def test_liaison_up_on_a_cluster_serves_and_stops_cleanly_on_ctrl_c(on_cluster: 
     service and the gateway, a report sent is answered and its case listed, and Ctrl-C stops it all with exit 0
     and no traceback."""
     env = on_cluster.env | {"LIAISON_HTTP": f"127.0.0.1:{free_port()}"}
-    up = subprocess.Popen([sys.executable, "-m", "liaison", "up"], env=env, cwd=on_cluster.workdir,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        assert up.stdout is not None
-        seen: list[str] = []
-        while not any("gateway" in line for line in seen):
-            line = up.stdout.readline().decode()
-            assert line, "liaison up ended early: " + "".join(seen)
-            seen.append(line)
+    with liaison_up(env, on_cluster.workdir, "gateway") as (up, seen):
         example = on_cluster.liaison("example", "LogCall").stdout
         sent = on_cluster.liaison("send", stdin=example.encode())
         assert sent.returncode == 0, sent.stdout + sent.stderr
@@ -266,14 +258,6 @@ def test_liaison_up_on_a_cluster_serves_and_stops_cleanly_on_ctrl_c(on_cluster: 
         out, _ = up.communicate(timeout=30)
         assert up.returncode == 0, out.decode()
         assert "Traceback" not in "".join(seen) + out.decode()
-    finally:
-        if up.poll() is None:
-            up.send_signal(signal.SIGINT)
-            try:
-                up.wait(30)
-            except subprocess.TimeoutExpired:
-                up.kill()
-                up.wait()
 
 
 @pytest.mark.slow
