@@ -1,10 +1,12 @@
 """The vault's names index in Redis: one hash, answered for a whole intake batch in one round trip.
 
-Fields (see ``keys.VAULT_NAME_INDEX``): a name's keyed hash -> the subject ids bearing it, a
-subject id -> the keyed hashes of their names, ``key-id`` and ``longest``. It lives in one key
-so that indexing and unindexing a person are each one atomic single-key script (a Redis Cluster
-accepts it), and a reader learns in the same reply whether its cached index key is still the
-one the hashes were made with and how long a run it must hash.
+Fields (see ``keys.VAULT_NAME_INDEX``): a name's keyed hash -> the subject ids bearing it,
+``f:`` + the keyed hash of a name's first token -> the same (``shared.vault.prefilter``), a
+subject id -> every hash of theirs, ``key-id``, ``longest`` and ``gen``. It lives in one key so
+that indexing and unindexing a person are each one atomic single-key script (a Redis Cluster
+accepts it), and a reader learns in the same reply whether its cached index key is still the one
+the hashes were made with, how long a run it must hash, and whether the first tokens it filtered
+with are still the index's (``gen`` counts every change).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from redis.asyncio import Redis
 
 from shared.redis_client import text
 from shared.store import keys
+from shared.vault.prefilter import FirstTokens
 
 KEY_ID = "key-id"
 LONGEST = "longest"
@@ -25,12 +28,12 @@ HASH_CHARS = 32
 
 # Looks up a batch's hashes sent as one concatenated argument: packing ten thousand separate
 # arguments costs the client more than the whole lookup costs Redis. Returns the key id, the
-# longest name, then (hash, bearers) of the hashes found only. HMGET in chunks: Lua's unpack
+# longest name, the generation, then (hash, bearers) of the hashes found only. HMGET in chunks: Lua's unpack
 # is limited by its C stack (LUAI_MAXCSTACK, 8000).
 _LOOKUP = """
 local index, blob, width = KEYS[1], ARGV[1], tonumber(ARGV[2])
-local meta = redis.call('HMGET', index, 'key-id', 'longest')
-local found = {meta[1] or '', meta[2] or '0'}
+local meta = redis.call('HMGET', index, 'key-id', 'longest', 'gen')
+local found = {meta[1] or '', meta[2] or '0', meta[3] or '0'}
 local chunk = {}
 for at = 1, #blob, width do
   chunk[#chunk + 1] = string.sub(blob, at, at + width - 1)
@@ -45,10 +48,12 @@ end
 return found
 """
 
-# Replaces a subject's entries: drops the subject from the hashes it had, adds it to the new ones.
+# Replaces a subject's entries: drops the subject from the hashes it had, adds it to the new ones, and counts
+# the change in 'gen' (a checker's prefilter of first tokens is stale once it moved).
 # ARGV: subject id, key id, longest name (tokens), then the new hashes (none: the subject is removed).
 _REINDEX = """
 local index, subject = KEYS[1], ARGV[1]
+redis.call('HINCRBY', index, 'gen', 1)
 local function drop(hash)
   local kept = {}
   for other in string.gmatch(redis.call('HGET', index, hash) or '', '%S+') do
@@ -85,7 +90,12 @@ class Found:
 
     key_id: str | None
     longest: int
+    generation: int
     bearers: dict[str, list[str]]
+
+
+FIRST = "f:"
+"""Prefix of the fields that hold the keyed hash of a name's first token."""
 
 
 class NameIndex:
@@ -99,13 +109,32 @@ class NameIndex:
     async def lookup(self, hashes: Collection[str]) -> Found:
         """Which of these keyed hashes name a subject, with the index's key id and longest name (one call)."""
         reply = await self._lookup(keys=[keys.VAULT_NAME_INDEX], args=["".join(hashes), HASH_CHARS])
-        pairs = iter(reply[2:])
+        pairs = iter(reply[3:])
         bearers = {text(h): text(value).split() for h, value in zip(pairs, pairs, strict=True)}
-        return Found(text(reply[0]) or None, int(reply[1]), bearers)
+        return Found(text(reply[0]) or None, int(reply[1]), int(reply[2]), bearers)
 
-    async def replace(self, subject_id: str, index_key: bytes, hashes: Sequence[str], longest: int) -> None:
-        """Make these hashes (of names up to ``longest`` tokens) the subject's entries, atomically."""
-        await self._reindex(keys=[keys.VAULT_NAME_INDEX], args=[subject_id, key_id(index_key), longest, *hashes])
+    async def replace(
+        self, subject_id: str, index_key: bytes, hashes: Sequence[str], firsts: Sequence[str], longest: int
+    ) -> None:
+        """Make these hashes (of names up to ``longest`` tokens, and of their first tokens) the subject's entries."""
+        args: list[str | int] = [subject_id, key_id(index_key), longest, *hashes, *(FIRST + h for h in firsts)]
+        await self._reindex(keys=[keys.VAULT_NAME_INDEX], args=args)
+
+    async def first_tokens(self, index_key: bytes) -> FirstTokens | None:
+        """The prefilter of names' first tokens, read in one command; None if the index was made under another key.
+
+        Its ``hashes`` are None when the index holds a subject indexed before first tokens were
+        kept (a filter without theirs would let their names through): then every run is hashed.
+        """
+        fields = {text(k): text(v) for k, v in (await self.redis.hgetall(keys.VAULT_NAME_INDEX)).items()}
+        if fields.get(KEY_ID, key_id(index_key)) != key_id(index_key):
+            return None
+        subjects = [v for k, v in fields.items() if k.startswith("SUBJ-")]
+        generation = int(fields.get("gen", "0"))
+        if any(not any(h.startswith(FIRST) for h in hashes.split()) for hashes in subjects):
+            return FirstTokens(index_key, generation, None)
+        firsts = frozenset(k.removeprefix(FIRST) for k in fields if k.startswith(FIRST))
+        return FirstTokens(index_key, generation, firsts)
 
     async def remove(self, subject_id: str) -> None:
         """Remove every entry of the subject, atomically."""

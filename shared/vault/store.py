@@ -15,7 +15,8 @@ keep a forgotten key until they are rotated: keep them short-lived, or keep the 
 Names are found in free text through ``shared.vault.names``: a keyed hash of each name's
 tokens sits in the names index (``shared.vault.index``), so a summary that names a vault
 subject can be refused without Redis holding the name; ``named_in`` checks a whole intake batch
-in one round trip, the index key cached in the process (checked against the index's ``key-id``).
+in one round trip, the index key cached in the process (checked against the index's ``key-id``), and
+hashes only the runs that begin with an indexed name's first token (``shared.vault.prefilter``).
 """
 
 from __future__ import annotations
@@ -41,9 +42,12 @@ from shared.events.handovers import SUBJECT_ID_PATTERN
 from shared.store import keys
 from shared.vault import names as vault_names
 from shared.vault.index import NameIndex, key_id
+from shared.vault.prefilter import FirstTokens
 
 KEY_BYTES = 32
 """AES-256."""
+ATTEMPTS = 4
+"""Lookups of one batch before the names check gives up (each further one follows a change of the index)."""
 NONCE_BYTES = 12
 """The AES-GCM nonce, random per encryption (a key encrypts a handful of records in its life)."""
 
@@ -80,6 +84,8 @@ class _Cached:
     index_key: bytes | None = None
     longest: int = vault_names.MAX_NAME_TOKENS
     """The longest run worth hashing: the index's ``longest`` as last read (the most until read)."""
+    firsts: FirstTokens | None = None
+    """The first tokens of the names indexed, as last read (None: not read yet, or stale)."""
 
 
 _cached: weakref.WeakKeyDictionary[Redis, _Cached] = weakref.WeakKeyDictionary()
@@ -130,7 +136,9 @@ class Vault:
         await self.redis.set(keys.vault_data(subject_id), nonce + sealed)
         index_key = await self._load_index_key()  # not the cached one: a flushed index gets a new key
         longest = max((len(name.split(" ")) for name in names), default=0)
-        await self.names.replace(subject_id, index_key, sorted(vault_names.digests(index_key, names)), longest)
+        firsts = vault_names.digests(index_key, vault_names.first_tokens(names))
+        await self.names.replace(subject_id, index_key, sorted(vault_names.digests(index_key, names)), sorted(firsts),
+                                 longest)
         if await self.is_forgotten(subject_id):  # a forget that ran meanwhile wins
             await self._erase(subject_id)
             raise VaultError(f"subject {subject_id} was forgotten while their data was being stored")
@@ -179,27 +187,50 @@ class Vault:
     async def named_in_each(self, groups: Sequence[Sequence[str]]) -> list[list[str]]:
         """For each group of texts, the subject ids named in any of them, sorted; one lookup for all groups.
 
-        A second lookup only when the cached index key is stale (Redis was emptied) or a longer
-        name than any seen so far was indexed since the last check.
+        Nothing is tokenised or hashed while no name is indexed, and only runs that begin with a
+        name's first token are hashed. A second lookup only when the cached index key is stale
+        (Redis was emptied), a longer name than any seen so far was indexed, or the first tokens
+        filtered with changed since they were read (the lookup answers the generation it saw).
         """
-        tokenised = [[vault_names.tokens(t) for t in group] for group in groups]
-        for _ in range(3):
+        tokenised: list[list[list[str]]] | None = None
+        for attempt in range(ATTEMPTS):
             index_key, longest = await self.index_key(), self._cached.longest
-            keyed = vault_names.hasher(index_key)
-            wanted: list[set[str]] = []
-            for group in tokenised:
-                hashes: set[str] = set()
-                for found in group:
-                    vault_names.run_digests(keyed, found, longest, hashes)
-                wanted.append(hashes)
+            wanted: list[set[str]] = [set() for _ in groups]
+            firsts = None
+            if longest >= vault_names.MIN_NAME_TOKENS:  # else no name is indexed (the reply says if one was since)
+                if tokenised is None:
+                    tokenised = [[vault_names.tokens(t) for t in group] for group in groups]
+                # The last attempt hashes every run: a registrar busy enough to move the filter every time
+                # must not make a report uncheckable.
+                firsts = await self._first_tokens(index_key) if attempt < ATTEMPTS - 1 else None
+                keyed = vault_names.hasher(index_key)
+                starts = firsts.starts if firsts is not None and firsts.hashes is not None else None
+                for group, hashes in zip(tokenised, wanted, strict=True):
+                    for found in group:
+                        vault_names.run_digests(keyed, found, longest, hashes, starts)
             reply = await self.names.lookup(set().union(*wanted))
             self._cached.longest = reply.longest
             if reply.key_id is not None and reply.key_id != key_id(index_key):
                 self._cached.index_key = None  # made with another key (Redis was emptied): read the key again
-            elif reply.longest <= longest:  # every run as long as any name was looked for
-                hits = reply.bearers
-                return [sorted({s for h in hashes & hits.keys() for s in hits[h]}) for hashes in wanted]
+                self._cached.firsts = None
+                continue
+            if reply.longest > longest:
+                continue  # a longer name was indexed: hash longer runs
+            if firsts is not None and reply.generation != firsts.generation:
+                self._cached.firsts = None  # a person was indexed or forgotten since the filter was read
+                if firsts.hashes is not None:
+                    continue  # runs that begin with a new name's first token may not have been hashed
+            hits = reply.bearers
+            return [sorted({s for h in hashes & hits.keys() for s in hits[h]}) for hashes in wanted]
         raise VaultError("the names index kept changing while a report was checked; try again")
+
+    async def _first_tokens(self, index_key: bytes) -> FirstTokens | None:
+        """The prefilter for this index key: the cached one, else read from the index (None: made under another key)."""
+        cached = self._cached.firsts
+        if cached is not None and cached.index_key == index_key:
+            return cached
+        self._cached.firsts = await self.names.first_tokens(index_key)
+        return self._cached.firsts
 
     async def purge_disk(self, timeout_s: float = 30.0) -> str:
         """Rewrite the append-only file so deleted keys leave the disk; says what was done.
