@@ -1,7 +1,8 @@
 """The two batch-wide round trips of the intake pipeline: what Redis knows before, and what it is told after.
 
 Before: each report's claim on its command id (ADR 0008), its recorded events, its remembered
-rejection and its case head. After: rejections remembered, outcomes and dead letters written, acks.
+rejection and its case head, and any read the pipeline adds (the names check's lookup). After:
+rejections remembered, outcomes and dead letters written, acks.
 """
 
 from __future__ import annotations
@@ -58,12 +59,23 @@ def fingerprint(command: Any) -> str:
     return hashlib.sha256(_canonical.encode(command)).hexdigest()[:32]
 
 
+@dataclass(frozen=True, slots=True)
+class Looked:
+    """The batch lookup's answer: what Redis knows of each report, and the replies to the commands sent along."""
+
+    known: list[Known]
+    also: list[Any]
+
+
 def _outcome(raw: bytes | None) -> Outcome | None:
     return None if raw is None else outcome_decoder.decode(raw)
 
 
-async def lookup(redis: Redis, store: EventStore, reports: Sequence[Report[Any]]) -> list[Known]:
-    """One round trip for the whole batch: each report's claim, recorded events, remembered rejection, case head.
+async def lookup(
+    redis: Redis, store: EventStore, reports: Sequence[Report[Any]], also: Sequence[pipelined.Command] = ()
+) -> Looked:
+    """One round trip for the whole batch: each report's claim, recorded events, remembered rejection, case head,
+    and the commands ``also`` (each answered in ``Looked.also``; an error reply raises, as for the rest).
 
     The claim (HSETNX, then HGET of the same field) is taken before anything is decided, so a crash
     after it leaves only a claim by this very report: its redelivery or resend matches it and goes on
@@ -80,7 +92,7 @@ async def lookup(redis: Redis, store: EventStore, reports: Sequence[Report[Any]]
             k = store.keys(store.partition_of(report.case_id))
             commands.append(("HGET", k.cmds, report.command_id))
             commands.append(("HGET", k.heads, report.case_id))
-    replies = iter(await pipelined.checked(redis, commands))
+    replies = iter(await pipelined.checked(redis, [*commands, *also]))
     known = []
     for report, mark in zip(reports, prints, strict=True):
         next(replies)  # HSETNX: whether this report claimed the id now; the HGET says who holds it
@@ -98,7 +110,7 @@ async def lookup(redis: Redis, store: EventStore, reports: Sequence[Report[Any]]
                 reused=reused,
             )
         )
-    return known
+    return Looked(known, list(replies))
 
 
 def _head(raw: bytes) -> tuple[int, str]:

@@ -1,8 +1,10 @@
-"""Refusing reports whose free text names a vault subject (ADR 0016), a whole batch in one round trip.
+"""Refusing reports whose free text names a vault subject (ADR 0016), a whole batch in the batch's lookup.
 
 Both intake services check before ``decide``: a name in a call's summary, a letter's text or an
 incident's description would otherwise enter the log in clear, for ever. The refused report's
-intake entry, which holds the name, is deleted once its outcome is written.
+intake entry, which holds the name, is deleted once its outcome is written. The names lookup
+rides in the batch lookup's round trip (``batch_io.lookup``'s ``also``); only when the index
+changed under it is a batch checked again on its own.
 """
 
 from __future__ import annotations
@@ -16,18 +18,32 @@ from shared.domain.reasons import NAMES_VAULT_SUBJECT
 from shared.intake.batch_io import Finished, Known
 from shared.intake.entries import Report
 from shared.outcomes import Outcome, rejected
-from shared.vault.store import Vault
+from shared.vault.names import texts_of
+from shared.vault.store import NamesQuery, Vault
 
 
-async def refusals(redis: Redis, reports: Sequence[Report[Any]], known: Sequence[Known]) -> dict[int, Outcome]:
+async def query(redis: Redis, reports: Sequence[Report[Any]]) -> NamesQuery:
+    """The names lookup for a batch's reports, to send in the batch lookup (no I/O once the process knows the index)."""
+    return await Vault(redis).query([texts_of(report.command) for report in reports])
+
+
+async def refusals(
+    redis: Redis, reports: Sequence[Report[Any]], known: Sequence[Known], sent: NamesQuery, reply: Any
+) -> dict[int, Outcome]:
     """Index in ``reports`` -> rejection, for each report to be decided whose free text names a vault subject.
 
-    Reports Redis already answered (recorded, or rejected before) are not checked: their answer stands.
+    ``sent`` is ``query(reports)`` and ``reply`` what the batch lookup answered to its command. Reports
+    Redis already answered (recorded, or rejected before) are not checked: their answer stands.
     """
     undecided = [i for i, k in enumerate(known) if k.positions is None and k.rejection is None]
     if not undecided:
         return {}
-    named = await Vault(redis).named_in([reports[i].command for i in undecided])
+    vault = Vault(redis)
+    answered = vault.answer(sent, reply)
+    if answered is None:  # the index changed under the lookup: these reports are checked again, on their own
+        named = await vault.named_in([reports[i].command for i in undecided])
+    else:
+        named = [answered[i] for i in undecided]
     return {i: _refusal(reports[i]) for i, subjects in zip(undecided, named, strict=True) if subjects}
 
 

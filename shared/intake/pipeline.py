@@ -5,7 +5,8 @@ Every intake service runs the same steps; only deciding differs, and each servic
     read entries   -> malformed ones are answered ``malformed`` and dead-lettered
     signatures     -> a report not signed by a key registered for it is answered ``unsigned``, ``bad_signature``
                       or ``key_revoked`` and dead-lettered without its content, before it can claim its id
-    lookup         -> one round trip: the command id's claim, recorded events, remembered rejection, case head
+    lookup         -> one round trip: the command id's claim, recorded events, remembered rejection, case head,
+                      and the names check's lookup
     names check    -> free text naming a vault subject is refused before anything is decided (ADR 0016)
     answer known   -> a reused command id is refused; a resend gets its original outcome
     decide         -> the service's ``decide`` (abstract), isolated: if it raises, the batch is decided
@@ -37,6 +38,7 @@ from shared.domain import reasons as reasons
 from shared.intake import batch_io
 from shared.intake.batch_io import Finished, Known
 from shared.intake.entries import Malformed, Report, dead_letter_fields, withheld_fields
+from shared.intake.names import query as names_query
 from shared.intake.names import refusals
 from shared.intake.settle import settle
 from shared.outcomes import Outcome, answers, rejected
@@ -143,9 +145,12 @@ class Pipeline(ABC, Generic[R]):
                 reports = self._signed(reports, registry, finished)
         if reports:
             try:
-                known = await batch_io.lookup(self.redis, self.store, reports)
-                # Before decide, so no name reaches the log (ADR 0016); one round trip for the batch.
-                named = await refusals(self.redis, reports, known)
+                # The names check rides in the lookup's round trip: before decide, so no name reaches the log
+                # (ADR 0016).
+                names = await names_query(self.redis, reports)
+                looked = await batch_io.lookup(self.redis, self.store, reports, also=[names.command])
+                known = looked.known
+                named = await refusals(self.redis, reports, known, names, looked.also[0])
             except REDIS_FAILURES as err:
                 self.log.error("redis_failed", reports=len(reports), error=str(err))
                 error = err

@@ -12,41 +12,18 @@ with are still the index's (``gen`` counts every change).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
 from shared.redis_client import text
-from shared.store import keys
+from shared.store import keys, pipelined
 from shared.vault.prefilter import FirstTokens
 
 KEY_ID = "key-id"
 LONGEST = "longest"
-HASH_CHARS = 32
-"""A keyed hash as stored: 32 hex characters (``shared.vault.names.digest``)."""
-
-# Looks up a batch's hashes sent as one concatenated argument: packing ten thousand separate
-# arguments costs the client more than the whole lookup costs Redis. Returns the key id, the
-# longest name, the generation, then (hash, bearers) of the hashes found only. HMGET in chunks: Lua's unpack
-# is limited by its C stack (LUAI_MAXCSTACK, 8000).
-_LOOKUP = """
-local index, blob, width = KEYS[1], ARGV[1], tonumber(ARGV[2])
-local meta = redis.call('HMGET', index, 'key-id', 'longest', 'gen')
-local found = {meta[1] or '', meta[2] or '0', meta[3] or '0'}
-local chunk = {}
-for at = 1, #blob, width do
-  chunk[#chunk + 1] = string.sub(blob, at, at + width - 1)
-  if #chunk == 4000 or at + width > #blob then
-    local bearers = redis.call('HMGET', index, unpack(chunk))
-    for i = 1, #chunk do
-      if bearers[i] then found[#found + 1] = chunk[i]; found[#found + 1] = bearers[i] end
-    end
-    chunk = {}
-  end
-end
-return found
-"""
+GENERATION = "gen"
 
 # Replaces a subject's entries: drops the subject from the hashes it had, adds it to the new ones, and counts
 # the change in 'gen' (a checker's prefilter of first tokens is stale once it moved).
@@ -98,20 +75,33 @@ FIRST = "f:"
 """Prefix of the fields that hold the keyed hash of a name's first token."""
 
 
+def lookup_command(hashes: Sequence[str]) -> pipelined.Command:
+    """The one command of a lookup, to send alone or in the intake's batch-wide round trip (``shared.intake``).
+
+    A plain HMGET, atomic like any command: the key id, longest name and generation it answers
+    are those the bearers were read under. With the prefilter a batch sends a handful of hashes.
+    """
+    return ("HMGET", keys.VAULT_NAME_INDEX, KEY_ID, LONGEST, GENERATION, *hashes)
+
+
+def found(hashes: Sequence[str], reply: Sequence[bytes | None]) -> Found:
+    """Read the reply to ``lookup_command(hashes)``."""
+    key, longest, generation, *bearers = reply
+    named = {h: text(b).split() for h, b in zip(hashes, bearers, strict=True) if b is not None}
+    return Found(text(key) if key else None, int(longest or 0), int(generation or 0), named)
+
+
 class NameIndex:
     """The names index of one Redis."""
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self._reindex = redis.register_script(_REINDEX)
-        self._lookup = redis.register_script(_LOOKUP)
 
-    async def lookup(self, hashes: Collection[str]) -> Found:
-        """Which of these keyed hashes name a subject, with the index's key id and longest name (one call)."""
-        reply = await self._lookup(keys=[keys.VAULT_NAME_INDEX], args=["".join(hashes), HASH_CHARS])
-        pairs = iter(reply[3:])
-        bearers = {text(h): text(value).split() for h, value in zip(pairs, pairs, strict=True)}
-        return Found(text(reply[0]) or None, int(reply[1]), int(reply[2]), bearers)
+    async def lookup(self, hashes: Sequence[str]) -> Found:
+        """Which of these keyed hashes name a subject, with the index's key id, longest name and generation."""
+        [reply] = await pipelined.checked(self.redis, [lookup_command(hashes)])
+        return found(hashes, reply)
 
     async def replace(
         self, subject_id: str, index_key: bytes, hashes: Sequence[str], firsts: Sequence[str], longest: int
@@ -130,7 +120,7 @@ class NameIndex:
         if fields.get(KEY_ID, key_id(index_key)) != key_id(index_key):
             return None
         subjects = [v for k, v in fields.items() if k.startswith("SUBJ-")]
-        generation = int(fields.get("gen", "0"))
+        generation = int(fields.get(GENERATION, "0"))
         if any(not any(h.startswith(FIRST) for h in hashes.split()) for hashes in subjects):
             return FirstTokens(index_key, generation, None)
         firsts = frozenset(k.removeprefix(FIRST) for k in fields if k.startswith(FIRST))

@@ -15,8 +15,9 @@ keep a forgotten key until they are rotated: keep them short-lived, or keep the 
 Names are found in free text through ``shared.vault.names``: a keyed hash of each name's
 tokens sits in the names index (``shared.vault.index``), so a summary that names a vault
 subject can be refused without Redis holding the name; ``named_in`` checks a whole intake batch
-in one round trip, the index key cached in the process (checked against the index's ``key-id``), and
-hashes only the runs that begin with an indexed name's first token (``shared.vault.prefilter``).
+in one round trip (or inside the intake's own batch round trip: ``query`` and ``answer``), the index
+key cached in the process (checked against the index's ``key-id``), and hashes only the runs that begin
+with an indexed name's first token (``shared.vault.prefilter``).
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from shared.events.handovers import SUBJECT_ID_PATTERN
-from shared.store import keys
+from shared.store import keys, pipelined
 from shared.vault import names as vault_names
-from shared.vault.index import NameIndex, key_id
+from shared.vault.index import NameIndex, found, key_id, lookup_command
 from shared.vault.prefilter import FirstTokens
 
 KEY_BYTES = 32
@@ -89,6 +90,20 @@ class _Cached:
 
 
 _cached: weakref.WeakKeyDictionary[Redis, _Cached] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True, slots=True)
+class NamesQuery:
+    """A names lookup made under one view of the index: its command and what ``Vault.answer`` needs to read it."""
+
+    index_key: bytes
+    longest: int
+    firsts: FirstTokens | None
+    tokenised: list[list[list[str]]] | None
+    wanted: list[set[str]]
+    """Per group, the keyed hashes of its runs."""
+    hashes: list[str]
+    command: pipelined.Command
 
 
 class Vault:
@@ -187,42 +202,66 @@ class Vault:
     async def named_in_each(self, groups: Sequence[Sequence[str]]) -> list[list[str]]:
         """For each group of texts, the subject ids named in any of them, sorted; one lookup for all groups.
 
-        Nothing is tokenised or hashed while no name is indexed, and only runs that begin with a
-        name's first token are hashed. A second lookup only when the cached index key is stale
-        (Redis was emptied), a longer name than any seen so far was indexed, or the first tokens
-        filtered with changed since they were read (the lookup answers the generation it saw).
+        A second lookup only when the cached index key is stale (Redis was emptied), a longer name
+        than any seen so far was indexed, or the first tokens filtered with changed since they were
+        read (the lookup answers the generation it saw). The last attempt hashes every run, so a
+        registrar busy enough to move the filter every time cannot make a report uncheckable.
         """
-        tokenised: list[list[list[str]]] | None = None
-        for attempt in range(ATTEMPTS):
-            index_key, longest = await self.index_key(), self._cached.longest
-            wanted: list[set[str]] = [set() for _ in groups]
-            firsts = None
-            if longest >= vault_names.MIN_NAME_TOKENS:  # else no name is indexed (the reply says if one was since)
-                if tokenised is None:
-                    tokenised = [[vault_names.tokens(t) for t in group] for group in groups]
-                # The last attempt hashes every run: a registrar busy enough to move the filter every time
-                # must not make a report uncheckable.
-                firsts = await self._first_tokens(index_key) if attempt < ATTEMPTS - 1 else None
-                keyed = vault_names.hasher(index_key)
-                starts = firsts.starts if firsts is not None and firsts.hashes is not None else None
-                for group, hashes in zip(tokenised, wanted, strict=True):
-                    for found in group:
-                        vault_names.run_digests(keyed, found, longest, hashes, starts)
-            reply = await self.names.lookup(set().union(*wanted))
-            self._cached.longest = reply.longest
-            if reply.key_id is not None and reply.key_id != key_id(index_key):
-                self._cached.index_key = None  # made with another key (Redis was emptied): read the key again
-                self._cached.firsts = None
-                continue
-            if reply.longest > longest:
-                continue  # a longer name was indexed: hash longer runs
-            if firsts is not None and reply.generation != firsts.generation:
-                self._cached.firsts = None  # a person was indexed or forgotten since the filter was read
-                if firsts.hashes is not None:
-                    continue  # runs that begin with a new name's first token may not have been hashed
-            hits = reply.bearers
-            return [sorted({s for h in hashes & hits.keys() for s in hits[h]}) for hashes in wanted]
-        raise VaultError("the names index kept changing while a report was checked; try again")
+        query = await self.query(groups)
+        for attempt in range(1, ATTEMPTS):
+            [reply] = await pipelined.checked(self.redis, [query.command])
+            named = self.answer(query, reply)
+            if named is not None:
+                return named
+            query = await self.query(groups, query, filtered=attempt < ATTEMPTS - 1)
+        [reply] = await pipelined.checked(self.redis, [query.command])
+        named = self.answer(query, reply)
+        if named is None:
+            raise VaultError("the names index kept changing while a report was checked; try again")
+        return named
+
+    async def query(self, groups: Sequence[Sequence[str]], last: NamesQuery | None = None, *,
+                    filtered: bool = True) -> NamesQuery:
+        """The lookup that checks these groups of texts under what this process knows of the index.
+
+        Nothing is tokenised or hashed while no name is indexed, and (``filtered``) only runs that
+        begin with an indexed name's first token are hashed. Its command may go in another round
+        trip (the intake's batch lookup); ``answer`` reads the reply. ``last``: a query of the same
+        groups, whose tokens are reused.
+        """
+        index_key, longest = await self.index_key(), self._cached.longest
+        tokenised = last.tokenised if last is not None else None
+        wanted: list[set[str]] = [set() for _ in groups]
+        firsts = None
+        if longest >= vault_names.MIN_NAME_TOKENS:  # else no name is indexed (the reply says if one was since)
+            if tokenised is None:
+                tokenised = [[vault_names.tokens(t) for t in group] for group in groups]
+            firsts = await self._first_tokens(index_key) if filtered else None
+            keyed = vault_names.hasher(index_key)
+            starts = firsts.starts if firsts is not None and firsts.hashes is not None else None
+            for group, into in zip(tokenised, wanted, strict=True):
+                for found in group:
+                    vault_names.run_digests(keyed, found, longest, into, starts)
+        hashes = sorted(set().union(*wanted))
+        return NamesQuery(index_key, longest, firsts, tokenised, wanted, hashes, lookup_command(hashes))
+
+    def answer(self, query: NamesQuery, reply: Sequence[bytes | None]) -> list[list[str]] | None:
+        """For each group of the query, the subject ids named; None if the query was stale (make a new one)."""
+        result = found(query.hashes, reply)
+        self._cached.longest = result.longest
+        if result.key_id is not None and result.key_id != key_id(query.index_key):
+            self._cached.index_key = None  # made with another key (Redis was emptied): read the key again
+            self._cached.firsts = None
+            return None
+        if result.longest > query.longest:
+            return None  # a longer name was indexed: hash longer runs
+        firsts = query.firsts
+        if firsts is not None and result.generation != firsts.generation:
+            self._cached.firsts = None  # a person was indexed or forgotten since the filter was read
+            if firsts.hashes is not None:
+                return None  # runs that begin with a new name's first token may not have been hashed
+        hits = result.bearers
+        return [sorted({s for h in hashes & hits.keys() for s in hits[h]}) for hashes in query.wanted]
 
     async def _first_tokens(self, index_key: bytes) -> FirstTokens | None:
         """The prefilter for this index key: the cached one, else read from the index (None: made under another key)."""

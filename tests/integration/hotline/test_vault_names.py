@@ -12,7 +12,6 @@ from services.hotline.domain.reasons import NAMES_VAULT_SUBJECT
 from services.hotline.processor import Processor
 from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
-from shared.vault.index import Found, NameIndex
 from shared.vault.store import Vault, new_subject_id
 from tests.conftest import TEST_PARTITIONS
 from tests.integration.hotline.conftest import INTAKE, outcome_of, send
@@ -41,28 +40,35 @@ async def _process_batch(redis: Redis, processor: Processor, reports: list[dict[
     return [entry_id for entry_id, _ in entries]
 
 
+async def _hmgets(redis: Redis) -> int:
+    stats: dict[str, Any] = await redis.info("commandstats")
+    return int(stats.get("cmdstat_hmget", {}).get("calls", 0))
+
+
 async def test_a_call_naming_a_subject_is_refused_and_leaves_no_trace(
     redis: Redis, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Summaries naming her in Vietnamese, Chinese or English are refused (saying no subject id), their entries
     deleted, nothing appended; the other reports of the same batch are recorded, and the whole batch is checked
-    with one lookup (one round trip: tests/integration/vault/test_name_index.py)."""
+    with one lookup, sent in the batch lookup's own round trip."""
     processor = await _processor(redis, redis_server)
     subject = new_subject_id()
     await Vault(redis).put(subject, VICTIM)
     await _process_batch(redis, processor, [log_call("warm-up", case_id="HL-WARM")])  # reads the index key once
     named = [log_call(f"named-{lang}", case_id=f"HL-N-{lang}", summary=text) for lang, text in NAMING.items()]
     plain = [log_call("plain-call", case_id="HL-PLAIN"), send_letter("plain-letter", case_id="HL-LETTER")]
-    lookups: list[int] = []
-    real_lookup = NameIndex.lookup
+    own_lookups: list[int] = []
+    real_named_in_each = Vault.named_in_each
 
-    async def counted(index: NameIndex, hashes: Any) -> Found:
-        lookups.append(len(hashes))
-        return await real_lookup(index, hashes)
+    async def counted(vault: Vault, groups: Any) -> list[list[str]]:
+        own_lookups.append(len(groups))
+        return await real_named_in_each(vault, groups)
 
-    monkeypatch.setattr(NameIndex, "lookup", counted)
+    monkeypatch.setattr(Vault, "named_in_each", counted)
+    before = await _hmgets(redis)
     entry_ids = await _process_batch(redis, processor, [named[0], plain[0], named[1], plain[1], named[2]])
-    assert len(lookups) == 1
+    assert own_lookups == []  # no round trip of its own: the names lookup went in the batch lookup
+    assert await _hmgets(redis) - before == 1  # one HMGET of the names index for the whole batch
     for report in named:
         outcome = await outcome_of(redis, report["command_id"])
         assert outcome.status == "rejected"
