@@ -74,11 +74,19 @@ class CaseCache:
         """The case as it stands; ``head`` is its (version, hash) if just read, else the store is asked."""
         return (await self.load_many({case_id: head}))[case_id]
 
-    async def load_many(self, wanted: dict[str, tuple[int, str] | None]) -> dict[str, Loaded | Unusable]:
-        """Several cases at once; those not served from memory are read in one round trip.
+    def next_version(self, case_id: str) -> int:
+        """The first version this process does not hold of a case (1 if it holds none): where a read should start."""
+        cached = self._cases.get(case_id)
+        return 1 if cached is None else cached.state.version + 1
+
+    async def load_many(
+        self, wanted: dict[str, tuple[int, str] | None], read: dict[str, tuple[int, list[RecordedEvent]]] | None = None
+    ) -> dict[str, Loaded | Unusable]:
+        """Several cases at once; those not served from memory (or from ``read``) are read in one round trip.
 
         A cached state is used only when it matches the head just read (``wanted[case]``);
-        without a head the case is read from the store.
+        without a head the case is read from the store. ``read``: events already read (case id ->
+        the first version read, the events from it on), used only when they end at that head.
         """
         loaded: dict[str, Loaded | Unusable] = {}
         misses: list[str] = []
@@ -94,6 +102,8 @@ class CaseCache:
                     continue
                 if version == 0:
                     loaded[case_id] = self._keep(Loaded(CaseState(case_id=case_id), GENESIS))
+                    continue
+                if read is not None and self._from_read(case_id, head, cached, read.get(case_id), loaded):
                     continue
                 if cached is not None and 0 < cached.state.version < version:
                     behind[case_id] = cached
@@ -123,6 +133,34 @@ class CaseCache:
             for case_id, recorded in zip(again, await self.store.read_cases(again), strict=True):
                 self._load_whole(case_id, recorded, loaded)
         return loaded
+
+    def _from_read(
+        self, case_id: str, head: tuple[int, str], cached: Loaded | None,
+        read: tuple[int, list[RecordedEvent]] | None, loaded: dict[str, Loaded | Unusable],
+    ) -> bool:
+        """Load the case from events read earlier, if they reach exactly ``head``; False if they cannot serve.
+
+        Read from version 1 they are the whole case; read from later, they extend the cached state
+        only if it is the one they were read past and the first links to its head hash.
+        """
+        if read is None:
+            return False
+        start, recorded = read
+        version, head_hash = head
+        if not recorded or recorded[-1].hash != head_hash or start + len(recorded) - 1 != version:
+            return False  # the case moved between the head and the read, or the read missed it
+        if start == 1:
+            self._load_whole(case_id, recorded, loaded)
+            return True
+        if cached is None or cached.state.version != start - 1 or recorded[0].prev != cached.head_hash:
+            return False
+        try:
+            state = fold(case_id, (entry.event() for entry in recorded), cached.state)
+        except Exception:  # read whole by the caller: who recorded in it decides what its reports are told
+            self.forget(case_id)
+            return False
+        loaded[case_id] = self._keep(Loaded(state, head_hash))
+        return True
 
     def _load_whole(
         self, case_id: str, recorded: Sequence[RecordedEvent], loaded: dict[str, Loaded | Unusable]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -23,9 +24,17 @@ from shared import append_metrics
 from shared.events import AnyEvent
 from shared.intake.entries import proven
 from shared.intake.pipeline import REDIS_FAILURES as REDIS_FAILURES
-from shared.intake.pipeline import Answer, Decided, Failure, Pipeline, Todo, Verdict
+from shared.intake.pipeline import Answer, Decided, Failure, Pipeline, Prefetched, Todo, Verdict
 from shared.outcomes import Outcome, answers, rejected
-from shared.store import AppendOutcome, AppendRequest, AppendResult, ConcurrencyConflict, EventStore
+from shared.store import (
+    AppendOutcome,
+    AppendRequest,
+    AppendResult,
+    ConcurrencyConflict,
+    EventStore,
+    RecordedEvent,
+    pipelined,
+)
 
 
 @dataclass(slots=True)
@@ -49,7 +58,15 @@ class Processor(Pipeline[Report]):
         self.config: HotlineConfig = config
         self.cases = CaseCache(store, config.cache_cases)
 
-    async def decide(self, todo: Sequence[Todo[Report]]) -> Decided:
+    def prefetch(self, reports: Sequence[Report]) -> tuple[list[pipelined.Command], Any]:
+        """Each case's events past the state this process holds of it (all of them if none), read in the batch
+        lookup's round trip: a case another process moved is then brought up to date without a round trip of its
+        own. The plan: (case id, first version read) per command."""
+        plan = [(case_id, self.cases.next_version(case_id))
+                for case_id in dict.fromkeys(r.case_id for r in reports if r.case_id is not None)]
+        return [self.store.read_case_command(case_id, start) for case_id, start in plan], plan
+
+    async def decide(self, todo: Sequence[Todo[Report]], prefetched: Prefetched | None = None) -> Decided:
         """Decide the reports naming no case at once, the others in rounds of one ``append_many`` each."""
         done: dict[int, Verdict] = {}
         queues: dict[str, list[int]] = {}
@@ -64,8 +81,12 @@ class Processor(Pipeline[Report]):
             else:
                 queues.setdefault(report.case_id, []).append(item.index)
                 heads.setdefault(report.case_id, item.known.head)
+        read: dict[str, tuple[int, list[RecordedEvent]]] = {}
+        if prefetched is not None and prefetched.plan:
+            for (case_id, start), reply in zip(prefetched.plan, prefetched.replies, strict=True):
+                read[case_id] = start, self.store.read_case_reply(case_id, reply)
         try:
-            await self._rounds(reports, queues, heads, done)
+            await self._rounds(reports, queues, heads, read, done)
         except REDIS_FAILURES as err:  # what is not done stays pending; the reclaim loop takes it again
             self.log.error("redis_failed", reports=len(todo) - len(done), error=str(err))
             return done, err
@@ -84,6 +105,7 @@ class Processor(Pipeline[Report]):
         reports: dict[int, Report],
         queues: dict[str, list[int]],
         heads: dict[str, tuple[int, str] | None],
+        read: dict[str, tuple[int, list[RecordedEvent]]],
         done: dict[int, Verdict],
     ) -> None:
         """Decide every queued report and append all their events in one pipelined call per round.
@@ -94,13 +116,15 @@ class Processor(Pipeline[Report]):
         and the later ones of its case go to the next round, on the case re-read from the
         store; the rest of the batch is final. A report refused ``append_tries`` times is
         answered ``version_conflict`` and not remembered (a resend is decided afresh). The
-        reports of a case this service cannot fold are answered at once (``_unusable``).
+        reports of a case this service cannot fold are answered at once (``_unusable``). The first round takes
+        its cases from ``read`` (prefetched in the batch lookup) wherever that reaches their heads.
         """
         tries: dict[int, int] = {}
         first_round = True
         while queues:
             loaded = await self.cases.load_many(
-                {case_id: heads.get(case_id) if first_round else None for case_id in queues}
+                {case_id: heads.get(case_id) if first_round else None for case_id in queues},
+                read if first_round else None,
             )
             first_round = False
             plans: list[tuple[str, list[_Step]]] = []

@@ -30,7 +30,7 @@ from shared import append_metrics
 from shared.access.visibility import author_of
 from shared.intake.entries import proven
 from shared.intake.pipeline import REDIS_FAILURES as REDIS_FAILURES
-from shared.intake.pipeline import Answer, Decided, Failure, Pipeline, Todo, Verdict
+from shared.intake.pipeline import Answer, Decided, Failure, Pipeline, Prefetched, Todo, Verdict
 from shared.outcomes import Outcome, answers, outcome_decoder, rejected
 from shared.store import ConcurrencyConflict, EventStore, keys
 
@@ -49,7 +49,7 @@ class Processor(Pipeline[Report]):
         self._limit = asyncio.Semaphore(config.concurrency)
         self.key = signing_key(config)
 
-    async def decide(self, todo: Sequence[Todo[Report]]) -> Decided:
+    async def decide(self, todo: Sequence[Todo[Report]], prefetched: Prefetched | None = None) -> Decided:
         """Decide each case's reports in order, different cases concurrently (up to ``concurrency``)."""
         by_case: dict[str, list[Todo[Report]]] = {}
         for item in todo:

@@ -43,7 +43,7 @@ from shared.intake.names import refusals
 from shared.intake.settle import settle
 from shared.outcomes import Outcome, answers, rejected
 from shared.service_config import IntakeConfig
-from shared.store import EventStore, keys
+from shared.store import EventStore, keys, pipelined
 
 REDIS_FAILURES = (RedisError, OSError)
 """Failures that say nothing about the report: leave it pending and try again later."""
@@ -80,6 +80,14 @@ class Todo(Generic[R]):
     known: Known
 
 
+@dataclass(frozen=True, slots=True)
+class Prefetched:
+    """What a service asked to read in the batch lookup's round trip (``Pipeline.prefetch``): its plan, the replies."""
+
+    plan: Any
+    replies: Sequence[Any]
+
+
 Decided = tuple[dict[int, Verdict], BaseException | None]
 """Verdicts by batch index, and the Redis failure that stopped the rest (left pending), if any."""
 
@@ -109,8 +117,15 @@ class Pipeline(ABC, Generic[R]):
         """Appends refused because another writer moved the case first (each was re-decided)."""
 
     @abstractmethod
-    async def decide(self, todo: Sequence[Todo[R]]) -> Decided:
-        """Decide and record the reports nobody answered yet (each command id once); a verdict for each."""
+    async def decide(self, todo: Sequence[Todo[R]], prefetched: Prefetched | None = None) -> Decided:
+        """Decide and record the reports nobody answered yet (each command id once); a verdict for each.
+
+        ``prefetched``: the replies to what ``prefetch`` asked to read for this batch, if anything.
+        """
+
+    def prefetch(self, reports: Sequence[R]) -> tuple[list[pipelined.Command], Any]:
+        """Reads to send in the batch lookup's round trip, and a plan ``decide`` reads their replies with; none here."""
+        return [], None
 
     async def recorded(self, report: R, positions: Sequence[str]) -> Outcome:
         """The outcome of a report whose events were recorded before, rebuilt from their log positions."""
@@ -148,14 +163,16 @@ class Pipeline(ABC, Generic[R]):
                 # The names check rides in the lookup's round trip: before decide, so no name reaches the log
                 # (ADR 0016).
                 names = await names_query(self.redis, reports)
-                looked = await batch_io.lookup(self.redis, self.store, reports, also=[names.command])
+                reads, plan = self.prefetch(reports)
+                looked = await batch_io.lookup(self.redis, self.store, reports, also=[names.command, *reads])
                 known = looked.known
                 named = await refusals(self.redis, reports, known, names, looked.also[0])
+                prefetched = Prefetched(plan, looked.also[1:])
             except REDIS_FAILURES as err:
                 self.log.error("redis_failed", reports=len(reports), error=str(err))
                 error = err
             else:
-                verdicts, error = await self._answer(reports, known, named, give_up)
+                verdicts, error = await self._answer(reports, known, named, give_up, prefetched)
                 finished += self._finished(reports, verdicts, named)
         if finished:
             await settle(self.redis, self.intake, finished, malformed, self._publish, self.log)
@@ -184,7 +201,8 @@ class Pipeline(ABC, Generic[R]):
         return signed
 
     async def _answer(
-        self, reports: Sequence[R], known: Sequence[Known], named: dict[int, Outcome], give_up: frozenset[bytes]
+        self, reports: Sequence[R], known: Sequence[Known], named: dict[int, Outcome], give_up: frozenset[bytes],
+        prefetched: Prefetched,
     ) -> Decided:
         """Answer what Redis already knows, decide the rest; a command repeated in the batch gets the first's answer."""
         verdicts: dict[int, Verdict] = {}
@@ -215,7 +233,7 @@ class Pipeline(ABC, Generic[R]):
             )
             for i, outcome in zip(resent, outcomes, strict=True):
                 verdicts[i] = self._resend_verdict(reports[i], outcome)
-            decided, error = await self._isolated(todo)
+            decided, error = await self._isolated(todo, prefetched)
             verdicts |= decided
         except REDIS_FAILURES as err:  # what is not done stays pending; the reclaim loop takes it again
             self.log.error("redis_failed", reports=len(reports) - len(verdicts), error=str(err))
@@ -242,7 +260,7 @@ class Pipeline(ABC, Generic[R]):
         async with self._resends:
             return await self.recorded(report, positions or ())
 
-    async def _isolated(self, todo: Sequence[Todo[R]]) -> Decided:
+    async def _isolated(self, todo: Sequence[Todo[R]], prefetched: Prefetched | None) -> Decided:
         """``decide``, so that a report it raises on fails alone: a raising batch is decided again report by report.
 
         Deciding again is safe: whatever the failed attempt recorded is found by its command id
@@ -251,7 +269,7 @@ class Pipeline(ABC, Generic[R]):
         if not todo:
             return {}, None
         try:
-            return await self.decide(todo)
+            return await self.decide(todo, prefetched)
         except REDIS_FAILURES:
             raise
         except Exception as err:  # a bug must not fail the batch, nor stop the service
@@ -262,7 +280,7 @@ class Pipeline(ABC, Generic[R]):
             self.log.exception("batch_failed_deciding_one_by_one", reports=len(todo))
         verdicts: dict[int, Verdict] = {}
         for item in todo:
-            one, error = await self._isolated([item])
+            one, error = await self._isolated([item], prefetched)
             verdicts |= one
             if error is not None:
                 return verdicts, error

@@ -13,7 +13,7 @@ from redis.exceptions import NoScriptError, ResponseError
 
 from shared.events import AnyEvent, decode_event, encode_event
 from shared.redis_client import text
-from shared.store import durability, keys
+from shared.store import durability, keys, pipelined
 from shared.store.chain import GENESIS, link
 from shared.store.errors import ConcurrencyConflict, InvalidAppend, StoreNotInitialised
 
@@ -134,7 +134,8 @@ class EventStore:
         self.partitions = partitions
         self._keys = [keys.PartitionKeys(p) for p in range(partitions)]
         self._append = redis.register_script(_script("append.lua"))
-        self._read_case = redis.register_script(_script("read_case.lua"))
+        self._read_case_text = _script("read_case.lua")
+        self._read_case = redis.register_script(self._read_case_text)
         self.durability = durability.LOCAL
         """What an append waits for before it returns (LIAISON_DURABILITY; ADR 0024)."""
 
@@ -345,6 +346,20 @@ class EventStore:
         k = self.keys(partition)
         raw = await self._read_case(keys=[k.log, k.case(case_id)], args=[max(from_version - 1, 0)])
         return [RecordedEvent.from_entry(partition, entry_id, _pairs(fields)) for entry_id, fields in raw]
+
+    def read_case_command(self, case_id: str, from_version: int = 1) -> pipelined.Command:
+        """``read_case`` as one command, to send in another round trip (the intake's batch lookup).
+
+        EVAL, not EVALSHA: a script cache emptied by a restart cannot refuse it (Redis caches the
+        script by its SHA-1 anyway), so it never fails the round trip it rides in.
+        """
+        k = self.keys(self.partition_of(case_id))
+        return ("EVAL", self._read_case_text, 2, k.log, k.case(case_id), max(from_version - 1, 0))
+
+    def read_case_reply(self, case_id: str, reply: Any) -> list[RecordedEvent]:
+        """The events in a reply to ``read_case_command``."""
+        partition = self.partition_of(case_id)
+        return [RecordedEvent.from_entry(partition, entry_id, _pairs(fields)) for entry_id, fields in reply]
 
     async def read_cases(
         self, case_ids: Sequence[str], from_versions: Sequence[int] | None = None

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 
 from services.hotline.cases import CaseCache
 from services.hotline.domain import decide, fold
-from shared.store import EventStore
+from shared.store import EventStore, RecordedEvent, pipelined
 from tests.unit.hotline.reports import command, log_call, send_letter
 
 CASE = "HL-CACHE"
@@ -63,3 +63,54 @@ async def test_a_cached_case_the_log_does_not_extend_is_read_whole(store: EventS
     loaded = (await cache.load_many({CASE: await store.head(CASE)}))[CASE]
     state, head_hash = await _whole(store)
     assert (loaded.state, loaded.head_hash) == (state, head_hash)
+
+
+async def _prefetched(store: EventStore, cache: CaseCache) -> dict[str, tuple[int, list[RecordedEvent]]]:
+    """What the batch lookup reads for the case: ``read_case_command`` from the cache's next version."""
+    start = cache.next_version(CASE)
+    [reply] = await pipelined.checked(store.redis, [store.read_case_command(CASE, start)])
+    return {CASE: (start, store.read_case_reply(CASE, reply))}
+
+
+def _no_reads(store: EventStore) -> None:
+    async def spy(case_ids: list[str], from_versions: list[int] | None = None) -> object:
+        if case_ids:
+            raise AssertionError(f"read again: {case_ids}")
+        return []
+
+    store.read_cases = spy  # type: ignore[method-assign,assignment]
+
+
+async def test_prefetched_events_bring_a_moved_or_unknown_case_to_its_head_without_a_read(store: EventStore) -> None:
+    """Events read in the batch lookup (past the cached state, or the whole case when none is cached) serve a case
+    whose head moved, with no read of its own, and end exactly where a whole read does."""
+    opening = command(log_call("open", case_id=CASE))
+    await store.append(CASE, decide(opening, fold(CASE, []), datetime.now(UTC)), 0, command_id=opening.command_id)
+    cache, stranger = CaseCache(store, max_cases=10), CaseCache(store, max_cases=10)
+    await cache.load_many({CASE: await store.head(CASE)})
+    for n in range(2):
+        await _append_letter(store, n)
+    read, whole = await _prefetched(store, cache), await _prefetched(store, stranger)
+    assert (read[CASE][0], len(read[CASE][1]), whole[CASE][0], len(whole[CASE][1])) == (2, 2, 1, 3)
+    _no_reads(store)
+    head = await store.head(CASE)
+    state, head_hash = await _whole(store)
+    for loader, prefetched in ((cache, read), (stranger, whole)):
+        loaded = (await loader.load_many({CASE: head}, prefetched))[CASE]
+        assert (loaded.state, loaded.head_hash) == (state, head_hash)
+
+
+async def test_prefetched_events_that_miss_the_head_are_not_trusted(store: EventStore) -> None:
+    """When the case moved between the read and the head (another append in between), the read does not serve: the
+    case is read again and ends at the head."""
+    opening = command(log_call("open", case_id=CASE))
+    await store.append(CASE, decide(opening, fold(CASE, []), datetime.now(UTC)), 0, command_id=opening.command_id)
+    cache = CaseCache(store, max_cases=10)
+    await cache.load_many({CASE: await store.head(CASE)})
+    await _append_letter(store, 0)
+    stale = await _prefetched(store, cache)
+    await _append_letter(store, 1)
+    loaded = (await cache.load_many({CASE: await store.head(CASE)}, stale))[CASE]
+    state, head_hash = await _whole(store)
+    assert (loaded.state, loaded.head_hash) == (state, head_hash)
+    assert loaded.state.version == 3

@@ -120,3 +120,29 @@ async def test_a_batch_chains_each_case_and_redecides_only_the_moved_one(
     assert recorded == ["cmd-open", "racer-0", "cmd-0", "cmd-1", "cmd-2"]
     pending: Any = await redis.xpending(INTAKE, "hotline")
     assert pending["pending"] == 0
+
+
+async def test_a_case_another_process_moved_is_brought_up_to_date_in_the_batch_lookup(
+    redis: Redis, redis_server: RedisServer
+) -> None:
+    """Two processes take turns on one case: each finds the case moved past what it holds, and decides on the
+    other's events read in its batch lookup (prefetched), with no read of the case of its own."""
+    first = await _processor(redis, redis_server, races=0)
+    second = Processor(redis, EventStore(redis, TEST_PARTITIONS), first.config)
+    await _process(redis, first, log_call("cmd-open", case_id=CASE))
+    await _process(redis, second, send_letter("cmd-second", case_id=CASE, reference="SECOND"))
+    reads: list[list[str]] = []
+    for processor in (first, second):
+        original = processor.store.read_cases
+
+        async def spy(case_ids: list[str], from_versions: list[int] | None = None, original: Any = original) -> Any:
+            reads.append(list(case_ids))
+            return await original(case_ids, from_versions)
+
+        processor.store.read_cases = spy  # type: ignore[method-assign]
+    await _process(redis, first, send_letter("cmd-first", case_id=CASE, reference="FIRST"))
+    await _process(redis, second, send_letter("cmd-second-again", case_id=CASE, reference="AGAIN"))
+    assert [r for r in reads if r] == []
+    versions = [(await outcome_of(redis, c)).version for c in ("cmd-second", "cmd-first", "cmd-second-again")]
+    assert versions == [2, 3, 4]
+    assert (first.conflicts, second.conflicts) == (0, 0)
