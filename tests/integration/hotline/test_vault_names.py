@@ -15,6 +15,7 @@ from shared.store import EventStore, keys
 from shared.vault.store import Vault, new_subject_id
 from tests.conftest import TEST_PARTITIONS
 from tests.integration.hotline.conftest import INTAKE, outcome_of, send
+from tests.integration.vault.redis_values import names_lookups
 from tests.signing import register_test_keys, signed_fields
 from tests.unit.hotline.reports import log_call, send_letter
 
@@ -40,11 +41,6 @@ async def _process_batch(redis: Redis, processor: Processor, reports: list[dict[
     return [entry_id for entry_id, _ in entries]
 
 
-async def _hmgets(redis: Redis) -> int:
-    stats: dict[str, Any] = await redis.info("commandstats")
-    return int(stats.get("cmdstat_hmget", {}).get("calls", 0))
-
-
 async def test_a_call_naming_a_subject_is_refused_and_leaves_no_trace(
     redis: Redis, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -65,10 +61,10 @@ async def test_a_call_naming_a_subject_is_refused_and_leaves_no_trace(
         return await real_named_in_each(vault, groups)
 
     monkeypatch.setattr(Vault, "named_in_each", counted)
-    before = await _hmgets(redis)
+    before = await names_lookups(redis)
     entry_ids = await _process_batch(redis, processor, [named[0], plain[0], named[1], plain[1], named[2]])
     assert own_lookups == []  # no round trip of its own: the names lookup went in the batch lookup
-    assert await _hmgets(redis) - before == 1  # one HMGET of the names index for the whole batch
+    assert await names_lookups(redis) - before == 1  # one HMGET of the names index for the whole batch
     for report in named:
         outcome = await outcome_of(redis, report["command_id"])
         assert outcome.status == "rejected"

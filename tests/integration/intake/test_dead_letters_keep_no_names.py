@@ -20,6 +20,7 @@ from shared.redis_server import RedisServer
 from shared.store import EventStore, keys
 from shared.vault.store import Vault, new_subject_id
 from tests.conftest import TEST_PARTITIONS
+from tests.integration.vault.redis_values import names_lookups
 from tests.signing import KEYS, register_test_keys, signed, signed_fields
 from tests.unit.hotline.reports import log_call
 from tests.unit.incidents import incident_reports as inc
@@ -83,11 +84,6 @@ async def _dead(redis: Redis, service: str) -> dict[str, dict[bytes, bytes]]:
     return {f[b"entry_id"].decode(): f for _, f in await _xrange(redis, keys.dead_letters(service))}
 
 
-async def _hmgets(redis: Redis) -> int:
-    stats: dict[str, Any] = await redis.info("commandstats")
-    return int(stats.get("cmdstat_hmget", {}).get("calls", 0))
-
-
 def _named(values: Any) -> list[bytes]:
     return [v for v in values for form in FORMS if form.lower() in v.lower()]
 
@@ -102,7 +98,7 @@ async def test_a_malformed_report_naming_a_subject_leaves_its_name_nowhere(
     processor = await _processor(service, redis, redis_server.url)
     await Vault(redis).put(new_subject_id(), {"name": NAME, "other_names": ["王氏蒂"]})
     await _process(redis, processor, service, [_malformed(service, "warm-up", "x")])  # reads the index once
-    lookups = await _hmgets(redis)
+    lookups = await names_lookups(redis)
     in_text = _malformed(service, "in-text", f"Đã tiếp nhận chị {NAME.upper()} tại cửa khẩu")
     escaped = json.dumps({"command_id": "escaped", "note": f"{NAME} 王氏蒂"}).encode()[:-2]  # not JSON: cut
     in_value = _malformed(service, "in-value", "Năm người", bad=NAME)  # msgspec quotes the value in its reason
@@ -110,7 +106,7 @@ async def test_a_malformed_report_naming_a_subject_leaves_its_name_nowhere(
     plain = _malformed(service, "plain", "Năm người gần mốc 102")
     ids = await _process(redis, processor, service, [in_text, escaped, in_value, in_id, plain])
 
-    assert await _hmgets(redis) - lookups == 1  # one HMGET of the names index for the batch's dead letters
+    assert await names_lookups(redis) - lookups == 1  # one HMGET of the names index for the batch's dead letters
     dead = await _dead(redis, service)
     assert _named(v for letter in dead.values() for v in letter.values()) == []
     for entry_id, raw in zip(ids[:4], (in_text, escaped, in_value, in_id), strict=True):

@@ -38,3 +38,9 @@ async def every_value(redis: Redis) -> list[bytes]:
 async def holds(redis: Redis, secret: bytes) -> list[bytes]:
     """The values (truncated) that contain the secret; [] if none."""
     return [value[:80] for value in await every_value(redis) if secret in value]
+
+
+async def names_lookups(redis: Redis) -> int:
+    """HMGET calls the server has run so far: a names lookup is one HMGET of the names index."""
+    stats: dict[str, Any] = await redis.info("commandstats")
+    return int(stats.get("cmdstat_hmget", {}).get("calls", 0))

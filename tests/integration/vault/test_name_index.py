@@ -12,13 +12,9 @@ from shared.store import keys
 from shared.vault.index import NameIndex
 from shared.vault.names import digests, first_tokens, names_of
 from shared.vault.store import Vault, VaultError, new_subject_id
+from tests.integration.vault.redis_values import names_lookups
 
 HOA = {"name": "Nguyễn Thị Hoa", "other_names": ["阮氏花"]}
-
-
-async def _lookups(redis: Redis) -> int:
-    stats: dict[str, Any] = await redis.info("commandstats")
-    return int(stats.get("cmdstat_hmget", {}).get("calls", 0))  # the lookup is one HMGET
 
 
 async def test_a_batch_of_reports_is_checked_in_one_round_trip(redis: Redis) -> None:
@@ -32,9 +28,9 @@ async def test_a_batch_of_reports_is_checked_in_one_round_trip(redis: Redis) -> 
         {"subject": {"original": "zh", "zh": "关于"}, "body": {"original": "vi", "vi": "Lò Văn Sơn và Nguyễn Thị Hoa"}},
     ]
     assert await vault.mentions("warm-up: reads the index key") == []
-    before = await _lookups(redis)
+    before = await names_lookups(redis)
     assert await vault.named_in(reports) == [[hoa], [], sorted([hoa, son])]
-    assert await _lookups(redis) - before == 1
+    assert await names_lookups(redis) - before == 1
 
 
 async def test_two_persons_of_one_name_are_both_found_and_forgetting_one_keeps_the_other(redis: Redis) -> None:
