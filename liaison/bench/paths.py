@@ -196,7 +196,7 @@ async def replay(url: str, redis: Redis, store: EventStore, processes: int, empt
     """The auditor's replay (chains verified, every view rebuilt) against raw XRANGE of the same log, both
     spread over the same number of processes; then the rebuilt views are stored as the live views and
     Redis's memory per event is read (log, indexes and views)."""
-    baseline = await _raw_xrange_in_processes(url, store.partitions, processes)
+    baseline = await raw_xrange_in_processes(url, store.partitions, processes)
     done = await replay_in_processes(url, store.partitions, processes)
     if not done.audit.ok:
         raise RuntimeError(f"the bench's own log does not verify: {done.audit.breaches[:3]}")
@@ -226,7 +226,7 @@ async def replay(url: str, redis: Redis, store: EventStore, processes: int, empt
     return figures, memory
 
 
-async def _raw_xrange_in_processes(url: str, partitions: int, processes: int) -> float:
+async def raw_xrange_in_processes(url: str, partitions: int, processes: int) -> float:
     """Entries per second read by redis-py's XRANGE over every partition log, in ``processes`` processes."""
     started = time.perf_counter()
     children = [

@@ -1,12 +1,7 @@
 """The auditor's rebuild: fold every partition log from its first entry, and diff with the live views.
 
 The rebuild reads entries exactly as the worker does and treats the unreadable ones the same
-way, so on a log the worker has fully processed the two agree byte for byte:
-- an entry with no readable case id and version (or of another partition's case) is ignored
-  (the worker parks it and changes no view);
-- an event that cannot be decoded or applied is skipped and its case marked stale (the
-  worker parks it after its retries, then does the same);
-- a version missing from the log (a gap the store cannot fill) is skipped, marked stale.
+way (``log_fold``), so on a log the worker has fully processed the two agree byte for byte.
 """
 
 from __future__ import annotations
@@ -23,12 +18,13 @@ from typing import Any, Literal, cast
 import msgspec
 from redis.asyncio import Redis
 
-from shared.readmodel.decoding import read_event, read_head
-from shared.readmodel.fold import CaseView, Fold, decode_view
+from services.projections.log_fold import PartitionFold
+from shared.readmodel.fold import CaseView, decode_view
 from shared.readmodel.queries import raw_views
 from shared.redis_client import client_of
 from shared.store import EventStore, pipelined
 from shared.store.audit import AuditReport, Progress, combine, verify
+from shared.store.audit_pass import Entry, Head
 from shared.store.keys import PartitionKeys
 from shared.store.port import EventStorePort
 
@@ -56,7 +52,7 @@ async def rebuild(redis: Redis, store: EventStorePort, chunk: int = CHUNK) -> di
 
 async def _rebuild_partition(redis: Redis, store: EventStorePort, partition: int, chunk: int) -> dict[str, CaseView]:
     log = PartitionKeys(partition).log
-    folds: dict[str, Fold | None] = {}
+    folding = PartitionFold(store, partition)
     reading: asyncio.Task[Any] = asyncio.create_task(_xrange(redis, log, "-", chunk))
     try:
         while True:
@@ -66,16 +62,10 @@ async def _rebuild_partition(redis: Redis, store: EventStorePort, partition: int
             last = entries[-1][0]
             # Ask for the next chunk before folding this one, so Redis works while Python folds.
             reading = asyncio.create_task(_xrange(redis, log, f"({last.decode()}", chunk))
-            for _, fields in entries:
-                _fold_raw(store, partition, folds, fields)
+            folding.chunk(entries)
     finally:
         reading.cancel()
-    result: dict[str, CaseView] = {}
-    for case_id, fold in folds.items():
-        view = fold.view() if fold is not None else None
-        if view is not None:
-            result[case_id] = view
-    return result
+    return folding.views()
 
 
 async def _xrange(redis: Redis, log: str, start: str, count: int) -> Any:
@@ -122,24 +112,18 @@ async def replay(
     case as it stood then); ``views=False``: verify only.
     """
     started = time.perf_counter()
-    folds: dict[int, dict[str, Fold | None]] = {}
-    cut: set[str] = set()
+    folds: dict[int, PartitionFold] = {}
 
-    def fold_chunk(partition: int, entries: list[Any]) -> None:
-        part = folds.setdefault(partition, {})
-        for _, fields in entries:
-            _fold_raw(store, partition, part, fields, until, cut)
+    def fold_chunk(partition: int, entries: list[Entry]) -> list[Head | None]:
+        if partition not in folds:
+            folds[partition] = PartitionFold(store, partition, until)
+        return folds[partition].chunk(entries)
 
     collecting = gc.isenabled()
     gc.disable()  # see rebuild()
     try:
         audit = await verify(store, progress, partitions=partitions, also=fold_chunk if views else None)
-        folded = {
-            case_id: view
-            for part in folds.values()
-            for case_id, fold in part.items()
-            if fold is not None and (view := fold.view()) is not None
-        }
+        folded = {case_id: view for part in folds.values() for case_id, view in part.views().items()}
     finally:
         if collecting:
             gc.enable()
@@ -234,85 +218,6 @@ async def _share(url: str, partitions: list[int], options: list[str]) -> bytes:
     finally:
         await redis.aclose()
     return _share_encoder.encode((done.audit, done.views))
-
-
-def _fields(raw: list[bytes]) -> dict[bytes, bytes]:
-    # The append script writes n, prev, hash, e in this order; anything else is read generally.
-    if len(raw) == 8 and raw[0] == b"n" and raw[6] == b"e":
-        return {b"n": raw[1], b"prev": raw[3], b"hash": raw[5], b"e": raw[7]}
-    return dict(zip(raw[::2], raw[1::2], strict=False))
-
-
-def _fold_raw(
-    store: EventStorePort,
-    partition: int,
-    folds: dict[str, Fold | None],
-    fields: list[bytes],
-    until: datetime | None = None,
-    cut: set[str] | None = None,
-) -> None:
-    """Fold one entry as read raw ([field, value, ...]); the append script's layout skips building a dict."""
-    if len(fields) == 8 and fields[0] == b"n" and fields[2] == b"prev" and fields[4] == b"hash" \
-            and fields[6] == b"e" and fields[1].isdigit():
-        data = fields[7]
-    else:
-        named = _fields(fields)
-        if b"e" not in named or not named.get(b"n", b"").isdigit() or b"prev" not in named or b"hash" not in named:
-            return  # the worker cannot read such an entry either: it parks it and changes no view
-        data = named[b"e"]
-    if until is not None and cut is not None and _after(data, until, cut):
-        return
-    _fold_data(store, partition, folds, data)
-
-
-class _Recorded(msgspec.Struct):
-    case_id: str
-    recorded_at: datetime
-
-
-_recorded_decoder = msgspec.json.Decoder(_Recorded)
-
-
-def _after(data: bytes, until: datetime, cut: set[str]) -> bool:
-    """True if this event is past ``until`` for its case: recorded later, or after such an event
-    (a case is folded up to its first event recorded after the instant, so never across a gap)."""
-    try:
-        recorded = _recorded_decoder.decode(data)
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        return False  # folded (or skipped as unreadable) as the worker would: the time is unknown
-    if recorded.case_id in cut:
-        return True
-    if recorded.recorded_at > until:
-        cut.add(recorded.case_id)
-        return True
-    return False
-
-
-def _fold_data(store: EventStorePort, partition: int, folds: dict[str, Fold | None], data: bytes) -> None:
-    """Fold one readable entry's event bytes into its case (as the worker would)."""
-    try:
-        event = read_event(data)
-    except Exception:
-        head = read_head(data)
-        if head is not None:
-            case_id, version = head
-            stale = _fold_of(store, partition, folds, case_id)
-            if stale is not None:
-                stale.skip_to(version)
-        return
-    fold = _fold_of(store, partition, folds, event.case_id)
-    if fold is None:
-        return
-    fold.take(event)  # a failing rule leaves the view stale, as the live worker's parking does
-
-
-def _fold_of(store: EventStorePort, partition: int, folds: dict[str, Fold | None], case_id: str) -> Fold | None:
-    """The case's fold; None for a case of another partition (ignored here; the worker parks them)."""
-    if case_id in folds:
-        return folds[case_id]
-    fold = Fold(None, case_id) if store.partition_of(case_id) == partition else None
-    folds[case_id] = fold
-    return fold
 
 
 Problem = Literal["missing", "extra", "different", "unreadable"]

@@ -31,17 +31,27 @@ def read_event(data: bytes) -> ViewEvent:
     One decode in the common case (the event is of the current schema); an older schema goes
     through the codec's upcasters, and a type this code does not know is read as its envelope.
     """
-    try:
-        event: AnyEvent = _decoder.decode(data)
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        pass  # an old shape, an unknown type, or garbage: the slow path says which
-    else:
-        if event.schema_version == _current[type(event)]:
-            return event
+    event = read_current(data)
+    if event is not None:
+        return event
     try:
         return decode_event(data)
     except UnknownEventType:
         return _unknown_decoder.decode(data)
+
+
+def read_current(data: bytes) -> AnyEvent | None:
+    """``read_event``'s one-decode path: the event if it is a known type of the current schema, else None.
+
+    Such an event was decoded from the entry's own bytes with nothing changed, so its ``case_id`` and
+    ``case_version`` are the entry's own: the auditor's chain check takes them from it instead of
+    decoding the entry a second time.
+    """
+    try:
+        event: AnyEvent = _decoder.decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None  # an old shape, an unknown type, or garbage: read_event's slow path says which
+    return event if event.schema_version == _current[type(event)] else None
 
 
 def read_head(data: bytes) -> tuple[str, int] | None:

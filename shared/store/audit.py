@@ -29,7 +29,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from shared.store import keys
-from shared.store.audit_pass import Breach, Entry, PartitionCheck, text
+from shared.store.audit_pass import Breach, Entry, Head, PartitionCheck, text
 from shared.store.event_store import EventStore
 from shared.store.port import EventStorePort
 
@@ -63,8 +63,10 @@ return odd
 Progress = Callable[[int], None]
 """Called with the number of events verified so far, after each chunk."""
 
-ChunkHook = Callable[[int, list[Entry]], None]
-"""Called with a partition and each chunk of its log entries, after the chunk is checked."""
+ChunkHook = Callable[[int, list[Entry]], Sequence[Head | None] | None]
+"""Called with a partition and each chunk of its log entries, before the chunk is checked; it may return
+the events it decoded, one per entry or None (``PartitionCheck.feed``'s ``heads``), so they are not
+decoded twice."""
 
 __all__ = [
     "AuditReport", "Breach", "ChunkHook", "LogReader", "PartitionCount", "Progress", "combine", "digest_of", "report",
@@ -207,9 +209,7 @@ async def _verify_partition(
             if len(entries) == CHUNK and last != end:
                 start = f"({last}"
                 reading = asyncio.create_task(reader.entries(log, start, end))
-            audit.feed(entries)
-            if also is not None:
-                also(partition, entries)
+            audit.feed(entries, also(partition, entries) if also is not None else None)
             progress(len(entries))
     finally:
         if reading is not None:
@@ -297,7 +297,8 @@ async def verify(
     """Verify every partition's numbering and every case's chain from the log alone.
 
     ``partitions``: only these (a process's share of a parallel audit); ``also``: called with
-    every chunk of entries after it is checked, so a rebuild can fold the same read.
+    every chunk of entries before it is checked, so a rebuild can fold the same read (and hand
+    the check the events it decoded).
     """
     started = time.perf_counter()
     seen = 0

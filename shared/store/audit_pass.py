@@ -6,6 +6,9 @@ each finding is a ``Breach``. A malformed entry is a breach, never an exception.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 import msgspec
 
 from shared.store import keys
@@ -38,6 +41,15 @@ class Breach(msgspec.Struct, frozen=True, kw_only=True):
         if self.case_id is not None:
             where.append(f"case {self.case_id}")
         return f"{self.kind} at {', '.join(where)}: {self.detail}"
+
+
+class Head(Protocol):
+    """What the chain checks read of an entry's event: its case and version."""
+
+    @property
+    def case_id(self) -> str: ...
+    @property
+    def case_version(self) -> int: ...
 
 
 class _Head(msgspec.Struct):
@@ -84,8 +96,12 @@ class PartitionCheck:
             )
         )
 
-    def feed(self, entries: list[Entry]) -> None:
-        """Check a chunk of (entry id, [field, value, ...]) in log order. The hot loop: keep it lean."""
+    def feed(self, entries: list[Entry], heads: Sequence[Head | None] | None = None) -> None:
+        """Check a chunk of (entry id, [field, value, ...]) in log order. The hot loop: keep it lean.
+
+        ``heads``: for each entry, its event as the caller already decoded it from the entry's ``e``
+        field (a replay that folds the same chunk), or None; an entry without one is decoded here.
+        """
         cases = self.cases
         expected = self.expected
         partition, partitions = self.partition, self.partitions
@@ -105,11 +121,13 @@ class PartitionCheck:
                 continue
             expected = n + 1 if n == expected else self._numbering(entries, i, n, expected)
             altered = link(prev, data) != claimed
-            try:
-                head = _decode_head(data)
-            except msgspec.DecodeError as error:
-                self._undecodable_event(entry_id, n, altered, error)
-                continue
+            head = heads[i] if heads is not None else None
+            if head is None:
+                try:
+                    head = _decode_head(data)
+                except msgspec.DecodeError as error:
+                    self._undecodable_event(entry_id, n, altered, error)
+                    continue
             case_id = head.case_id
             version = head.case_version
             if altered:
