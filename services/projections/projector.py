@@ -133,6 +133,9 @@ class Projector:
         self.stats = Stats()
         self._known: dict[str, Stored] = {}
         """Views this projector wrote last, by case (insertion order is recency: the oldest go first)."""
+        self._folds: dict[str, Fold] = {}
+        """The fold each remembered view was frozen from: the next batch of the case goes on folding it rather
+        than thawing the view again (a tenth of the worker's CPU, docs/benchmarks.md)."""
 
     async def handle(self, batch: Batch) -> Outcome:
         """Apply one batch of a partition and ack, in the view-write script, what it covered.
@@ -174,7 +177,7 @@ class Projector:
             with VIEW_WRITES.timed():  # exported by the gateway as liaison_view_write_seconds
                 refused = await self.views.write(partition, writes, batch.fence)
             self._count(writes, refused)
-            self._remember(writes, refused)
+            self._remember(writes, refused, {case_id: run.fold for case_id, run in runs.items()})
             outcome.acked.update(a for w in writes if w.case_id not in refused for a in w.acks)
             outcome.failed.update(f for case, run in runs.items() if case not in refused for f in run.failed.items())
             if not refused:
@@ -197,22 +200,41 @@ class Projector:
         if fresh:
             for case_id in case_ids:
                 self._known.pop(case_id, None)
+                self._folds.pop(case_id, None)
         found = {case_id: self._known[case_id] for case_id in case_ids if case_id in self._known}
         missing = [case_id for case_id in case_ids if case_id not in found]
         if missing:
             found.update(await self.views.stored(partition, missing))
         return found
 
-    def _remember(self, writes: Sequence[Write], refused: set[str]) -> None:
-        """Keep the views just written (most recent last); forget those another worker moved."""
+    def _remember(self, writes: Sequence[Write], refused: set[str], folds: dict[str, Fold]) -> None:
+        """Keep the views just written, and the folds they came from (most recent last); forget those another worker
+        moved."""
         for w in writes:
             if w.case_id in refused:
                 self._known.pop(w.case_id, None)
+                self._folds.pop(w.case_id, None)
             elif w.view is not None:
                 self._known.pop(w.case_id, None)
                 self._known[w.case_id] = Stored(version=w.view.version, view=w.view, digest=w.written)
+                fold = folds.get(w.case_id)
+                if fold is not None and fold.view() is w.view:
+                    self._folds[w.case_id] = fold
         while len(self._known) > KNOWN_VIEWS:
-            del self._known[next(iter(self._known))]
+            oldest = next(iter(self._known))
+            del self._known[oldest]
+            self._folds.pop(oldest, None)
+
+    def _fold_for(self, case_id: str, stored: Stored) -> Fold:
+        """A fold that starts at the stored view: the one that froze it, if this projector kept it, else a new one.
+
+        A kept fold is taken out until its next write succeeds: a batch that fails half-way leaves none behind.
+        """
+        kept = self._folds.pop(case_id, None)
+        if kept is not None and stored.view is not None and kept.view() is stored.view:
+            kept.changed = False  # changed since the view this batch starts from
+            return kept
+        return Fold(stored.view, case_id)
 
     def _count(self, writes: Sequence[Write], refused: set[str]) -> None:
         for w in writes:
@@ -227,7 +249,7 @@ class Projector:
         self, batch: Batch, case_id: str, stored: Stored, entries: list[Entry], hot: Collection[str]
     ) -> _CaseRun:
         """Fold a case's delivered entries onto its stored view; fill a gap from the store."""
-        run = _CaseRun(Fold(stored.view, case_id), sorted(entries, key=lambda e: e.version), stored)
+        run = _CaseRun(self._fold_for(case_id, stored), sorted(entries, key=lambda e: e.version), stored)
         needed = [e for e in run.entries if e.version > run.fold.version]
         contiguous = all(e.version == run.fold.version + 1 + i for i, e in enumerate(needed))
         candidates: list[_Candidate]

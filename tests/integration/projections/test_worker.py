@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from redis.asyncio import Redis
 
+from services.projections import projector
 from services.projections.rebuild import diff
 from services.projections.view_store import ViewStore, Write
-from shared.readmodel.fold import encode_view
+from shared.readmodel.fold import CaseView, Fold, encode_view
 from shared.readmodel.queries import get_view, list_views
 from shared.store import EventStore, keys
 from tests.integration.projections.helpers import (
@@ -131,3 +133,25 @@ async def test_the_write_script_refuses_a_view_built_from_an_old_version(store: 
     assert stored.version == 2
     assert stored.view == v2
     assert [v.version for v in await list_views(store.redis, store)] == [2]
+
+
+async def test_a_case_s_next_batch_goes_on_folding_the_fold_that_wrote_its_view(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three batches of one case, each folded after the last was written: one fold is made (the next batches go on
+    with it rather than thawing the view again), and the view still equals the pure fold of every event."""
+    made: list[str] = []
+
+    class Counted(Fold):
+        def __init__(self, view: CaseView | None, case_id: str) -> None:
+            made.append(case_id)
+            super().__init__(view, case_id)
+
+    monkeypatch.setattr(projector, "Fold", Counted)
+    case = busy_case("case-kept")
+    async with running(fast_worker(store, "w1")):
+        for start in range(0, 6, 2):
+            await store.append(case.case_id, case.events[start : start + 2], expected_version=start)
+            await caught_up(store)
+        await views_are(store, expected([case]))
+    assert made == ["case-kept"]
