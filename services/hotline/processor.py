@@ -84,7 +84,9 @@ class Processor(Pipeline[Report]):
         read: dict[str, tuple[int, list[RecordedEvent]]] = {}
         if prefetched is not None and prefetched.plan:
             for (case_id, start), reply in zip(prefetched.plan, prefetched.replies, strict=True):
-                read[case_id] = start, self.store.read_case_reply(case_id, reply)
+                recorded = self.store.read_case_reply(case_id, reply)
+                if recorded is not None:  # else refused (NOSCRIPT): load_many reads the case itself
+                    read[case_id] = start, recorded
         try:
             await self._rounds(reports, queues, heads, read, done)
         except REDIS_FAILURES as err:  # what is not done stays pending; the reclaim loop takes it again

@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from shared.intake.entries import Report
 from shared.outcomes import Outcome, outcome_decoder, outcome_encoder
@@ -61,7 +62,8 @@ def fingerprint(command: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Looked:
-    """The batch lookup's answer: what Redis knows of each report, and the replies to the commands sent along."""
+    """The batch lookup's answer: what Redis knows of each report, and the replies to the commands sent along (an
+    error reply as the ResponseError, not raised)."""
 
     known: list[Known]
     also: list[Any]
@@ -75,7 +77,7 @@ async def lookup(
     redis: Redis, store: EventStore, reports: Sequence[Report[Any]], also: Sequence[pipelined.Command] = ()
 ) -> Looked:
     """One round trip for the whole batch: each report's claim, recorded events, remembered rejection, case head,
-    and the commands ``also`` (each answered in ``Looked.also``; an error reply raises, as for the rest).
+    and the commands ``also`` (answered in ``Looked.also``, an error reply in place: the caller says what it means).
 
     The claim (HSETNX, then HGET of the same field) is taken before anything is decided, so a crash
     after it leaves only a claim by this very report: its redelivery or resend matches it and goes on
@@ -92,7 +94,11 @@ async def lookup(
             k = store.keys(store.partition_of(report.case_id))
             commands.append(("HGET", k.cmds, report.command_id))
             commands.append(("HGET", k.heads, report.case_id))
-    replies = iter(await pipelined.checked(redis, [*commands, *also]))
+    answered = await pipelined.execute(redis, [*commands, *also])
+    for reply in answered[: len(commands)]:
+        if isinstance(reply, ResponseError):
+            raise reply
+    replies = iter(answered)
     known = []
     for report, mark in zip(reports, prints, strict=True):
         next(replies)  # HSETNX: whether this report claimed the id now; the HGET says who holds it

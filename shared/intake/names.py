@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from shared.domain.reasons import NAMES_VAULT_SUBJECT
 from shared.intake.batch_io import Finished, Known
@@ -38,6 +39,8 @@ async def refusals(
     undecided = [i for i, k in enumerate(known) if k.positions is None and k.rejection is None]
     if not undecided:
         return {}
+    if isinstance(reply, ResponseError):
+        raise reply  # the names index could not be read: nothing is decided unchecked
     vault = Vault(redis)
     answered = vault.answer(sent, reply)
     if answered is None:  # the index changed under the lookup: these reports are checked again, on their own

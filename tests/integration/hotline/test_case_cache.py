@@ -69,7 +69,9 @@ async def _prefetched(store: EventStore, cache: CaseCache) -> dict[str, tuple[in
     """What the batch lookup reads for the case: ``read_case_command`` from the cache's next version."""
     start = cache.next_version(CASE)
     [reply] = await pipelined.checked(store.redis, [store.read_case_command(CASE, start)])
-    return {CASE: (start, store.read_case_reply(CASE, reply))}
+    recorded = store.read_case_reply(CASE, reply)
+    assert recorded is not None
+    return {CASE: (start, recorded)}
 
 
 def _no_reads(store: EventStore) -> None:

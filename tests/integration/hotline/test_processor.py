@@ -146,3 +146,19 @@ async def test_a_case_another_process_moved_is_brought_up_to_date_in_the_batch_l
     versions = [(await outcome_of(redis, c)).version for c in ("cmd-second", "cmd-first", "cmd-second-again")]
     assert versions == [2, 3, 4]
     assert (first.conflicts, second.conflicts) == (0, 0)
+
+
+async def test_a_prefetch_refused_after_a_script_flush_falls_back_to_reading_the_case(
+    redis: Redis, redis_server: RedisServer
+) -> None:
+    """Redis restarted with an empty script cache: the batch lookup's case read is refused (NOSCRIPT), the batch
+    is not failed for it, and the moved case is read on its own and decided at its head."""
+    first = await _processor(redis, redis_server, races=0)
+    second = Processor(redis, EventStore(redis, TEST_PARTITIONS), first.config)
+    await _process(redis, first, log_call("cmd-open", case_id=CASE))
+    await _process(redis, second, send_letter("cmd-second", case_id=CASE, reference="SECOND"))
+    await redis.script_flush()
+    await _process(redis, first, send_letter("cmd-first", case_id=CASE, reference="FIRST"))
+    outcome = await outcome_of(redis, "cmd-first")
+    assert (outcome.status, outcome.version) == ("accepted", 3)
+    assert first.conflicts == 0
