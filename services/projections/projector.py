@@ -34,6 +34,9 @@ KNOWN_VIEWS = 10_000
 WRITE_ATTEMPTS = 5
 """Times a case refused by the write script (another worker moved it) is re-read and folded again."""
 
+NO_VIEW = Stored(version=0, view=None, digest="")
+"""A case with no view stored (the write script compares against exactly that)."""
+
 log = structlog.get_logger("projections")
 
 
@@ -163,7 +166,7 @@ class Projector:
         writes = [Write(case_id="", base=0, view=None, acks=acks_only)] if acks_only else []
         todo = by_case
         for attempt in range(WRITE_ATTEMPTS):
-            stored = await self._stored(partition, list(todo), fresh=attempt > 0)
+            stored = await self._stored(partition, todo, fresh=attempt > 0)
             runs = {}
             for case in todo:
                 runs[case] = await self._advance(batch, case, stored[case], todo[case], hot)
@@ -191,17 +194,24 @@ class Projector:
         outcome.waiting = {e.position for e in entries} - outcome.acked - set(outcome.failed)
         return outcome
 
-    async def _stored(self, partition: int, case_ids: list[str], *, fresh: bool) -> dict[str, Stored]:
+    async def _stored(self, partition: int, todo: dict[str, list[Entry]], *, fresh: bool) -> dict[str, Stored]:
         """The cases' stored views: from this projector's memory when it wrote them last, else read.
 
         A remembered view may be stale (another worker moved the case since): the write script
         then refuses the write, and the case is folded again on the view read ``fresh`` from Redis.
+        A case this projector does not know whose batch begins at version 1 is taken to have no
+        view yet, without a read (a new case, most often): if it has one, the script refuses the
+        write just the same.
         """
+        case_ids = list(todo)
         if fresh:
             for case_id in case_ids:
                 self._known.pop(case_id, None)
                 self._folds.pop(case_id, None)
         found = {case_id: self._known[case_id] for case_id in case_ids if case_id in self._known}
+        if not fresh:
+            found.update({case_id: NO_VIEW for case_id in case_ids
+                          if case_id not in found and min(e.version for e in todo[case_id]) == 1})
         missing = [case_id for case_id in case_ids if case_id not in found]
         if missing:
             found.update(await self.views.stored(partition, missing))
