@@ -2,37 +2,12 @@
 
 from __future__ import annotations
 
-from shared.events import encode_event
-from shared.store import keys
 from shared.store.audit_pass import Breach, PartitionCheck
-from shared.store.chain import GENESIS, link
-from tests.contract.factory import call
+from shared.store.chain import GENESIS
+from tests.unit.store.chained_log import case_ids, chained
 
 PARTITIONS = 4
 Entry = tuple[bytes, list[bytes]]
-
-
-def _cases(partition: int, count: int) -> list[str]:
-    found, i = [], 0
-    while len(found) < count:
-        if keys.partition_of(f"unit-{i}", PARTITIONS) == partition:
-            found.append(f"unit-{i}")
-        i += 1
-    return found
-
-
-def _log(order: list[str]) -> list[Entry]:
-    """A well-formed log: one event per case id in ``order``, numbered and chained as the append script does."""
-    heads: dict[str, tuple[int, str]] = {}
-    entries: list[Entry] = []
-    for n, case_id in enumerate(order, start=1):
-        version, prev = heads.get(case_id, (0, GENESIS))
-        data = encode_event(call(case_id, version + 1))
-        digest = link(prev, data)
-        heads[case_id] = (version + 1, digest)
-        entries.append((f"{1000 + n}-0".encode(), [b"n", str(n).encode(), b"prev", prev.encode(),
-                                                   b"hash", digest.encode(), b"e", data]))
-    return entries
 
 
 def _kinds(audit: PartitionCheck) -> list[tuple[str, str | None, int | None, str | None]]:
@@ -45,12 +20,12 @@ def _heads(entries: list[Entry]) -> dict[str, str]:
     return {case_id: f"{version} {digest}" for case_id, (version, digest) in audit.cases.items()}
 
 
-A, B = _cases(1, 2)
+A, B = case_ids(1, 2, PARTITIONS)
 
 
 def test_clean_log_has_no_breach_in_any_chunking() -> None:
     """A well-formed interleaved log verifies whole or fed in chunks, with the right case heads."""
-    entries = _log([A, B, A, A, B])
+    entries = chained([A, B, A, A, B])
     whole = PartitionCheck(1, PARTITIONS)
     whole.feed(entries)
     whole.finish(5, _heads(entries))
@@ -66,7 +41,7 @@ def test_clean_log_has_no_breach_in_any_chunking() -> None:
 
 def test_fields_in_another_order_are_read_by_name() -> None:
     """An entry whose fields come in another order is still checked, and is not a breach by itself."""
-    entries = _log([A, B])
+    entries = chained([A, B])
     entry_id, f = entries[1]
     entries[1] = (entry_id, [f[6], f[7], f[4], f[5], f[0], f[1], f[2], f[3]])
     audit = PartitionCheck(1, PARTITIONS)
@@ -77,7 +52,7 @@ def test_fields_in_another_order_are_read_by_name() -> None:
 
 def test_a_foreign_field_is_reported() -> None:
     """A field the append script never writes marks the entry as rewritten outside it."""
-    entries = _log([A])
+    entries = chained([A])
     entries[0][1].extend([b"note", b"hi"])
     audit = PartitionCheck(1, PARTITIONS)
     audit.feed(entries)
@@ -86,7 +61,7 @@ def test_a_foreign_field_is_reported() -> None:
 
 def test_a_repeated_entry_is_a_number_and_version_repeat() -> None:
     """An entry re-added later (same number, same event) is reported once as a number repeat."""
-    entries = _log([A, B])
+    entries = chained([A, B])
     copy = (b"1003-0", list(entries[0][1]))
     audit = PartitionCheck(1, PARTITIONS)
     audit.feed([*entries, copy])
@@ -96,16 +71,16 @@ def test_a_repeated_entry_is_a_number_and_version_repeat() -> None:
 
 def test_a_case_in_the_wrong_partition_is_reported() -> None:
     """An event whose case maps to another partition is named with its home partition."""
-    (stranger,) = _cases(2, 1)
+    (stranger,) = case_ids(2, 1, PARTITIONS)
     audit = PartitionCheck(1, PARTITIONS)
-    audit.feed(_log([stranger]))
+    audit.feed(chained([stranger]))
     assert _kinds(audit) == [("wrong_partition", "1001-0", 1, stranger)]
     assert "belongs to partition 2" in audit.breaches[0].detail
 
 
 def test_unreadable_entries_do_not_stop_the_audit() -> None:
     """A non-numeric n or a non-ASCII prev is a breach; the entries after it are still checked normally."""
-    entries = _log([A, B, A])
+    entries = chained([A, B, A])
     entries[0][1][1] = b"one"
     entries[1][1][3] = b"\xff" * 64
     audit = PartitionCheck(1, PARTITIONS)
@@ -120,7 +95,7 @@ def test_unreadable_entries_do_not_stop_the_audit() -> None:
 
 def test_finish_compares_counter_and_heads() -> None:
     """A counter ahead, a counter behind, a wrong head and a case known only to heads are all reported."""
-    entries = _log([A, B])
+    entries = chained([A, B])
     heads = _heads(entries)
     ahead = PartitionCheck(1, PARTITIONS)
     ahead.feed(entries)
