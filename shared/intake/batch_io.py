@@ -60,13 +60,13 @@ def fingerprint(command: Any) -> str:
     return hashlib.sha256(_canonical.encode(command)).hexdigest()[:32]
 
 
-@dataclass(frozen=True, slots=True)
-class Looked:
-    """The batch lookup's answer: what Redis knows of each report, and the replies to the commands sent along (an
-    error reply as the ResponseError, not raised)."""
+class Looked(list[Known]):
+    """The batch lookup's answer: what Redis knows of each report, in order (a list, as the lookup always gave),
+    and in ``also`` the replies to the commands sent along (an error reply as the ResponseError, not raised)."""
 
-    known: list[Known]
-    also: list[Any]
+    def __init__(self, known: list[Known], also: list[Any]) -> None:
+        super().__init__(known)
+        self.also = also
 
 
 def _outcome(raw: bytes | None) -> Outcome | None:

@@ -165,7 +165,7 @@ class Pipeline(ABC, Generic[R]):
                 names = await names_query(self.redis, reports)
                 reads, plan = self.prefetch(reports)
                 looked = await batch_io.lookup(self.redis, self.store, reports, also=[names.command, *reads])
-                known = looked.known
+                known = looked
                 named = await refusals(self.redis, reports, known, names, looked.also[0])
                 prefetched = Prefetched(plan, looked.also[1:])
             except REDIS_FAILURES as err:
