@@ -1,8 +1,9 @@
 """The two batch-wide round trips of the intake pipeline: what Redis knows before, and what it is told after.
 
 Before: each report's claim on its command id (ADR 0008), its recorded events, its remembered
-rejection and its case head, and any read the pipeline adds (the names check's lookup). After:
-rejections remembered, outcomes and dead letters written, acks.
+rejection and its case head, and any read the pipeline adds (the names check's lookup, a service's
+case reads: ADR 0026, which a batch at 1,000 reports/s waited on as two more round trips of ~1.7 ms
+each). After: rejections remembered, outcomes and dead letters written, acks.
 """
 
 from __future__ import annotations

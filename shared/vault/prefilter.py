@@ -3,8 +3,9 @@
 A text names a person only if one of its runs of tokens is a name, and such a run begins with
 the name's first token. The names index keeps the keyed hash of every name's first token
 (``shared.vault.index``), so a checker that holds those hashes hashes only the runs that begin
-with one of them: for a report of the simulator's traffic, one keyed hash per distinct token
-instead of one per run of every length up to the longest name (``scripts/names_cost.py``). The
+with one of them: one keyed hash per distinct token instead of one per run of every length up to
+the longest name. ``scripts/names_cost.py`` measured, per report of the simulator's traffic, 89–104
+→ 19–26 µs with 40 persons indexed, and 36–38 → 1.1 µs with none (ADR 0016). The
 filter is only as good as the index it was read from: it carries the index's generation, and the
 lookup that uses it answers with the generation it saw, in the same atomic call, so a filter that
 was stale is noticed and the batch checked again (``Vault.named_in_each``).
