@@ -8,7 +8,7 @@ this build cannot read) answers its reports at once, without failing their neigh
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -81,18 +81,34 @@ class Processor(Pipeline[Report]):
             else:
                 queues.setdefault(report.case_id, []).append(item.index)
                 heads.setdefault(report.case_id, item.known.head)
-        read: dict[str, tuple[int, list[RecordedEvent]]] = {}
-        if prefetched is not None and prefetched.plan:
-            for (case_id, start), reply in zip(prefetched.plan, prefetched.replies, strict=True):
-                recorded = self.store.read_case_reply(case_id, reply)
-                if recorded is not None:  # else refused (NOSCRIPT): load_many reads the case itself
-                    read[case_id] = start, recorded
+        read = self._prefetched(prefetched, queues.keys()) if prefetched is not None else {}
         try:
             await self._rounds(reports, queues, heads, read, done)
         except REDIS_FAILURES as err:  # what is not done stays pending; the reclaim loop takes it again
             self.log.error("redis_failed", reports=len(todo) - len(done), error=str(err))
             return done, err
         return done, None
+
+    def _prefetched(
+        self, prefetched: Prefetched, cases: Collection[str]
+    ) -> dict[str, tuple[int, list[RecordedEvent]]]:
+        """The prefetched events of the cases to decide (case id -> first version read, events).
+
+        A case whose reply cannot be read (NOSCRIPT after a restart; an entry this build cannot
+        parse) is left out: ``load_many`` reads it itself, and if that fails, only its reports fail
+        (the batch is then decided one report at a time, each reading only its own case).
+        """
+        read: dict[str, tuple[int, list[RecordedEvent]]] = {}
+        for (case_id, start), reply in zip(prefetched.plan or (), prefetched.replies, strict=True):
+            if case_id not in cases:
+                continue
+            try:
+                recorded = self.store.read_case_reply(case_id, reply)
+            except Exception:  # read again by load_many, which then fails this case's reports alone
+                continue
+            if recorded is not None:
+                read[case_id] = start, recorded
+        return read
 
     def _decide_caseless(self, report: Report) -> Verdict:
         """A report that names no case and cannot open one: decide rejects it."""

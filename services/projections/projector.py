@@ -199,9 +199,10 @@ class Projector:
 
         A remembered view may be stale (another worker moved the case since): the write script
         then refuses the write, and the case is folded again on the view read ``fresh`` from Redis.
-        A case this projector does not know whose batch begins at version 1 is taken to have no
-        view yet, without a read (a new case, most often): if it has one, the script refuses the
-        write just the same.
+        A case this projector does not know whose batch begins at version 1, delivered for the first
+        time, is taken to have no view yet, without a read (a new case, most often): if it has one,
+        the script refuses the write just the same. A redelivered batch is read first, so an entry
+        delivered too often is never parked for a view that already holds it.
         """
         case_ids = list(todo)
         if fresh:
@@ -210,8 +211,9 @@ class Projector:
                 self._folds.pop(case_id, None)
         found = {case_id: self._known[case_id] for case_id in case_ids if case_id in self._known}
         if not fresh:
-            found.update({case_id: NO_VIEW for case_id in case_ids
-                          if case_id not in found and min(e.version for e in todo[case_id]) == 1})
+            found.update({case_id: NO_VIEW for case_id in case_ids if case_id not in found
+                          and min(e.version for e in todo[case_id]) == 1
+                          and all(e.deliveries == 1 for e in todo[case_id])})
         missing = [case_id for case_id in case_ids if case_id not in found]
         if missing:
             found.update(await self.views.stored(partition, missing))

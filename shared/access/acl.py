@@ -44,7 +44,7 @@ def _intake_service(name: str) -> list[str]:
         "(~liaison:rejected:* +get +set)",
         # The names check: the keyed-hash index and its key only (never a person's key or data). Scripts need
         # the keys writable (EVALSHA), but each command a script runs is checked too: only reads are granted.
-        f"(~liaison:vault:name-index ~liaison:vault:index-key +get +hget +hmget +hgetall +type {SCRIPTS})",
+        f"(~liaison:vault:name-index ~liaison:vault:index-key +get +hget +hmget +type {SCRIPTS})",
         "(~liaison:vault:index-key +set)",  # made on first use
         # The log and what the append script writes with it (never the views): the only users that may XADD a log.
         f"(~{P}:log ~{P}:n ~{P}:heads ~{P}:eids ~{P}:cmds ~{P}:case:* ~{P}:claims +hget +hmget +hset +hsetnx "
@@ -87,7 +87,7 @@ USERS: dict[str, list[str]] = {
         "(%R~liaison:tokens +hget)",
         f"(~{P}:disclosures +xadd)",  # every cross-border read it serves (ADR 0019)
         "(%R~liaison:metrics:* +hgetall +scan)",
-        f"(~liaison:vault:* +get +set +setnx +hget +hmget +hset +hsetnx +hdel +hincrby +sismember +sadd +exists +type "
+        f"(~liaison:vault:* +get +set +setnx +hget +hmget +hset +hsetnx +hdel +sismember +sadd +exists +type "
         f"{SCRIPTS})",
         "+scan",
     ],

@@ -102,9 +102,8 @@ def vault_data(subject_id: str) -> str:
 
 VAULT_NAME_INDEX = f"{VAULT_PREFIX}:name-index"
 """Hash, to find names in free text in one round trip: ``<keyed hash of a name>`` -> the subject ids bearing it
-(space-separated); ``f:<keyed hash of a name's first token>`` -> the same (the checkers' prefilter);
-``<subject id>`` -> all their hashes (to remove them); ``key-id`` -> a fingerprint of the index key the hashes were
-made with; ``longest`` -> the most tokens of any name indexed; ``gen`` -> changes so far (a stale prefilter shows)."""
+(space-separated); ``<subject id>`` -> the keyed hashes of their names (to remove them); ``key-id`` -> a
+fingerprint of the index key the hashes were made with; ``longest`` -> the most tokens of any name indexed."""
 
 VAULT_INDEX_KEY = f"{VAULT_PREFIX}:index-key"
 """String: the vault-wide key of the names' keyed hashes (a name cannot be read back from its hash)."""

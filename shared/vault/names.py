@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import msgspec
@@ -124,33 +124,21 @@ def digests(index_key: bytes, runs: Iterable[str]) -> set[str]:
     return {digest(index_key, run) for run in runs}
 
 
-def run_digests(
-    keyed: Any, found: list[str], longest: int, into: set[str], starts: Callable[[str], bool] | None = None
-) -> None:
+def run_digests(keyed: Any, found: list[str], longest: int, into: set[str]) -> None:
     """Add to ``into`` the keyed hash of every run of MIN_NAME_TOKENS to ``longest`` consecutive tokens of ``found``.
 
     ``keyed`` is a ``hasher``; ``digest`` of each run gives the same value, one run at a time.
-    A one-token run is not hashed: ``names_of`` never indexes one. ``starts``, when given, says
-    which tokens begin some indexed name (``shared.vault.prefilter``): runs from any other token
-    cannot be a name, so they are not hashed.
+    A one-token run is not hashed: ``names_of`` never indexes one.
     """
-    shortest = MIN_NAME_TOKENS - 1  # tokens hashed before a run is long enough to be a name
-    firsts = [i for i in range(len(found) - shortest) if starts is None or starts(found[i])]
-    if not firsts:
-        return
     encoded = [token.encode("utf-8") + _SEPARATOR for token in found]
-    for start in firsts:
+    shortest = MIN_NAME_TOKENS - 1  # tokens hashed before a run is long enough to be a name
+    for start in range(len(encoded) - shortest):
         run = keyed.copy()
         for token in encoded[start : start + shortest]:
             run.update(token)
         for token in encoded[start + shortest : start + longest]:
             run.update(token)  # the digest of each longer run, without hashing its prefix again
             into.add(run.hexdigest())
-
-
-def first_tokens(runs: Iterable[str]) -> set[str]:
-    """The first token of each name (a token run joined by spaces), for the names index's prefilter."""
-    return {run.split(" ", 1)[0] for run in runs}
 
 
 def free_texts(value: Any) -> list[str]:

@@ -16,8 +16,8 @@ Names are found in free text through ``shared.vault.names``: a keyed hash of eac
 tokens sits in the names index (``shared.vault.index``), so a summary that names a vault
 subject can be refused without Redis holding the name; ``named_in`` checks a whole intake batch
 in one round trip (or inside the intake's own batch round trip: ``query`` and ``answer``), the index
-key cached in the process (checked against the index's ``key-id``), and hashes only the runs that begin
-with an indexed name's first token (``shared.vault.prefilter``).
+key cached in the process (checked against the index's ``key-id``); nothing is hashed while no name is
+indexed (the lookup's ``longest`` says when one is).
 """
 
 from __future__ import annotations
@@ -43,11 +43,10 @@ from shared.events.handovers import SUBJECT_ID_PATTERN
 from shared.store import keys, pipelined
 from shared.vault import names as vault_names
 from shared.vault.index import NameIndex, found, key_id, lookup_command
-from shared.vault.prefilter import FirstTokens
 
 KEY_BYTES = 32
 """AES-256."""
-ATTEMPTS = 4
+ATTEMPTS = 3
 """Lookups of one batch before the names check gives up (each further one follows a change of the index)."""
 NONCE_BYTES = 12
 """The AES-GCM nonce, random per encryption (a key encrypts a handful of records in its life)."""
@@ -85,8 +84,6 @@ class _Cached:
     index_key: bytes | None = None
     longest: int = vault_names.MAX_NAME_TOKENS
     """The longest run worth hashing: the index's ``longest`` as last read (the most until read)."""
-    firsts: FirstTokens | None = None
-    """The first tokens of the names indexed, as last read (None: not read yet, or stale)."""
 
 
 _cached: weakref.WeakKeyDictionary[Redis, _Cached] = weakref.WeakKeyDictionary()
@@ -98,7 +95,6 @@ class NamesQuery:
 
     index_key: bytes
     longest: int
-    firsts: FirstTokens | None
     tokenised: list[list[list[str]]] | None
     wanted: list[set[str]]
     """Per group, the keyed hashes of its runs."""
@@ -151,9 +147,7 @@ class Vault:
         await self.redis.set(keys.vault_data(subject_id), nonce + sealed)
         index_key = await self._load_index_key()  # not the cached one: a flushed index gets a new key
         longest = max((len(name.split(" ")) for name in names), default=0)
-        firsts = vault_names.digests(index_key, vault_names.first_tokens(names))
-        await self.names.replace(subject_id, index_key, sorted(vault_names.digests(index_key, names)), sorted(firsts),
-                                 longest)
+        await self.names.replace(subject_id, index_key, sorted(vault_names.digests(index_key, names)), longest)
         if await self.is_forgotten(subject_id):  # a forget that ran meanwhile wins
             await self._erase(subject_id)
             raise VaultError(f"subject {subject_id} was forgotten while their data was being stored")
@@ -202,74 +196,53 @@ class Vault:
     async def named_in_each(self, groups: Sequence[Sequence[str]]) -> list[list[str]]:
         """For each group of texts, the subject ids named in any of them, sorted; one lookup for all groups.
 
-        A second lookup only when the cached index key is stale (Redis was emptied), a longer name
-        than any seen so far was indexed, or the first tokens filtered with changed since they were
-        read (the lookup answers the generation it saw). The last attempt hashes every run, so a
-        registrar busy enough to move the filter every time cannot make a report uncheckable.
+        A second lookup only when the cached index key is stale (Redis was emptied) or a longer
+        name than any seen so far was indexed since the last check.
         """
         query = await self.query(groups)
-        for attempt in range(1, ATTEMPTS):
+        for _ in range(ATTEMPTS):
             [reply] = await pipelined.checked(self.redis, [query.command])
             named = self.answer(query, reply)
             if named is not None:
                 return named
-            query = await self.query(groups, query, filtered=attempt < ATTEMPTS - 1)
-        [reply] = await pipelined.checked(self.redis, [query.command])
-        named = self.answer(query, reply)
-        if named is None:
-            raise VaultError("the names index kept changing while a report was checked; try again")
-        return named
+            query = await self.query(groups, query)
+        raise VaultError("the names index kept changing while a report was checked; try again")
 
-    async def query(self, groups: Sequence[Sequence[str]], last: NamesQuery | None = None, *,
-                    filtered: bool = True) -> NamesQuery:
+    async def query(self, groups: Sequence[Sequence[str]], last: NamesQuery | None = None) -> NamesQuery:
         """The lookup that checks these groups of texts under what this process knows of the index.
 
-        Nothing is tokenised or hashed while no name is indexed, and (``filtered``) only runs that
-        begin with an indexed name's first token are hashed. Its command may go in another round
-        trip (the intake's batch lookup); ``answer`` reads the reply. ``last``: a query of the same
-        groups, whose tokens are reused.
+        Every run of every text up to the longest name indexed is hashed; nothing while no name is
+        indexed. Its command may go in another round trip (the intake's batch lookup, ADR 0026);
+        ``answer`` reads the reply. ``last``: a query of the same groups, whose tokens are reused.
         """
         index_key, longest = await self.index_key(), self._cached.longest
         tokenised = last.tokenised if last is not None else None
         wanted: list[set[str]] = [set() for _ in groups]
-        firsts = None
         if longest >= vault_names.MIN_NAME_TOKENS:  # else no name is indexed (the reply says if one was since)
             if tokenised is None:
                 tokenised = [[vault_names.tokens(t) for t in group] for group in groups]
-            firsts = await self._first_tokens(index_key) if filtered else None
             keyed = vault_names.hasher(index_key)
-            starts = firsts.starts if firsts is not None and firsts.hashes is not None else None
             for group, into in zip(tokenised, wanted, strict=True):
                 for found in group:
-                    vault_names.run_digests(keyed, found, longest, into, starts)
+                    vault_names.run_digests(keyed, found, longest, into)
         hashes = sorted(set().union(*wanted))
-        return NamesQuery(index_key, longest, firsts, tokenised, wanted, hashes, lookup_command(hashes))
+        return NamesQuery(index_key, longest, tokenised, wanted, hashes, lookup_command(hashes))
 
     def answer(self, query: NamesQuery, reply: Sequence[bytes | None]) -> list[list[str]] | None:
-        """For each group of the query, the subject ids named; None if the query was stale (make a new one)."""
+        """For each group of the query, the subject ids named; None if the query was stale (make a new one).
+
+        Stale means the reply, read atomically, contradicts what the query assumed: the index was made
+        under another key, or holds a name longer than the runs hashed (an empty index: any name).
+        """
         result = found(query.hashes, reply)
         self._cached.longest = result.longest
         if result.key_id is not None and result.key_id != key_id(query.index_key):
             self._cached.index_key = None  # made with another key (Redis was emptied): read the key again
-            self._cached.firsts = None
             return None
         if result.longest > query.longest:
             return None  # a longer name was indexed: hash longer runs
-        firsts = query.firsts
-        if firsts is not None and result.generation != firsts.generation:
-            self._cached.firsts = None  # a person was indexed or forgotten since the filter was read
-            if firsts.hashes is not None:
-                return None  # runs that begin with a new name's first token may not have been hashed
         hits = result.bearers
         return [sorted({s for h in hashes & hits.keys() for s in hits[h]}) for hashes in query.wanted]
-
-    async def _first_tokens(self, index_key: bytes) -> FirstTokens | None:
-        """The prefilter for this index key: the cached one, else read from the index (None: made under another key)."""
-        cached = self._cached.firsts
-        if cached is not None and cached.index_key == index_key:
-            return cached
-        self._cached.firsts = await self.names.first_tokens(index_key)
-        return self._cached.firsts
 
     async def purge_disk(self, timeout_s: float = 30.0) -> str:
         """Rewrite the append-only file so deleted keys leave the disk; says what was done.

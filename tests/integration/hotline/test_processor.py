@@ -162,3 +162,22 @@ async def test_a_prefetch_refused_after_a_script_flush_falls_back_to_reading_the
     outcome = await outcome_of(redis, "cmd-first")
     assert (outcome.status, outcome.version) == ("accepted", 3)
     assert first.conflicts == 0
+
+
+async def test_a_case_whose_log_holds_an_unreadable_entry_fails_only_its_own_reports(
+    redis: Redis, redis_server: RedisServer
+) -> None:
+    """An entry written around the append script (no chain hash) in one case's log: the batch lookup's read of that
+    case cannot be parsed, and only the report on that case fails; the other report of the batch is recorded."""
+    processor = await _processor(redis, redis_server, races=0)
+    await _process(redis, processor, log_call("cmd-open", case_id=CASE))
+    k = processor.store.keys(processor.store.partition_of(CASE))
+    odd = await redis.xadd(k.log, {"n": "999", "prev": "0" * 64, "e": b"{}"})
+    await redis.rpush(k.case(CASE), odd)
+    other = Processor(redis, EventStore(redis, TEST_PARTITIONS), processor.config)
+    reports = [send_letter("cmd-to-odd", case_id=CASE, reference="ODD"), log_call("cmd-innocent", case_id="HL-ELSE")]
+    await _process_batch(redis, other, reports)
+    assert (await outcome_of(redis, "cmd-innocent")).status == "accepted"
+    failed = await outcome_of(redis, "cmd-to-odd")
+    assert failed.reason is not None
+    assert (failed.status, failed.reason.code) == ("rejected", "processing_failed")

@@ -110,3 +110,25 @@ async def test_after_forget_the_same_summary_is_accepted(redis: Redis, redis_ser
     await _process_batch(redis, processor, [log_call("after-forget", case_id="HL-F2", summary=NAMING["vi"])])
     assert (await outcome_of(redis, "after-forget")).status == "accepted"
     assert len(await processor.store.read_case("HL-F2")) == 1
+
+
+async def test_a_name_indexed_after_the_index_was_lost_and_rebuilt_is_still_refused(
+    redis: Redis, redis_server: RedisServer
+) -> None:
+    """The names index is lost (a shard's failover, a restore) while its key survives, and rebuilt by later puts:
+    a running hotline, which cached what it knew of the index, still refuses a report naming a person indexed since,
+    and her name is nowhere in the log."""
+    processor = await _processor(redis, redis_server)
+    await Vault(redis).put(new_subject_id(), {"name": "Lò Văn Sơn"})
+    await _process_batch(redis, processor, [log_call("warm-up", case_id="HL-WARM")])  # caches the key, longest
+    await redis.delete(keys.VAULT_NAME_INDEX)
+    await Vault(redis).put(new_subject_id(), {"name": "Vàng A Dình"})
+    summary = {"original": "vi", "vi": "Đã tiếp nhận chị Vàng A Dình tại cửa khẩu"}
+    await _process_batch(redis, processor, [log_call("naming", case_id="HL-NAMING", summary=summary)])
+    outcome = await outcome_of(redis, "naming")
+    assert outcome.reason is not None
+    assert (outcome.status, outcome.reason.code) == ("rejected", NAMES_VAULT_SUBJECT)
+    logs = [keys.PartitionKeys(p).log for p in range(TEST_PARTITIONS)]
+    held = [fields for log in logs for _, fields in await redis.xrange(log)]
+    assert held  # the warm-up call was recorded: the search below looked at a log
+    assert not [f for f in held if "Vàng A Dình".encode() in f[b"e"]]

@@ -1,4 +1,4 @@
-"""The names index on a real Redis: a batch in one round trip, shared names, forget, a stale cached key or filter."""
+"""The names index on a real Redis: a batch in one round trip, shared names, forget, and what a checker caches."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from redis.asyncio import Redis
 
 from shared.redis_server import RedisServer
 from shared.store import keys
-from shared.vault.index import NameIndex
-from shared.vault.names import digests, first_tokens, names_of
+from shared.vault.names import digests, names_of
 from shared.vault.store import Vault, VaultError, new_subject_id
 from tests.integration.vault.redis_values import names_lookups
 
@@ -18,7 +17,7 @@ HOA = {"name": "Nguyễn Thị Hoa", "other_names": ["阮氏花"]}
 
 
 async def test_a_batch_of_reports_is_checked_in_one_round_trip(redis: Redis) -> None:
-    """Each report gets the subjects its own texts name, all from one HMGET once the index key and filter are cached."""
+    """Each report gets the subjects its own texts name, all from one HMGET once the index key is cached."""
     vault, hoa, son = Vault(redis), new_subject_id(), new_subject_id()
     await vault.put(hoa, HOA)
     await vault.put(son, {"name": "Lò Văn Sơn"})
@@ -45,13 +44,11 @@ async def test_two_persons_of_one_name_are_both_found_and_forgetting_one_keeps_t
 
 
 async def test_forget_leaves_no_hash_of_the_persons_names_in_the_index(redis: Redis) -> None:
-    """After forget, none of the person's keyed hashes (names and their first tokens) nor their subject id is a
-    field or value of the index."""
+    """After forget, none of the person's keyed hashes nor their subject id is a field or value of the index."""
     vault, subject = Vault(redis), new_subject_id()
     await vault.put(subject, HOA)
     await vault.put(new_subject_id(), {"name": "Lò Văn Sơn"})
-    index_key = await vault.index_key()
-    theirs = digests(index_key, names_of(HOA)) | {"f:" + h for h in digests(index_key, first_tokens(names_of(HOA)))}
+    theirs = digests(await vault.index_key(), names_of(HOA))
     index: Any = await redis.hgetall(keys.VAULT_NAME_INDEX)
     assert {h.encode() for h in theirs} <= set(index)
     await vault.forget(subject)
@@ -120,16 +117,16 @@ async def test_one_word_names_are_refused_and_ordinary_words_name_no_one(redis: 
     assert await vault.mentions("anh Vi Văn Sơn ở Lạng Sơn") == [subject]
 
 
-async def test_a_checker_finds_a_name_whose_first_token_its_filter_has_not_seen(
+async def test_a_checker_finds_a_name_indexed_since_of_no_more_tokens_than_it_hashes(
     redis: Redis, redis_server: RedisServer
 ) -> None:
-    """A checker that filters runs by the first tokens it read finds a name indexed since by another process, of no
-    more tokens than it already hashes but beginning with a token its filter does not hold (the generation moved)."""
+    """A long-lived checker finds a name another process indexed after its last check, as long as the names it knew
+    and beginning with another word, and stops finding it once the person is forgotten."""
     checker_client = Redis.from_url(redis_server.url)
     try:
         checker, registrar = Vault(checker_client), Vault(redis)
         await registrar.put(new_subject_id(), {"name": "Lò Văn Sơn"})
-        assert await checker.mentions("Vàng A Dình đi chợ") == []  # reads the filter: only "lo" begins a name
+        assert await checker.mentions("Vàng A Dình đi chợ") == []  # caches the key and the longest name (3 tokens)
         newcomer = new_subject_id()
         await registrar.put(newcomer, {"name": "Vàng A Dình"})
         assert await checker.mentions("Vàng A Dình đi chợ") == [newcomer]
@@ -152,13 +149,3 @@ async def test_a_checker_that_saw_an_empty_index_finds_the_first_name_indexed(
         assert await checker.mentions("Giàng Thị Lan đã về") == [subject]
     finally:
         await checker_client.aclose()
-
-
-async def test_a_person_indexed_before_first_tokens_were_kept_is_still_found(redis: Redis) -> None:
-    """An index that holds a subject written without first-token hashes (as before the prefilter) gives no filter:
-    every run is hashed, so that subject's name is found next to a newer subject's."""
-    vault, old, new = Vault(redis), new_subject_id(), new_subject_id()
-    index_key = await vault.index_key()
-    await NameIndex(redis).replace(old, index_key, sorted(digests(index_key, ["sung seo chu"])), [], 3)
-    await vault.put(new, {"name": "Lò Văn Sơn"})
-    assert await vault.mentions("Sùng Seo Chứ và Lò Văn Sơn") == sorted([old, new])

@@ -11,8 +11,6 @@ from shared.vault.names import (
     MAX_NAME_TOKENS,
     UnindexableName,
     digest,
-    digests,
-    first_tokens,
     free_texts,
     hasher,
     names_of,
@@ -21,7 +19,6 @@ from shared.vault.names import (
     texts_of,
     tokens,
 )
-from shared.vault.prefilter import FirstTokens
 from shared.vault.store import new_subject_id
 from tests.unit.hotline.reports import command, send_letter
 
@@ -132,22 +129,6 @@ def test_hashing_runs_by_prefix_gives_each_runs_own_keyed_hash() -> None:
     assert digest(KEY, "lo van son") in hashes
     assert digest(KEY, "giao lo van son") not in hashes
     assert digest(KEY, "ab c") != digest(KEY, "a bc")
-
-
-def test_a_start_filter_hashes_only_the_runs_that_begin_with_an_accepted_token() -> None:
-    """With ``starts``, run_digests hashes exactly the runs (of 2 to ``longest`` tokens) whose first token it
-    accepts, each as digest would; the first-token prefilter of the names index accepts a name's first token."""
-    found = tokens("Bàn giao Lò Văn Sơn 王小红")
-    hashes: set[str] = set()
-    run_digests(hasher(KEY), found, 3, hashes, lambda token: token in {"lo", "王"})
-    expected = {run for run in runs_in("Bàn giao Lò Văn Sơn 王小红")
-                if len(run.split(" ")) <= 3 and run.split(" ")[0] in {"lo", "王"}}
-    assert hashes == {digest(KEY, run) for run in expected}
-    assert digest(KEY, "lo van son") in hashes
-    assert digest(KEY, "van son") not in hashes
-    firsts = FirstTokens(KEY, 1, frozenset(digests(KEY, first_tokens(["lo van son", "王 小 红"]))))
-    assert [firsts.starts(t) for t in found] == [t in {"lo", "王"} for t in found]
-    assert all(FirstTokens(KEY, 1, None).starts(t) for t in found)  # no filter: every token may begin a name
 
 
 def test_free_texts_of_a_struct_are_those_of_its_builtins() -> None:
