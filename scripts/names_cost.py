@@ -4,8 +4,8 @@ The hotline refuses a report whose free text names a vault subject (ADR 0016) by
 hashing every run of tokens as long as the longest name indexed. This times, per report of the simulator's
 traffic (calls and letters between the seed units, texts in vi, zh and en): the tokeniser alone, then
 ``Vault.named_in_each`` as the intake runs it (one batch of 100 reports per lookup) against a private
-redis-server whose names index holds no one, then 40 persons with names of 2 to 5 tokens (the handovers of
-a busy year). docs/benchmarks.md cites its figures.
+redis-server whose names index holds no one, then 40 persons (14 distinct names of 2 to 5 tokens, as
+handovers of a busy year repeat family names). docs/benchmarks.md and ADR 0016 cite its figures.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # after PYTHONPATH: a tree given there is measured
 
 from redis.asyncio import Redis
 
