@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from services.hotline.config import HotlineConfig
 from services.hotline.domain.reasons import NAMES_VAULT_SUBJECT
@@ -132,3 +133,24 @@ async def test_a_name_indexed_after_the_index_was_lost_and_rebuilt_is_still_refu
     held = [fields for log in logs for _, fields in await redis.xrange(log)]
     assert held  # the warm-up call was recorded: the search below looked at a log
     assert not [f for f in held if "Vàng A Dình".encode() in f[b"e"]]
+
+
+async def test_a_names_index_that_cannot_be_read_leaves_the_batch_pending_and_decides_nothing(
+    redis: Redis, redis_server: RedisServer
+) -> None:
+    """The names lookup, sent inside the batch lookup, gets an error reply (the index key holds the wrong type):
+    nothing is decided, recorded or answered and the entries stay pending; once the index reads again, the same
+    entries are decided."""
+    processor = await _processor(redis, redis_server)
+    await redis.set(keys.VAULT_NAME_INDEX, "not a hash")
+    report = log_call("while-unreadable", case_id="HL-UNREAD")
+    with pytest.raises(ResponseError, match="WRONGTYPE"):
+        await _process_batch(redis, processor, [report])
+    assert await redis.xrange(keys.OUTCOMES) == []
+    assert await processor.store.read_case("HL-UNREAD") == []
+    pending: Any = await redis.xpending(INTAKE, "hotline")
+    assert pending["pending"] == 1
+    await redis.delete(keys.VAULT_NAME_INDEX)
+    entries: Any = await redis.xrange(INTAKE)
+    await processor.process([(entry_id, fields) for entry_id, fields in entries])
+    assert (await outcome_of(redis, "while-unreadable")).status == "accepted"
