@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -14,6 +15,16 @@ from shared.vault.store import Vault, VaultError, new_subject_id
 from tests.integration.vault.redis_values import names_lookups
 
 HOA = {"name": "Nguyễn Thị Hoa", "other_names": ["阮氏花"]}
+
+
+@pytest.fixture
+async def checker(redis_server: RedisServer) -> AsyncIterator[Vault]:
+    """A long-lived checker on its own client, as in another process (it caches what it learns of the index)."""
+    client = Redis.from_url(redis_server.url)
+    try:
+        yield Vault(client)
+    finally:
+        await client.aclose()
 
 
 async def test_a_batch_of_reports_is_checked_in_one_round_trip(redis: Redis) -> None:
@@ -67,25 +78,21 @@ async def test_replacing_a_persons_data_drops_their_old_names(redis: Redis) -> N
     assert await vault.mentions("chị Nguyễn Thị Hoà Bình đã về") == [subject]
 
 
-async def test_a_checker_notices_a_longer_name_and_a_new_index_key(redis: Redis, redis_server: RedisServer) -> None:
+async def test_a_checker_notices_a_longer_name_and_a_new_index_key(redis: Redis, checker: Vault) -> None:
     """A long-lived checker (its own client, as in another process) finds a name longer than any it has seen, and
     still finds names after Redis was emptied and the index made again under a new key (its cached key is stale)."""
-    checker_client = Redis.from_url(redis_server.url)
-    try:
-        checker, registrar = Vault(checker_client), Vault(redis)
-        await registrar.put(new_subject_id(), {"name": "Lò Văn Sơn"})
-        assert await checker.mentions("không có ai") == []  # caches the key and the longest name (3 tokens)
-        long_name = new_subject_id()
-        await registrar.put(long_name, {"name": "Hoàng Thị Kim Ngọc Lan Anh"})
-        assert await checker.mentions("gặp Hoàng Thị Kim Ngọc Lan Anh hôm qua") == [long_name]
-        stale = await checker.index_key()
-        await redis.flushall()
-        again = new_subject_id()
-        await registrar.put(again, {"name": "Lò Văn Sơn"})
-        assert await checker.mentions("Lò Văn Sơn") == [again]
-        assert await checker.index_key() != stale
-    finally:
-        await checker_client.aclose()
+    registrar = Vault(redis)
+    await registrar.put(new_subject_id(), {"name": "Lò Văn Sơn"})
+    assert await checker.mentions("không có ai") == []  # caches the key and the longest name (3 tokens)
+    long_name = new_subject_id()
+    await registrar.put(long_name, {"name": "Hoàng Thị Kim Ngọc Lan Anh"})
+    assert await checker.mentions("gặp Hoàng Thị Kim Ngọc Lan Anh hôm qua") == [long_name]
+    stale = await checker.index_key()
+    await redis.flushall()
+    again = new_subject_id()
+    await registrar.put(again, {"name": "Lò Văn Sơn"})
+    assert await checker.mentions("Lò Văn Sơn") == [again]
+    assert await checker.index_key() != stale
 
 
 async def test_a_latin_name_written_against_chinese_text_is_found(redis: Redis) -> None:
@@ -117,35 +124,23 @@ async def test_one_word_names_are_refused_and_ordinary_words_name_no_one(redis: 
     assert await vault.mentions("anh Vi Văn Sơn ở Lạng Sơn") == [subject]
 
 
-async def test_a_checker_finds_a_name_indexed_since_of_no_more_tokens_than_it_hashes(
-    redis: Redis, redis_server: RedisServer
-) -> None:
+async def test_a_checker_finds_a_name_indexed_since_no_longer_than_it_hashes(redis: Redis, checker: Vault) -> None:
     """A long-lived checker finds a name another process indexed after its last check, as long as the names it knew
     and beginning with another word, and stops finding it once the person is forgotten."""
-    checker_client = Redis.from_url(redis_server.url)
-    try:
-        checker, registrar = Vault(checker_client), Vault(redis)
-        await registrar.put(new_subject_id(), {"name": "Lò Văn Sơn"})
-        assert await checker.mentions("Vàng A Dình đi chợ") == []  # caches the key and the longest name (3 tokens)
-        newcomer = new_subject_id()
-        await registrar.put(newcomer, {"name": "Vàng A Dình"})
-        assert await checker.mentions("Vàng A Dình đi chợ") == [newcomer]
-        await registrar.forget(newcomer)
-        assert await checker.mentions("Vàng A Dình đi chợ") == []
-    finally:
-        await checker_client.aclose()
+    registrar = Vault(redis)
+    await registrar.put(new_subject_id(), {"name": "Lò Văn Sơn"})
+    assert await checker.mentions("Vàng A Dình đi chợ") == []  # caches the key and the longest name (3 tokens)
+    newcomer = new_subject_id()
+    await registrar.put(newcomer, {"name": "Vàng A Dình"})
+    assert await checker.mentions("Vàng A Dình đi chợ") == [newcomer]
+    await registrar.forget(newcomer)
+    assert await checker.mentions("Vàng A Dình đi chợ") == []
 
 
-async def test_a_checker_that_saw_an_empty_index_finds_the_first_name_indexed(
-    redis: Redis, redis_server: RedisServer
-) -> None:
+async def test_a_checker_that_saw_an_empty_index_finds_the_first_name_indexed(redis: Redis, checker: Vault) -> None:
     """With no name indexed a checker hashes nothing; the first person indexed after that is found at once."""
-    checker_client = Redis.from_url(redis_server.url)
-    try:
-        checker, registrar = Vault(checker_client), Vault(redis)
-        assert await checker.mentions("Giàng Thị Lan đã về") == []  # learns that no name is indexed
-        subject = new_subject_id()
-        await registrar.put(subject, {"name": "Giàng Thị Lan"})
-        assert await checker.mentions("Giàng Thị Lan đã về") == [subject]
-    finally:
-        await checker_client.aclose()
+    registrar = Vault(redis)
+    assert await checker.mentions("Giàng Thị Lan đã về") == []  # learns that no name is indexed
+    subject = new_subject_id()
+    await registrar.put(subject, {"name": "Giàng Thị Lan"})
+    assert await checker.mentions("Giàng Thị Lan đã về") == [subject]
