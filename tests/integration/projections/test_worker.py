@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
+from liaison.operate.parked import list_parked
 from services.projections import projector
 from services.projections.rebuild import diff
 from services.projections.view_store import ViewStore, Write
@@ -167,3 +169,27 @@ async def test_a_case_s_next_batch_goes_on_folding_the_fold_that_wrote_its_view(
         await views_are(store, expected([case]))
     assert made == ["case-kept"]
 
+
+
+async def test_an_entry_redelivered_too_often_to_a_new_worker_is_not_parked_for_a_view_that_holds_it(
+    store: EventStore, redis: Redis
+) -> None:
+    """A case's first entries, already in its view, come back to a worker with no memory of the view after being
+    handed out more than ``give_up_after`` times (consumers that died on them): the worker reads the stored view
+    before folding, finds them applied and acknowledges them; nothing is parked and the view is unchanged."""
+    case = busy_case("case-worn")
+    await append_all(store, [case])
+    async with running(fast_worker(store, "w1")):
+        await views_are(store, expected([case]))
+        await caught_up(store)
+    before = await live(store)
+    log = store.keys(store.partition_of(case.case_id)).log
+    await redis.xgroup_setid(log, GROUP, "0")
+    taken: Any = await redis.xreadgroup(GROUP, "ghost", {log: ">"}, count=100)
+    ids = [entry_id for entry_id, _ in taken[0][1]]
+    for _ in range(3):  # three more deliveries each, to consumers that never finish
+        await redis.xclaim(log, GROUP, "ghost", 0, ids)
+    async with running(fast_worker(store, "w2", reclaim_idle_ms=20, give_up_after=2)):
+        await caught_up(store)
+    assert await list_parked(store.redis, store) == []
+    assert await live(store) == before
