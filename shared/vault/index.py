@@ -22,10 +22,18 @@ from shared.store import keys, pipelined
 KEY_ID = "key-id"
 LONGEST = "longest"
 
-# Replaces a subject's entries: drops the subject from the hashes it had, adds it to the new ones.
+# Replaces a subject's entries: drops the subject from the hashes it had, adds it to the new ones. Adding under
+# another index key than the one the index's names were hashed with is refused: overwriting key-id would leave
+# those names in the index where no checker can ever find them again (the key lost apart from the index).
 # ARGV: subject id, key id, longest name (tokens), then the new hashes (none: the subject is removed).
 _REINDEX = """
 local index, subject = KEYS[1], ARGV[1]
+if #ARGV >= 4 then
+  local made = redis.call('HGET', index, 'key-id')
+  if made and made ~= ARGV[2] and redis.call('HLEN', index) > 2 then
+    return redis.error_reply('LIAISON_OTHER_KEY the names index holds names hashed under another index key')
+  end
+end
 local function drop(hash)
   local kept = {}
   for other in string.gmatch(redis.call('HGET', index, hash) or '', '%S+') do
@@ -96,7 +104,10 @@ class NameIndex:
         return found(hashes, reply)
 
     async def replace(self, subject_id: str, index_key: bytes, hashes: Sequence[str], longest: int) -> None:
-        """Make these hashes (of names up to ``longest`` tokens) the subject's entries, atomically."""
+        """Make these hashes (of names up to ``longest`` tokens) the subject's entries, atomically.
+
+        ResponseError ``LIAISON_OTHER_KEY`` if the index holds names hashed under another index key.
+        """
         await self._reindex(keys=[keys.VAULT_NAME_INDEX], args=[subject_id, key_id(index_key), longest, *hashes])
 
     async def remove(self, subject_id: str) -> None:

@@ -54,6 +54,12 @@ NONCE_BYTES = 12
 _SUBJECT = re.compile(SUBJECT_ID_PATTERN)
 
 
+OTHER_KEY = ("the names index holds names hashed under another index key than liaison:vault:index-key (the key was "
+             "lost or restored apart from the index); nothing was stored. Restore the key from the backup that holds "
+             "the index, or delete the index and register every person again (docs/security.md)")
+"""Why a person cannot be registered while the index and its key disagree (checkers refuse every report then)."""
+
+
 class VaultError(ValueError):
     """A vault operation that cannot be done; the message says why."""
 
@@ -138,6 +144,16 @@ class Vault:
             raise VaultError(f"personal data: {err}") from None
         if await self.is_forgotten(subject_id):
             raise VaultError(f"subject {subject_id} was forgotten; issue a new subject id")
+        # Indexed before the data is stored: if indexing is refused nothing is stored, and a failure after it
+        # leaves names indexed without data (reports naming them refused), never data with unindexed names.
+        index_key = await self._load_index_key()  # not the cached one: a flushed index gets a new key
+        longest = max((len(name.split(" ")) for name in names), default=0)
+        try:
+            await self.names.replace(subject_id, index_key, sorted(vault_names.digests(index_key, names)), longest)
+        except ResponseError as err:
+            if "LIAISON_OTHER_KEY" not in str(err):
+                raise
+            raise VaultError(OTHER_KEY) from None
         await self.redis.set(keys.vault_key(subject_id), AESGCM.generate_key(bit_length=256), nx=True)
         key = await self.redis.get(keys.vault_key(subject_id))
         if key is None:
@@ -145,9 +161,6 @@ class Vault:
         nonce = os.urandom(NONCE_BYTES)
         sealed = AESGCM(_raw(key)).encrypt(nonce, msgspec.json.encode(personal), subject_id.encode())
         await self.redis.set(keys.vault_data(subject_id), nonce + sealed)
-        index_key = await self._load_index_key()  # not the cached one: a flushed index gets a new key
-        longest = max((len(name.split(" ")) for name in names), default=0)
-        await self.names.replace(subject_id, index_key, sorted(vault_names.digests(index_key, names)), longest)
         if await self.is_forgotten(subject_id):  # a forget that ran meanwhile wins
             await self._erase(subject_id)
             raise VaultError(f"subject {subject_id} was forgotten while their data was being stored")
@@ -200,12 +213,15 @@ class Vault:
         name than any seen so far was indexed since the last check.
         """
         query = await self.query(groups)
-        for _ in range(ATTEMPTS):
+        for attempt in range(ATTEMPTS):
             [reply] = await pipelined.checked(self.redis, [query.command])
             named = self.answer(query, reply)
             if named is not None:
                 return named
-            query = await self.query(groups, query)
+            if attempt < ATTEMPTS - 1:
+                query = await self.query(groups, query)
+        if found(query.hashes, reply).key_id not in (None, key_id(query.index_key)):
+            raise VaultError("no text can be checked for names: " + OTHER_KEY)
         raise VaultError("the names index kept changing while a report was checked; try again")
 
     async def query(self, groups: Sequence[Sequence[str]], last: NamesQuery | None = None) -> NamesQuery:

@@ -144,3 +144,21 @@ async def test_a_checker_that_saw_an_empty_index_finds_the_first_name_indexed(re
     subject = new_subject_id()
     await registrar.put(subject, {"name": "Giàng Thị Lan"})
     assert await checker.mentions("Giàng Thị Lan đã về") == [subject]
+
+
+async def test_a_lost_index_key_refuses_new_persons_and_every_check_rather_than_hide_old_names(
+    redis: Redis, checker: Vault
+) -> None:
+    """The index key is lost while the names index survives (another shard failed over; a restore of one of the
+    two): registering a person is refused with nothing stored, rather than re-keying the index so that the names
+    already in it could never be found; a checker reading the new key refuses to answer (its reports stay
+    pending) rather than say that a text naming a registered person names no one."""
+    registrar, hoa = Vault(redis), new_subject_id()
+    await registrar.put(hoa, {"name": "Nguyễn Thị Hoa"})
+    await redis.delete(keys.VAULT_INDEX_KEY)
+    son = new_subject_id()
+    with pytest.raises(VaultError, match="another index key"):
+        await registrar.put(son, {"name": "Lò Văn Sơn"})
+    assert await registrar.get(son) is None
+    with pytest.raises(VaultError, match="no text can be checked for names: the names index holds names hashed"):
+        await checker.mentions("gặp chị Nguyễn Thị Hoa hôm qua")

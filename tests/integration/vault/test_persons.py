@@ -132,6 +132,15 @@ def test_person_add_refuses_invalid_data_naming_the_field(
     named: str
 ) -> None:
     """Invalid data from stdin: exit 1, one line naming the field, no traceback, nothing stored."""
+
+    async def emptied() -> None:  # the session's server: what an earlier test stored is not this test's
+        client = Redis.from_url(redis_server.url)
+        try:
+            await client.flushall()
+        finally:
+            await client.aclose()
+
+    asyncio.run(emptied())
     monkeypatch.setenv("LIAISON_REDIS_URL", redis_server.url)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(body)))
     assert _run(["person", "add", "-"]) == 1
