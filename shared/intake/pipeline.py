@@ -7,7 +7,8 @@ Every intake service runs the same steps; only deciding differs, and each servic
                       or ``key_revoked`` and dead-lettered without its content, before it can claim its id
     lookup         -> one round trip: the command id's claim, recorded events, remembered rejection, case head,
                       and the names check's lookup
-    names check    -> free text naming a vault subject is refused before anything is decided (ADR 0016)
+    names check    -> free text naming a vault subject is refused before anything is decided (ADR 0016); a
+                      names index that cannot be checked leaves the batch pending, decided by nobody
     answer known   -> a reused command id is refused; a resend gets its original outcome
     decide         -> the service's ``decide`` (abstract), isolated: if it raises, the batch is decided
                       again one report at a time, and only a report that still raises fails
@@ -44,6 +45,7 @@ from shared.intake.settle import settle
 from shared.outcomes import Outcome, answers, rejected
 from shared.service_config import IntakeConfig
 from shared.store import EventStore, keys, pipelined
+from shared.vault.store import VaultError
 
 REDIS_FAILURES = (RedisError, OSError)
 """Failures that say nothing about the report: leave it pending and try again later."""
@@ -171,6 +173,8 @@ class Pipeline(ABC, Generic[R]):
             except REDIS_FAILURES as err:
                 self.log.error("redis_failed", reports=len(reports), error=str(err))
                 error = err
+            except VaultError as err:  # no text can be checked for names (ADR 0016): decide nothing, leave it pending
+                self.log.error("names_check_failed", reports=len(reports), error=str(err))
             else:
                 verdicts, error = await self._answer(reports, known, named, give_up, prefetched)
                 finished += self._finished(reports, verdicts, named)

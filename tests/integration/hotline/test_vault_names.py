@@ -154,3 +154,31 @@ async def test_a_names_index_that_cannot_be_read_leaves_the_batch_pending_and_de
     entries: Any = await redis.xrange(INTAKE)
     await processor.process([(entry_id, fields) for entry_id, fields in entries])
     assert (await outcome_of(redis, "while-unreadable")).status == "accepted"
+
+
+async def test_a_names_index_whose_key_was_lost_leaves_reports_pending_never_accepted(
+    redis: Redis, redis_server: RedisServer
+) -> None:
+    """The index key is lost while the names index survives: a hotline that reads the new key cannot check any
+    text, so it decides nothing and answers nothing; the report naming a registered person stays pending (no
+    outcome, nothing in the log) until the key is restored, and is then refused."""
+    await Vault(redis).put(new_subject_id(), VICTIM)
+    key: Any = await redis.get(keys.VAULT_INDEX_KEY)
+    await redis.delete(keys.VAULT_INDEX_KEY)
+    hotline_client = Redis.from_url(redis_server.url)  # its own client: nothing of the old key cached
+    try:
+        processor = await _processor(hotline_client, redis_server)
+        report = log_call("while-keyless", case_id="HL-KEYLESS", summary=NAMING["vi"])
+        await _process_batch(redis, processor, [report])
+        assert await redis.xrange(keys.OUTCOMES) == []
+        assert await processor.store.read_case("HL-KEYLESS") == []
+        pending: Any = await redis.xpending(INTAKE, "hotline")
+        assert pending["pending"] == 1
+        await redis.set(keys.VAULT_INDEX_KEY, key)  # restored from the backup that holds the index
+        entries: Any = await redis.xrange(INTAKE)
+        await processor.process([(entry_id, fields) for entry_id, fields in entries])
+    finally:
+        await hotline_client.aclose()
+    outcome = await outcome_of(redis, "while-keyless")
+    assert outcome.reason is not None
+    assert (outcome.status, outcome.reason.code) == ("rejected", NAMES_VAULT_SUBJECT)
