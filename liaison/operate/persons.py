@@ -42,6 +42,8 @@ async def add(source: str, as_json: bool) -> int:
     client = await open_redis()
     try:
         subject_id = await register(client, personal)
+    except VaultError as err:  # e.g. the index key lost apart from the index (docs/security.md): say it in one line
+        raise exits.CliError(str(err), exits.REJECTED) from None
     finally:
         await client.aclose()
     if as_json:

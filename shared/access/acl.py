@@ -87,7 +87,7 @@ USERS: dict[str, list[str]] = {
         "(%R~liaison:tokens +hget)",
         f"(~{P}:disclosures +xadd)",  # every cross-border read it serves (ADR 0019)
         "(%R~liaison:metrics:* +hgetall +scan)",
-        f"(~liaison:vault:* +get +set +setnx +hget +hmget +hset +hsetnx +hdel +sismember +sadd +exists +type "
+        f"(~liaison:vault:* +get +set +setnx +hget +hmget +hset +hsetnx +hdel +hlen +sismember +sadd +exists +type "
         f"{SCRIPTS})",
         "+scan",
     ],

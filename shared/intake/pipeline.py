@@ -179,8 +179,12 @@ class Pipeline(ABC, Generic[R]):
                 verdicts, error = await self._answer(reports, known, named, give_up, prefetched)
                 finished += self._finished(reports, verdicts, named)
         if finished:
-            await settle(self.redis, self.intake, finished, malformed, self._publish, self.log)
-            self.completed += len(finished)
+            try:
+                await settle(self.redis, self.intake, finished, malformed, self._publish, self.log)
+            except VaultError as err:  # dead letters cannot be checked for names: write none, leave all pending
+                self.log.error("names_check_failed", reports=len(finished), error=str(err))
+            else:
+                self.completed += len(finished)
         if error is not None:
             raise error
 

@@ -43,7 +43,12 @@ local function drop(hash)
 end
 for hash in string.gmatch(redis.call('HGET', index, subject) or '', '%S+') do drop(hash) end
 redis.call('HDEL', index, subject)
-if #ARGV < 4 then return 0 end
+if #ARGV < 4 then
+  -- The last subject gone: drop the index (its key-id and longest alone would refuse every check and
+  -- registration once the index key is lost, for names it no longer holds).
+  if redis.call('HLEN', index) <= 2 then redis.call('HDEL', index, 'key-id', 'longest') end
+  return 0
+end
 local mine = {}
 for i = 4, #ARGV do
   local hash = ARGV[i]

@@ -55,8 +55,8 @@ _SUBJECT = re.compile(SUBJECT_ID_PATTERN)
 
 
 OTHER_KEY = ("the names index holds names hashed under another index key than liaison:vault:index-key (the key was "
-             "lost or restored apart from the index); nothing was stored. Restore the key from the backup that holds "
-             "the index, or delete the index and register every person again (docs/security.md)")
+             "lost or restored apart from the index): restore the key from the backup that holds the index "
+             "(docs/security.md)")
 """Why a person cannot be registered while the index and its key disagree (checkers refuse every report then)."""
 
 
@@ -153,7 +153,7 @@ class Vault:
         except ResponseError as err:
             if "LIAISON_OTHER_KEY" not in str(err):
                 raise
-            raise VaultError(OTHER_KEY) from None
+            raise VaultError("nothing was stored: " + OTHER_KEY) from None
         await self.redis.set(keys.vault_key(subject_id), AESGCM.generate_key(bit_length=256), nx=True)
         key = await self.redis.get(keys.vault_key(subject_id))
         if key is None:

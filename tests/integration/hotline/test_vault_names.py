@@ -160,8 +160,9 @@ async def test_a_names_index_whose_key_was_lost_leaves_reports_pending_never_acc
     redis: Redis, redis_server: RedisServer
 ) -> None:
     """The index key is lost while the names index survives: a hotline that reads the new key cannot check any
-    text, so it decides nothing and answers nothing; the report naming a registered person stays pending (no
-    outcome, nothing in the log) until the key is restored, and is then refused."""
+    text, so it decides nothing and answers nothing, not even a malformed entry (its dead letter could not be
+    checked for names); the report naming a registered person stays pending (no outcome, nothing in the log)
+    until the key is restored, and is then refused."""
     await Vault(redis).put(new_subject_id(), VICTIM)
     key: Any = await redis.get(keys.VAULT_INDEX_KEY)
     await redis.delete(keys.VAULT_INDEX_KEY)
@@ -169,11 +170,15 @@ async def test_a_names_index_whose_key_was_lost_leaves_reports_pending_never_acc
     try:
         processor = await _processor(hotline_client, redis_server)
         report = log_call("while-keyless", case_id="HL-KEYLESS", summary=NAMING["vi"])
-        await _process_batch(redis, processor, [report])
+        malformed = await redis.xadd(INTAKE, {"report": b"{not json"})  # its dead letter cannot be checked either
+        sent = await send(redis, report)
+        await redis.xreadgroup("hotline", "t", {INTAKE: ">"}, count=10)
+        await processor.process([(malformed, {b"report": b"{not json"}), (sent, signed_fields(report))])
         assert await redis.xrange(keys.OUTCOMES) == []
+        assert await redis.xrange(keys.dead_letters("hotline")) == []
         assert await processor.store.read_case("HL-KEYLESS") == []
         pending: Any = await redis.xpending(INTAKE, "hotline")
-        assert pending["pending"] == 1
+        assert pending["pending"] == 2
         await redis.set(keys.VAULT_INDEX_KEY, key)  # restored from the backup that holds the index
         entries: Any = await redis.xrange(INTAKE)
         await processor.process([(entry_id, fields) for entry_id, fields in entries])

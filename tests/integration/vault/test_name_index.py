@@ -157,8 +157,30 @@ async def test_a_lost_index_key_refuses_new_persons_and_every_check_rather_than_
     await registrar.put(hoa, {"name": "Nguyễn Thị Hoa"})
     await redis.delete(keys.VAULT_INDEX_KEY)
     son = new_subject_id()
-    with pytest.raises(VaultError, match="another index key"):
-        await registrar.put(son, {"name": "Lò Văn Sơn"})
-    assert await registrar.get(son) is None
-    with pytest.raises(VaultError, match="no text can be checked for names: the names index holds names hashed"):
-        await checker.mentions("gặp chị Nguyễn Thị Hoa hôm qua")
+    try:
+        with pytest.raises(VaultError, match="another index key"):
+            await registrar.put(son, {"name": "Lò Văn Sơn"})
+        assert await registrar.get(son) is None
+        with pytest.raises(VaultError, match="no text can be checked for names: the names index holds names hashed"):
+            await checker.mentions("gặp chị Nguyễn Thị Hoa hôm qua")
+    finally:
+        await redis.flushall()  # the session's server: tests without the redis fixture must not inherit this
+
+
+async def test_forgetting_the_last_person_drops_the_index_so_a_lost_key_refuses_nothing(
+    redis: Redis, checker: Vault
+) -> None:
+    """With every person forgotten the index is gone (its key id alone would still claim names hashed under the
+    key): a key lost after that refuses neither a check nor a registration; one person left keeps it."""
+    registrar, hoa, son = Vault(redis), new_subject_id(), new_subject_id()
+    await registrar.put(hoa, {"name": "Nguyễn Thị Hoa"})
+    await registrar.put(son, {"name": "Lò Văn Sơn"})
+    await registrar.forget(hoa)
+    assert await redis.exists(keys.VAULT_NAME_INDEX)
+    await registrar.forget(son)
+    assert not await redis.exists(keys.VAULT_NAME_INDEX)
+    await redis.delete(keys.VAULT_INDEX_KEY)
+    assert await checker.mentions("gặp chị Nguyễn Thị Hoa hôm qua") == []
+    mai = new_subject_id()
+    await registrar.put(mai, {"name": "Giàng Thị Mai"})
+    assert await checker.mentions("Giàng Thị Mai đã về") == [mai]

@@ -86,10 +86,21 @@ async def test_post_persons_refuses_bytes_that_are_not_utf8(redis: Redis, redis_
         assert "not valid UTF-8: byte 0xf2 at offset 11" in (await response.json())["reason"]["message"]
 
 
+async def _emptied(redis_server: RedisServer) -> None:
+    """Empty the session's server: these CLI tests take no ``redis`` fixture, and what an earlier test left is not
+    theirs (a names index whose key an earlier test deleted refuses every registration)."""
+    client = Redis.from_url(redis_server.url)
+    try:
+        await client.flushall()
+    finally:
+        await client.aclose()
+
+
 def test_person_add_show_forget_show(
     redis_server: RedisServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """add prints a subject id; show decrypts the data (exit 0); after forget, show says forgotten (exit 1)."""
+    asyncio.run(_emptied(redis_server))
     monkeypatch.setenv("LIAISON_REDIS_URL", redis_server.url)
     source = tmp_path / "person.json"
     source.write_text(json.dumps(PERSON, ensure_ascii=False), encoding="utf-8")
@@ -133,14 +144,7 @@ def test_person_add_refuses_invalid_data_naming_the_field(
 ) -> None:
     """Invalid data from stdin: exit 1, one line naming the field, no traceback, nothing stored."""
 
-    async def emptied() -> None:  # the session's server: what an earlier test stored is not this test's
-        client = Redis.from_url(redis_server.url)
-        try:
-            await client.flushall()
-        finally:
-            await client.aclose()
-
-    asyncio.run(emptied())
+    asyncio.run(_emptied(redis_server))
     monkeypatch.setenv("LIAISON_REDIS_URL", redis_server.url)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(body)))
     assert _run(["person", "add", "-"]) == 1
