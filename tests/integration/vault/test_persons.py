@@ -161,3 +161,41 @@ def test_person_add_refuses_invalid_data_naming_the_field(
 
     assert asyncio.run(stored()) == []
 
+
+
+def test_person_add_while_the_index_key_is_lost_says_why_in_one_line(
+    redis_server: RedisServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The index key lost apart from the names index: add exits 1 with one line saying to restore the key, no
+    traceback, and stores nothing for the new person."""
+    asyncio.run(_emptied(redis_server))
+    monkeypatch.setenv("LIAISON_REDIS_URL", redis_server.url)
+    source = tmp_path / "person.json"
+    source.write_text(json.dumps(PERSON, ensure_ascii=False), encoding="utf-8")
+    assert _run(["person", "add", str(source)]) == 0
+    capsys.readouterr()
+
+    async def lose_the_key() -> None:
+        client = Redis.from_url(redis_server.url)
+        try:
+            await client.delete(keys.VAULT_INDEX_KEY)
+        finally:
+            await client.aclose()
+
+    async def persons_stored() -> int:
+        client = Redis.from_url(redis_server.url)
+        try:
+            return len([k async for k in client.scan_iter(keys.vault_data("*"))])
+        finally:
+            await client.aclose()
+
+    asyncio.run(lose_the_key())
+    try:
+        assert _run(["person", "add", str(source)]) == 1
+        err = capsys.readouterr().err
+        assert "restore the key from the backup that holds the index" in err
+        assert "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1
+        assert asyncio.run(persons_stored()) == 1  # the first person only
+    finally:
+        asyncio.run(_emptied(redis_server))
