@@ -11,7 +11,6 @@ here (``e2e.latency`` reads every partition in one ``XREAD``, which a cluster re
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import sys
 import tempfile
@@ -20,7 +19,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
 
-import msgspec
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
@@ -50,10 +48,6 @@ class Sizes:
 
 FULL = Sizes(cases=4_000, waves=8, hotline=2, projections=1)
 QUICK = Sizes(cases=100, waves=3, hotline=1, projections=1)
-
-
-def _say(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
 def _placement(redis: Redis, servers: list[RedisServer]) -> list[dict[str, Any]]:
@@ -109,8 +103,8 @@ def measure(sizes: Sizes, workdir: Path) -> list[dict[str, Any]]:
     for masters in TOPOLOGIES:
         here = workdir / f"masters-{masters}"
         here.mkdir()
-        _say(f"cluster of {masters} master(s): starting; then {sizes.cases * sizes.waves:,} reports drained by the "
-             f"services ({sizes.hotline} hotline, {sizes.projections} projections) and by the raw skeleton")
+        report.say(f"cluster of {masters} master(s): starting; then {sizes.cases * sizes.waves:,} reports drained by "
+                   f"the services ({sizes.hotline} hotline, {sizes.projections} projections) and by the raw skeleton")
         servers = start_cluster(here / "redis", masters=masters)
         try:
             results.append(asyncio.run(_measure(servers, sizes, here)))
@@ -131,18 +125,11 @@ def run(*, quick: bool, as_json: bool, doc: Path | None) -> int:
         print(f"bench: stopped; the services' logs are kept in {workdir}", file=sys.stderr)
         raise
     shutil.rmtree(workdir, ignore_errors=True)
-    _say(f"done in {time.monotonic() - started:.0f} s")
+    report.say(f"done in {time.monotonic() - started:.0f} s")
     result = {"cluster": topologies, "partitions": PARTITIONS}
     command = "liaison bench --cluster" + (" --quick" if quick else "") + (" --json" if as_json else "")
-    if doc is not None:
-        details = {"sizes": ", ".join(f"{k}={v}" for k, v in asdict(sizes).items())}
-        info["load"] += f" at the start, {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end"
-        report.write(doc, cluster_report.markdown(result, info, command, "quick" if quick else "full", details),
-                     cluster_report.BEGIN, cluster_report.END)
-        _say(f"wrote {doc}")
-    if as_json:
-        sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
-    else:
-        print(cluster_report.table(result))
+    report.emit(result, info, command=command, quick=quick, sizes=asdict(sizes), doc=doc, as_json=as_json,
+                markdown=cluster_report.markdown, table=cluster_report.table,
+                markers=(cluster_report.BEGIN, cluster_report.END))
     return 0
 

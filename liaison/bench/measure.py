@@ -10,7 +10,6 @@ table (or, with ``--json``, one object with the keys ``append``, ``e2e``, ``repl
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import sys
 import tempfile
@@ -19,7 +18,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import msgspec
 from redis.asyncio import Redis
 
 from liaison.bench import e2e, paths, report
@@ -62,17 +60,13 @@ QUICK = Sizes(append_events=2_000, e2e_cases=150, e2e_waves=3, latency_rate=1000
               replay_processes=2, hotline=1, projections=1)
 
 
-def _say(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
 async def measure(sizes: Sizes, workdir: Path) -> dict[str, Any]:
     """Every figure, on one private redis-server started (and stopped) here."""
     server = RedisServer(workdir / "redis", unix_socket=workdir / "redis.sock").start()
     redis = Redis.from_url(server.url)
     try:
         templates = template_cases(48, 10)
-        _say(f"append: {sizes.append_events:,} events through the store and as raw XADD")
+        report.say(f"append: {sizes.append_events:,} events through the store and as raw XADD")
         append = await paths.append(redis, PARTITIONS, templates, sizes.append_events)
 
         layout = e2e.Layout(sizes.hotline, sizes.projections)
@@ -80,20 +74,20 @@ async def measure(sizes: Sizes, workdir: Path) -> dict[str, Any]:
             "cases": sizes.e2e_cases, "waves": sizes.e2e_waves, "rate": sizes.latency_rate,
             "seconds": sizes.latency_s, "seed": 11,
         }
-        _say(f"e2e: services, {sizes.latency_s:g} s at {sizes.latency_rate}/s, then "
-             f"{sizes.e2e_cases * sizes.e2e_waves:,} reports drained")
+        report.say(f"e2e: services, {sizes.latency_s:g} s at {sizes.latency_rate}/s, then "
+                   f"{sizes.e2e_cases * sizes.e2e_waves:,} reports drained")
         real = await e2e.run(redis, server.url, workdir, PARTITIONS, layout, skeleton=False, **common)
-        _say("e2e: the same through the raw skeleton")
+        report.say("e2e: the same through the raw skeleton")
         raw = await e2e.run(redis, server.url, workdir, PARTITIONS, layout, skeleton=True, **common)
 
-        _say(f"memory: baseline of {sizes.memory_baseline_events:,} raw stream entries")
+        report.say(f"memory: baseline of {sizes.memory_baseline_events:,} raw stream entries")
         baseline_bytes = await paths.memory_baseline(redis, templates, sizes.memory_baseline_events)
         await redis.flushall()
         empty: Any = await redis.info("memory")
-        _say(f"scaling: filling the log to {', '.join(f'{p:,}' for p in sizes.points)} events")
+        report.say(f"scaling: filling the log to {', '.join(f'{p:,}' for p in sizes.points)} events")
         store, scaling, _ = await paths.fill_and_scale(redis, PARTITIONS, templates, list(sizes.points),
                                                        sizes.samples)
-        _say(f"replay: verify and rebuild in {sizes.replay_processes} processes, and raw XRANGE")
+        report.say(f"replay: verify and rebuild in {sizes.replay_processes} processes, and raw XRANGE")
         replayed, memory = await paths.replay(server.url, redis, store, sizes.replay_processes,
                                               int(empty["used_memory"]))
     finally:
@@ -149,15 +143,8 @@ def run(*, quick: bool, as_json: bool, doc: Path | None) -> int:
         print(f"bench: stopped; the services' logs are kept in {workdir}", file=sys.stderr)
         raise
     shutil.rmtree(workdir, ignore_errors=True)
-    _say(f"done in {time.monotonic() - started:.0f} s")
+    report.say(f"done in {time.monotonic() - started:.0f} s")
     command = "liaison bench" + (" --quick" if quick else "") + (" --json" if as_json else "")
-    if doc is not None:
-        details = {"sizes": ", ".join(f"{k}={v}" for k, v in asdict(sizes).items())}
-        info["load"] += f" at the start, {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end"
-        report.write(doc, report.markdown(result, info, command, "quick" if quick else "full", details))
-        _say(f"wrote {doc}")
-    if as_json:
-        sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
-    else:
-        print(report.table(result))
+    report.emit(result, info, command=command, quick=quick, sizes=asdict(sizes), doc=doc, as_json=as_json,
+                markdown=report.markdown, table=report.table)
     return 0

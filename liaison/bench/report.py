@@ -7,10 +7,14 @@ import platform
 import re
 import shutil
 import subprocess
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 BEGIN = "<!-- bench:begin (written by `liaison bench`; edit outside these markers) -->"
 END = "<!-- bench:end -->"
@@ -190,3 +194,26 @@ def write(path: Path, section: str, begin: str = BEGIN, end: str = END) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("# Benchmarks\n\n" + section + "\n", encoding="utf-8")
+
+
+def say(message: str) -> None:
+    """A progress line of the bench, on stderr (stdout carries the result)."""
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def emit(
+    result: dict[str, Any], info: dict[str, str], *, command: str, quick: bool, sizes: dict[str, Any],
+    doc: Path | None, as_json: bool, markdown: Callable[..., str], table: Callable[[dict[str, Any]], str],
+    markers: tuple[str, str] = (BEGIN, END),
+) -> None:
+    """What every bench run ends with: its section written into ``doc`` (with the load at the end of the run),
+    then the result on stdout, as JSON or as a table."""
+    if doc is not None:
+        details = {"sizes": ", ".join(f"{k}={v}" for k, v in sizes.items())}
+        info["load"] += f" at the start, {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end"
+        write(doc, markdown(result, info, command, "quick" if quick else "full", details), *markers)
+        say(f"wrote {doc}")
+    if as_json:
+        sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
+    else:
+        print(table(result))

@@ -166,10 +166,9 @@ class Pipeline(ABC, Generic[R]):
                 # (ADR 0016).
                 names = await names_query(self.redis, reports)
                 reads, plan = self.prefetch(reports)
-                looked = await batch_io.lookup(self.redis, self.store, reports, also=[names.command, *reads])
-                known = looked
-                named = await refusals(self.redis, reports, known, names, looked.also[0])
-                prefetched = Prefetched(plan, looked.also[1:])
+                known = await batch_io.lookup(self.redis, self.store, reports, also=[names.command, *reads])
+                named = await refusals(self.redis, reports, known, names, known.also[0])
+                prefetched = Prefetched(plan, known.also[1:])
             except REDIS_FAILURES as err:
                 self.log.error("redis_failed", reports=len(reports), error=str(err))
                 error = err

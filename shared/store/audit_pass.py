@@ -102,6 +102,8 @@ class PartitionCheck:
         ``heads``: for each entry, its event as the caller already decoded it from the entry's ``e``
         field (a replay that folds the same chunk), or None; an entry without one is decoded here.
         """
+        if heads is not None and len(heads) != len(entries):
+            raise ValueError(f"{len(heads)} heads given for {len(entries)} entries: one per entry, or none")
         cases = self.cases
         expected = self.expected
         partition, partitions = self.partition, self.partitions

@@ -103,11 +103,6 @@ class NameIndex:
         self.redis = redis
         self._reindex = redis.register_script(_REINDEX)
 
-    async def lookup(self, hashes: Sequence[str]) -> Found:
-        """Which of these keyed hashes name a subject, with the index's key id and longest name (one command)."""
-        [reply] = await pipelined.checked(self.redis, [lookup_command(hashes)])
-        return found(hashes, reply)
-
     async def replace(self, subject_id: str, index_key: bytes, hashes: Sequence[str], longest: int) -> None:
         """Make these hashes (of names up to ``longest`` tokens) the subject's entries, atomically.
 
